@@ -1,0 +1,41 @@
+# wp-steem-bridge: `make demo` and `make test` work on a fresh Debian 12 machine as root.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test unit lint bench deps venv clean stop
+
+deps:
+	@deploy/install-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade pip >/dev/null
+	@$(BIN)/pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+venv: deps $(STAMP)
+
+demo: venv
+	@$(BIN)/python deploy/demo.py
+
+test: venv
+	@$(BIN)/pytest -q
+
+unit: $(STAMP)
+	@$(BIN)/pytest -q tests/unit tests/engine tests/mappings
+
+lint: $(STAMP)
+	@$(BIN)/ruff check bridge connectors mappings devnet tests deploy
+
+bench: venv
+	@$(BIN)/python -m tests.bench
+
+stop:
+	@-deploy/wordpress/wp-local stop demo
+	@-$(BIN)/python -c "from pathlib import Path; from bridge.localstack import stop_devnet_process as s; s(Path('.demo/devnet'))"
+
+clean: stop
+	rm -rf .demo .run $(VENV)

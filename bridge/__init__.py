@@ -1,0 +1,3 @@
+"""wp-steem-bridge: WordPress to Steem bridge engine."""
+
+__version__ = "0.1.0"

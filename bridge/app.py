@@ -1,0 +1,71 @@
+"""The composition root: builds the store, connectors and engine from ``Settings``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bridge import __version__
+from bridge.config import Settings
+from bridge.engine import Engine
+from bridge.model import MappingContext
+from bridge.sources import WordPressPosts
+from bridge.store import StateStore
+from connectors.steem import SteemChain
+from connectors.wordpress_rest import WordPressRest
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: StateStore
+    wordpress: WordPressRest
+    chain: SteemChain
+    engine: Engine
+
+    @property
+    def lock_path(self) -> Path:
+        return self.settings.lock_path or Path(str(self.settings.state_path) + ".lock")
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_app(settings: Settings) -> App:
+    store = StateStore(settings.state_path)
+    wordpress = WordPressRest(settings.wordpress.url, settings.wordpress.user,
+                              settings.wordpress.app_password)
+    chain = SteemChain(settings.chain.nodes, settings.chain.chain_id,
+                       tx_expiration=settings.chain.tx_expiration)
+    sources = [WordPressPosts(wordpress, settings.wordpress.site_id, post_type,
+                              settings.wordpress.overlap_seconds)
+               for post_type in settings.wordpress.post_types]
+    engine = Engine(store, sources, chain, settings.keys.signing_key,
+                    _context_factory(settings, wordpress), wordpress,
+                    confirm_timeout=settings.chain.confirm_timeout)
+    return App(settings, store, wordpress, chain, engine)
+
+
+def _context_factory(settings: Settings, wordpress: WordPressRest):
+    site: dict[str, str] = {}
+
+    def context() -> MappingContext:
+        if not site:
+            info = wordpress.site_info()
+            site.update(name=info["name"], url=info["url"] or settings.wordpress.url)
+        mapping = settings.mapping
+        hive = settings.chain.name == "hive"
+        extra = {"footer_template": mapping.footer} if mapping.footer is not None else {}
+        return MappingContext(
+            site_id=settings.wordpress.site_id, site_url=site["url"], site_name=site["name"],
+            now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            app=f"wp-steem-bridge/{__version__}", default_tags=mapping.default_tags,
+            max_tags=mapping.max_tags, beneficiaries=mapping.beneficiaries,
+            payout=mapping.payout,
+            max_accepted_payout=mapping.max_accepted_payout.replace("SBD", "HBD") if hive
+            else mapping.max_accepted_payout,
+            sbd_symbol="HBD" if hive else "SBD",
+            percent_key="percent_hbd" if hive else "percent_steem_dollars", **extra)
+
+    return context

@@ -1,0 +1,196 @@
+"""The ``wp-steem-bridge`` command line. Every command is a thin shell over the engine.
+
+Errors a person can fix print what is wrong and the next command to run; a traceback appears only
+with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from bridge import __version__
+from bridge.errors import ExitStatus, UserError
+from bridge.logs import setup_logging
+
+log = logging.getLogger("wp_steem_bridge")
+
+
+class Context:
+    def __init__(self, config: str | None, debug: bool) -> None:
+        self.config = config
+        self.debug = debug
+
+    def app(self):
+        from bridge.app import build_app
+        from bridge.config import load_settings
+
+        return build_app(load_settings(self.config))
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn UserError/ConnectorError into a message and an exit code; tracebacks on --debug."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx: Context = click.get_current_context().obj
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            click.echo(exc.render(), err=True)
+            sys.exit(exc.exit_status)
+        except Exception as exc:
+            from connectors.failures import ConnectorError, FailureClass
+
+            if ctx.debug:
+                raise
+            if isinstance(exc, ConnectorError):
+                click.echo(f"error: {exc.message}", err=True)
+                sys.exit(ExitStatus.TEMPFAIL if exc.failure is not FailureClass.TERMINAL
+                         else ExitStatus.FAILURES)
+            click.echo(f"error: {type(exc).__name__}: {exc}\n"
+                       f"run again with --debug to see the traceback", err=True)
+            sys.exit(ExitStatus.FAILURES)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group()
+@click.version_option(__version__)
+@click.option("--config", "-c", envvar="WPSB_CONFIG", help="TOML config file.")
+@click.option("--debug", is_flag=True, help="Verbose logs and tracebacks.")
+@click.pass_context
+def main(ctx: click.Context, config: str | None, debug: bool) -> None:
+    """Bridge WordPress posts to Steem and the chain's rewards back."""
+    setup_logging(debug)
+    ctx.obj = Context(config, debug)
+
+
+@main.command()
+@click.option("--once", is_flag=True, default=True, help="One tick, then exit (for cron).")
+@click.option("--rescan", is_flag=True, help="Re-read every post, ignoring the cursor.")
+@click.pass_obj
+@guarded
+def sync(ctx: Context, once: bool, rescan: bool) -> None:
+    """Run one sync tick: poll WordPress, broadcast what is due, write back. Exit 0 when done."""
+    from bridge.runner import exit_status, run_once
+
+    app = ctx.app()
+    try:
+        report = run_once(lambda stop: app.engine.tick(stop, rescan=rescan), app.lock_path)
+    finally:
+        app.close()
+    status = exit_status(report)
+    click.echo(f"sync: {report.summary()}")
+    for text in report.terminal_problems + report.transient_problems:
+        click.echo(f"  problem: {text}", err=True)
+    if status is not ExitStatus.OK:
+        first = (report.terminal_problems + report.transient_problems or ["see status"])[0]
+        click.echo(f"sync incomplete: {first} (run `wp-steem-bridge status`)", err=True)
+    sys.exit(status)
+
+
+@main.command()
+@click.option("--interval", type=float, default=None, help="Seconds between ticks.")
+@click.pass_obj
+@guarded
+def run(ctx: Context, interval: float | None) -> None:
+    """Run as a daemon: the same tick in a loop; SIGTERM finishes the current step and exits."""
+    from bridge.runner import run_forever
+
+    app = ctx.app()
+
+    def on_report(report) -> None:
+        log.info("tick: %s", report.summary())
+        for text in report.terminal_problems + report.transient_problems:
+            log.warning("problem: %s", text)
+
+    try:
+        run_forever(lambda stop: app.engine.tick(stop), app.lock_path,
+                    interval or app.settings.interval, on_report)
+    finally:
+        app.close()
+    log.info("stopped")
+
+
+@main.command()
+@click.pass_obj
+@guarded
+def status(ctx: Context) -> None:
+    """Show cursors, the queue, scheduled and failed items, and recorded problems."""
+    from bridge.config import load_settings
+    from bridge.status import render_status
+    from bridge.store import StateStore
+
+    settings = load_settings(ctx.config)
+    store = StateStore(settings.state_path)
+    try:
+        click.echo(render_status(store))
+    finally:
+        store.close()
+
+
+@main.command()
+@click.option("--failed", "all_failed", is_flag=True, help="Re-queue every failed intent.")
+@click.argument("key", required=False)
+@click.pass_obj
+@guarded
+def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
+    """Put failed intents back in the queue after fixing their cause."""
+    from bridge.config import load_settings
+    from bridge.outbox import Outbox
+    from bridge.store import StateStore
+
+    if not all_failed and not key:
+        raise UserError("name an intent key or pass --failed",
+                        hint="see the keys with: wp-steem-bridge status")
+    settings = load_settings(ctx.config)
+    store = StateStore(settings.state_path)
+    try:
+        with store.transaction():
+            count = Outbox(store).retry_failed(None if all_failed else key)
+    finally:
+        store.close()
+    click.echo(f"{count} intent(s) queued again; run: wp-steem-bridge sync --once")
+
+
+@main.command()
+@click.pass_obj
+@guarded
+def check(ctx: Context) -> None:
+    """Validate the config and reach WordPress and the chain (no writes)."""
+    app = ctx.app()
+    try:
+        info = app.wordpress.site_info()
+        click.echo(f"wordpress: {info['name']} at {info['url']}")
+        if "wp-steem-bridge/v1" not in info["namespaces"]:
+            raise UserError("the wp-steem-bridge companion plugin is not active on the site",
+                            hint="install deploy/wordpress-plugin/wp-steem-bridge and activate it")
+        head = app.chain.head()
+        click.echo(f"chain: {app.settings.chain.chain_id[:12]}… head block {head.block_num} "
+                   f"at {head.time:%Y-%m-%dT%H:%M:%S}")
+        click.echo(f"keys: posting keys for {', '.join(sorted(app.settings.keys.posting))}")
+    finally:
+        app.close()
+
+
+@main.command()
+@click.option("--port", type=int, default=8090, show_default=True)
+@click.option("--data", "data_dir", default=None, help="Directory that keeps chain state.")
+@click.option("--block-interval", type=float, default=3.0, show_default=True,
+              help="Seconds between blocks; 0 = only on demand.")
+@click.option("--chain", type=click.Choice(["steem", "hive"]), default="steem")
+def devnet(port: int, data_dir: str | None, block_interval: float, chain: str) -> None:
+    """Run the local Steem-compatible development node (for tests and the demo)."""
+    from devnet.server import run as run_devnet
+
+    run_devnet(port, data_dir, block_interval, chain)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""Settings: one TOML file, overridden by environment variables; secrets only from env or 0600 files.
+
+Precedence: built-in defaults < TOML file < ``WPSB__SECTION__KEY`` environment variables.
+Secrets never come from the TOML file itself:
+    WordPress application password: env ``WPSB_WORDPRESS_APP_PASSWORD`` or the file named by
+        ``[wordpress] app_password_file`` (mode 0600).
+    Posting keys: env ``WPSB_POSTING_KEY_<ACCOUNT>`` (account upper-cased, ``-`` and ``.`` as
+        ``_``) or the TOML file named by ``[keys] file`` (mode 0600) with ``account = "5K..."``
+        lines. ``[keys] app_account`` names one account whose posting key signs for every author
+        who granted it posting authority.
+Validation collects every problem, each saying where the value was looked for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bridge.errors import ConfigError
+from bridge.model import Beneficiary
+
+ENV_PREFIX = "WPSB__"
+DEFAULT_PATHS = (Path("wp-steem-bridge.toml"), Path("/etc/wp-steem-bridge/config.toml"))
+ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9](\.[a-z][a-z0-9-]{1,14}[a-z0-9])*$")
+CHAIN_ID_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Secret(str):
+    """A string that never shows itself in repr, logs or tracebacks."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+
+@dataclass(frozen=True)
+class WordPressSettings:
+    url: str
+    user: str
+    app_password: Secret = field(repr=False)
+    site_id: str = "default"
+    post_types: tuple[str, ...] = ("posts",)
+    overlap_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    nodes: tuple[str, ...]
+    chain_id: str
+    name: str = "steem"
+    tx_expiration: int = 60
+    confirm_timeout: float = 15.0
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Posting keys by account. ``repr`` never shows a key."""
+
+    posting: Mapping[str, Secret] = field(default_factory=dict, repr=False)
+    app_account: str = ""
+
+    def signing_key(self, account: str) -> Secret | None:
+        """The account's own posting key, else the app account's (authority granted on chain)."""
+        if account in self.posting:
+            return self.posting[account]
+        if self.app_account and self.app_account in self.posting:
+            return self.posting[self.app_account]
+        return None
+
+
+@dataclass(frozen=True)
+class MappingSettings:
+    default_tags: tuple[str, ...] = ()
+    max_tags: int = 5
+    footer: str | None = None
+    payout: str = "50/50"
+    max_accepted_payout: str = "1000000.000 SBD"
+    beneficiaries: tuple[Beneficiary, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    wordpress: WordPressSettings
+    chain: ChainSettings
+    keys: Keys
+    mapping: MappingSettings
+    state_path: Path
+    interval: float = 60.0
+    lock_path: Path | None = None
+    source: str = "defaults"
+
+
+def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if env.get("WPSB_CONFIG"):
+        return Path(env["WPSB_CONFIG"])
+    return next((p for p in DEFAULT_PATHS if p.exists()), None)
+
+
+def load_settings(path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read, merge and validate; raises ConfigError listing every problem at once."""
+    env = os.environ if env is None else env
+    config_file = find_config_file(path, env)
+    problems: list[str] = []
+    raw: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            problems.append(f"config file {config_file} does not exist")
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(f"config file {config_file} is not valid TOML: {exc}")
+    _apply_env_overrides(raw, env)
+    reader = _Reader(raw, config_file, problems)
+    settings = _build(reader, env, config_file)
+    if problems:
+        where = str(config_file) if config_file else "no config file (looked for --config, "
+        where += "" if config_file else "$WPSB_CONFIG, ./wp-steem-bridge.toml, " \
+                                        "/etc/wp-steem-bridge/config.toml)"
+        raise ConfigError(f"the configuration is incomplete or invalid ({where})", problems,
+                          hint="fix the settings above, then run: wp-steem-bridge check")
+    assert settings is not None
+    return settings
+
+
+class _Reader:
+    """Typed access to the merged raw config that records problems instead of raising."""
+
+    def __init__(self, raw: dict[str, Any], path: Path | None, problems: list[str]) -> None:
+        self.raw, self.path, self.problems = raw, path, problems
+
+    def where(self, section: str, key: str) -> str:
+        env = f"{ENV_PREFIX}{section.upper()}__{key.upper()}"
+        file = f"{self.path} [{section}] {key}" if self.path else f"[{section}] {key}"
+        return f"looked in {file} and env {env}"
+
+    def get(self, section: str, key: str, kind: type, default: Any = None,
+            required: bool = False) -> Any:
+        value = self.raw.get(section, {}).get(key, default)
+        if value is None:
+            if required:
+                self.problems.append(f"{section}.{key}: missing ({self.where(section, key)})")
+            return default
+        if kind is float and isinstance(value, int):
+            value = float(value)
+        if kind is tuple and isinstance(value, list):
+            value = tuple(value)
+        if not isinstance(value, kind):
+            self.problems.append(f"{section}.{key}: expected {kind.__name__}, got {value!r}")
+            return default
+        return value
+
+
+def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Settings | None:
+    base_dir = config_file.parent if config_file else Path.cwd()
+    wordpress = WordPressSettings(
+        url=r.get("wordpress", "url", str, required=True) or "",
+        user=r.get("wordpress", "user", str, required=True) or "",
+        app_password=_app_password(r, env, base_dir),
+        site_id=r.get("wordpress", "site_id", str, "default"),
+        post_types=r.get("wordpress", "post_types", tuple, ("posts",)),
+        overlap_seconds=r.get("wordpress", "overlap_seconds", int, 300),
+    )
+    chain = ChainSettings(
+        nodes=r.get("chain", "nodes", tuple, None, required=True) or (),
+        chain_id=r.get("chain", "chain_id", str, required=True) or "",
+        name=r.get("chain", "name", str, "steem"),
+        tx_expiration=r.get("chain", "tx_expiration", int, 60),
+        confirm_timeout=r.get("chain", "confirm_timeout", float, 15.0),
+    )
+    _check_chain(r, chain)
+    keys = _keys(r, env, base_dir)
+    mapping = _mapping(r)
+    state = Path(r.get("state", "path", str, "wp-steem-bridge.db"))
+    state = state if state.is_absolute() else base_dir / state
+    lock = r.get("state", "lock_path", str, None)
+    return Settings(wordpress=wordpress, chain=chain, keys=keys, mapping=mapping,
+                    state_path=state, interval=r.get("sync", "interval", float, 60.0),
+                    lock_path=Path(lock) if lock else None,
+                    source=str(config_file) if config_file else "environment")
+
+
+def _check_chain(r: _Reader, chain: ChainSettings) -> None:
+    if chain.chain_id and not CHAIN_ID_RE.match(chain.chain_id):
+        r.problems.append(f"chain.chain_id: expected 64 hex digits, got {chain.chain_id!r}")
+    for node in chain.nodes:
+        if not str(node).startswith(("http://", "https://")):
+            r.problems.append(f"chain.nodes: {node!r} is not an http(s) URL (websocket nodes "
+                              f"do not work with beem on Python >= 3.9)")
+    if chain.name not in ("steem", "hive"):
+        r.problems.append(f"chain.name: expected 'steem' or 'hive', got {chain.name!r}")
+
+
+def _app_password(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Secret:
+    if env.get("WPSB_WORDPRESS_APP_PASSWORD"):
+        return Secret(env["WPSB_WORDPRESS_APP_PASSWORD"])
+    if r.raw.get("wordpress", {}).get("app_password"):
+        r.problems.append("wordpress.app_password: secrets are not read from the config file; "
+                          "use env WPSB_WORDPRESS_APP_PASSWORD or app_password_file (mode 0600)")
+        return Secret("")
+    file = r.get("wordpress", "app_password_file", str, None)
+    if file:
+        text = _read_secret_file(r, "wordpress.app_password_file", _resolve(base_dir, file))
+        return Secret(text.strip())
+    r.problems.append("wordpress.app_password: missing (looked in env "
+                      "WPSB_WORDPRESS_APP_PASSWORD and [wordpress] app_password_file)")
+    return Secret("")
+
+
+def _keys(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Keys:
+    posting: dict[str, Secret] = {}
+    file = r.get("keys", "file", str, None)
+    if file:
+        text = _read_secret_file(r, "keys.file", _resolve(base_dir, file))
+        try:
+            for account, wif in tomllib.loads(text).items():
+                posting[str(account)] = Secret(str(wif))
+        except tomllib.TOMLDecodeError:
+            r.problems.append("keys.file: not valid TOML (expected lines like account = \"5K...\")")
+    for name, value in env.items():
+        if name.startswith("WPSB_POSTING_KEY_") and value:
+            account = name.removeprefix("WPSB_POSTING_KEY_").lower().replace("_", "-")
+            posting[account] = Secret(value)
+    app_account = r.get("keys", "app_account", str, "")
+    if not posting:
+        r.problems.append("keys: no posting key configured (looked in env WPSB_POSTING_KEY_<ACCOUNT> "
+                          "and the [keys] file)")
+    if app_account and app_account not in posting:
+        r.problems.append(f"keys.app_account: no posting key for @{app_account} "
+                          f"(env WPSB_POSTING_KEY_{_env_name(app_account)} or the [keys] file)")
+    return Keys(posting=posting, app_account=app_account)
+
+
+def _mapping(r: _Reader) -> MappingSettings:
+    beneficiaries = []
+    for item in r.get("mapping", "beneficiaries", tuple, ()):
+        if not isinstance(item, dict) or "account" not in item or "weight" not in item:
+            r.problems.append("mapping.beneficiaries: each entry needs account and weight")
+            continue
+        beneficiaries.append(Beneficiary(str(item["account"]), int(item["weight"])))
+    payout = r.get("mapping", "payout", str, "50/50")
+    if payout not in ("50/50", "power_up", "decline"):
+        r.problems.append(f"mapping.payout: expected 50/50, power_up or decline, got {payout!r}")
+    return MappingSettings(
+        default_tags=r.get("mapping", "default_tags", tuple, ()),
+        max_tags=r.get("mapping", "max_tags", int, 5),
+        footer=r.get("mapping", "footer", str, None),
+        payout=payout,
+        max_accepted_payout=r.get("mapping", "max_accepted_payout", str, "1000000.000 SBD"),
+        beneficiaries=tuple(beneficiaries),
+    )
+
+
+def _read_secret_file(r: _Reader, name: str, path: Path) -> str:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        r.problems.append(f"{name}: file {path} does not exist")
+        return ""
+    if mode & 0o077:
+        r.problems.append(f"{name}: {path} is readable by others (mode {mode:04o}); "
+                          f"run: chmod 600 {path}")
+        return ""
+    return path.read_text(encoding="utf-8")
+
+
+def _resolve(base_dir: Path, file: str) -> Path:
+    path = Path(file).expanduser()
+    return path if path.is_absolute() else base_dir / path
+
+
+def _env_name(account: str) -> str:
+    return account.upper().replace("-", "_").replace(".", "_")
+
+
+def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        parts = name.removeprefix(ENV_PREFIX).lower().split("__")
+        if len(parts) != 2:
+            continue
+        raw.setdefault(parts[0], {})[parts[1]] = _parse_env_value(value)
+
+
+def _parse_env_value(value: str) -> Any:
+    """TOML value syntax when it parses (lists, numbers, booleans), else the plain string."""
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value

@@ -1,0 +1,219 @@
+"""Getting outbox intents onto the chain exactly once, and knowing they are there.
+
+Order of every send: sign -> commit SIGNED (tx id, expiration, signed tx) -> broadcast -> commit
+BROADCAST -> wait for the tx id in a block -> commit CONFIRMED. A crash between any two steps is
+reconciled on the next tick (``reconcile``) by looking the tx id up on chain; the same signed tx
+may be resent (the chain rejects a second copy as a duplicate), a fresh one is only signed once the
+old one has expired unseen.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bridge.model import IntentKind
+from bridge.outbox import TIME_FORMAT, Outbox, OutboxEntry
+from bridge.report import TickReport
+from bridge.scheduler import AccountClock, earliest_send
+from bridge.store import StateStore
+from connectors.failures import (
+    AlreadyApplied,
+    ConnectorError,
+    FailureClass,
+    RateLimited,
+    TerminalError,
+    TransientError,
+)
+
+CHAIN_META_KINDS = (IntentKind.CREATE_POST, IntentKind.EDIT_POST)
+
+
+class Chain(Protocol):
+    def head(self) -> Any: ...
+    def account_times(self, name: str) -> Any: ...
+    def sign(self, operations: Any, wif: str) -> Any: ...
+    def broadcast(self, signed: Any) -> None: ...
+    def find_transaction(self, tx_id: str) -> int | None: ...
+
+
+def _crash_point(name: str) -> None:
+    """Test hook: WPSB_TEST_CRASH_AT=<name> kills the process here, as a power cut would."""
+    if os.environ.get("WPSB_TEST_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Dispatcher:
+    def __init__(self, store: StateStore, chain: Chain, signing_key: Callable[[str], str | None],
+                 *, confirm_timeout: float = 15.0, poll_interval: float = 0.25,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.store = store
+        self.outbox = Outbox(store)
+        self.chain = chain
+        self.signing_key = signing_key
+        self.confirm_timeout = confirm_timeout
+        self.poll_interval = poll_interval
+        self.sleep = sleep
+
+    # -- reconcile ----------------------------------------------------------------------------
+
+    def reconcile(self, report: TickReport) -> None:
+        """Settle every row that was signed before: confirmed, resent, or re-queued."""
+        entries = self.outbox.in_flight()
+        if not entries:
+            return
+        head = self.chain.head()
+        for entry in entries:
+            block = self.chain.find_transaction(entry.tx_id or "")
+            if block:
+                self._confirm(entry, block, report)
+            elif head.time >= _parse(entry.tx_expiration):
+                with self.store.transaction():
+                    self.outbox.mark_retry(entry.id, FailureClass.TRANSIENT.value,
+                                           "transaction expired without reaching a block; "
+                                           "it will be signed again")
+                report.requeued += 1
+            else:
+                self._resend(entry, report)
+
+    def _resend(self, entry: OutboxEntry, report: TickReport) -> None:
+        signed = _StoredTx(entry.tx_id or "", _parse(entry.tx_expiration), entry.signed_tx or {})
+        try:
+            self.chain.broadcast(signed)
+        except AlreadyApplied:
+            pass  # the node has it (pending or in a block): wait for the block
+        except ConnectorError as exc:
+            report.problem(f"{entry.key}: resend failed: {exc.message}", exc.failure)
+            return
+        self._await_block(entry, report)
+
+    # -- dispatch -----------------------------------------------------------------------------
+
+    def dispatch(self, report: TickReport, should_stop: Callable[[], bool]) -> None:
+        entries = self.outbox.dispatchable()
+        if not entries:
+            return
+        head = self.chain.head()
+        for entry in entries:
+            if should_stop():
+                return
+            if entry.not_before and _parse(entry.not_before) > head.time:
+                report.waiting += 1
+                continue
+            head = self._send(entry, head, report) or head
+
+    def _send(self, entry: OutboxEntry, head: Any, report: TickReport) -> Any:
+        wait = earliest_send(entry.kind, self._clock(entry.account), head.time)
+        if wait is not None:
+            with self.store.transaction():
+                self.outbox.mark_scheduled(entry.id, wait.until, wait.reason)
+            report.scheduled += 1
+            return None
+        wif = self.signing_key(entry.account)
+        if not wif:
+            self._fail(entry, TerminalError(
+                f"no posting key for @{entry.account}: set WPSB_POSTING_KEY_"
+                f"{entry.account.upper().replace('-', '_').replace('.', '_')} or add it to the "
+                f"[keys] file, then run: wp-steem-bridge retry --failed"), report)
+            return None
+        try:
+            signed = self.chain.sign(entry.operations, wif)
+        except ConnectorError as exc:
+            self._handle_send_error(entry, exc, head, report)
+            return None
+        with self.store.transaction():
+            self.outbox.mark_signed(entry.id, signed.tx_id, signed.expiration, signed.tx)
+        _crash_point("after-sign")
+        try:
+            self.chain.broadcast(signed)
+        except AlreadyApplied:
+            pass
+        except ConnectorError as exc:
+            self._handle_send_error(entry, exc, head, report)
+            return None
+        _crash_point("after-broadcast")
+        with self.store.transaction():
+            self.outbox.mark_broadcast(entry.id)
+        report.broadcast += 1
+        self._await_block(self.outbox.get(entry.id), report)
+        return self.chain.head()
+
+    def _handle_send_error(self, entry: OutboxEntry, exc: ConnectorError, head: Any,
+                           report: TickReport) -> None:
+        if isinstance(exc, RateLimited):
+            until = head.time + timedelta(seconds=exc.retry_after or 3)
+            with self.store.transaction():
+                self.outbox.mark_retry(entry.id, exc.failure.value, exc.message, until)
+            report.scheduled += 1
+        elif isinstance(exc, TransientError):
+            # Leave a signed row as it is: it may have reached the node; reconcile decides.
+            current = self.outbox.get(entry.id)
+            if current.tx_id is None:
+                with self.store.transaction():
+                    self.outbox.mark_retry(entry.id, exc.failure.value, exc.message)
+            report.problem(f"{entry.key}: {exc.message}", exc.failure)
+        else:
+            self._fail(entry, exc, report)
+
+    def _fail(self, entry: OutboxEntry, exc: ConnectorError, report: TickReport) -> None:
+        with self.store.transaction():
+            self.outbox.mark_failed(entry.id, exc.failure.value, exc.message)
+            self.store.record_problem(str(entry.source), "broadcast", exc.failure.value,
+                                      exc.message)
+            if entry.kind in CHAIN_META_KINDS:
+                self.store.queue_writeback(entry.source, int(entry.source.object_id), {
+                    "steem_status": "failed", "steem_error": exc.message[:500]})
+        report.failed += 1
+        report.problem(f"{entry.key}: {exc.message}", exc.failure)
+
+    # -- confirmation ---------------------------------------------------------------------------
+
+    def _await_block(self, entry: OutboxEntry, report: TickReport) -> None:
+        deadline = time.monotonic() + self.confirm_timeout
+        while True:
+            block = self.chain.find_transaction(entry.tx_id or "")
+            if block:
+                self._confirm(entry, block, report)
+                return
+            if time.monotonic() >= deadline:
+                report.unconfirmed += 1  # reconcile picks it up next tick
+                return
+            self.sleep(self.poll_interval)
+
+    def _confirm(self, entry: OutboxEntry, block: int, report: TickReport) -> None:
+        with self.store.transaction():
+            self.outbox.mark_confirmed(entry.id, block)
+            self.store.clear_problem(str(entry.source), "broadcast")
+            if entry.kind in CHAIN_META_KINDS:
+                self.store.confirm_link(entry.source, entry.tx_id or "", block)
+                self.store.queue_writeback(entry.source, int(entry.source.object_id), {
+                    "steem_author": entry.author, "steem_permlink": entry.permlink,
+                    "steem_tx_id": entry.tx_id, "steem_block": block,
+                    "steem_status": "published", "steem_error": ""})
+        report.confirmed += 1
+        report.published.append((entry, block))
+
+    def _clock(self, account: str) -> AccountClock | None:
+        times = self.chain.account_times(account)
+        if times is None:
+            return None
+        return AccountClock(times.last_root_post, times.last_post, times.last_post_edit,
+                            times.last_vote_time)
+
+
+class _StoredTx:
+    """A signed transaction as kept in the outbox, shaped like the connector's SignedTx."""
+
+    def __init__(self, tx_id: str, expiration: datetime, tx: dict[str, Any]) -> None:
+        self.tx_id, self.expiration, self.tx = tx_id, expiration, tx
+
+
+def _parse(value: str | None) -> datetime:
+    from datetime import UTC
+
+    return datetime.strptime((value or "1970-01-01T00:00:00")[:19], TIME_FORMAT).replace(
+        tzinfo=UTC)

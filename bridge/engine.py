@@ -1,0 +1,168 @@
+"""The engine tick: the one code path behind ``sync --once``, the daemon and the webhook.
+
+A tick, in order:
+    1. reconcile  -- settle transactions signed by an earlier (possibly crashed) run
+    2. poll       -- read changed posts, map them, enqueue intents and move the cursor in ONE
+                     transaction (a crash never loses a post nor skips past one)
+    3. dispatch   -- send what is due, within the chain's rate limits, and confirm it in a block
+    4. write back -- store author/permlink/tx id/block (or the failure) in WordPress post meta
+Each step records problems and carries on; one bad post never stops the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+from bridge.dispatch import Chain, Dispatcher
+from bridge.model import ChainLink, Intent, MappingContext, PostRecord, Skip
+from bridge.outbox import Outbox
+from bridge.report import TickReport
+from bridge.store import StateStore
+from connectors.failures import ConnectorError, FailureClass
+from mappings.posts import post_to_intent
+
+log = logging.getLogger("wp_steem_bridge.engine")
+BATCH_SIZE = 50
+
+
+class Source(Protocol):
+    name: str
+
+    def changed_since(self, cursor_modified: str | None) -> Iterator[tuple[PostRecord, str]]: ...
+
+
+Mapper = Callable[[PostRecord, MappingContext, "ChainLink | None"], "Intent | Skip"]
+
+
+class MetaWriter(Protocol):
+    def write_chain_meta(self, post_id: int, values: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class Engine:
+    def __init__(self, store: StateStore, sources: list[Source], chain: Chain,
+                 signing_key: Callable[[str], str | None], context: Callable[[], MappingContext],
+                 meta_writer: MetaWriter, *, confirm_timeout: float = 15.0,
+                 mapper: Mapper = post_to_intent) -> None:
+        self.store = store
+        self.outbox = Outbox(store)
+        self.sources = sources
+        self.context = context
+        self.meta_writer = meta_writer
+        self.mapper = mapper
+        self.dispatcher = Dispatcher(store, chain, signing_key, confirm_timeout=confirm_timeout)
+
+    def tick(self, should_stop: Callable[[], bool] = lambda: False,
+             rescan: bool = False) -> TickReport:
+        report = TickReport()
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("reconcile", lambda: self.dispatcher.reconcile(report)),
+            ("poll", lambda: self.poll(report, rescan)),
+            ("dispatch", lambda: self.dispatcher.dispatch(report, should_stop)),
+            ("write back", lambda: self.write_back(report)),
+        ]
+        for name, step in steps:
+            if should_stop():
+                break
+            try:
+                step()
+            except ConnectorError as exc:
+                report.problem(f"{name}: {exc.message}", exc.failure)
+                log.warning("%s step: %s", name, exc.message)
+        return report
+
+    # -- poll ---------------------------------------------------------------------------------
+
+    def poll(self, report: TickReport, rescan: bool = False) -> None:
+        context = self.context()
+        for source in self.sources:
+            stored = None if rescan else self.store.get_cursor(source.name)
+            cursor = json.loads(stored) if stored else {}
+            batch: list[tuple[PostRecord, str]] = []
+            try:
+                for record, modified in source.changed_since(cursor.get("modified")):
+                    batch.append((record, modified))
+                    if len(batch) >= BATCH_SIZE:
+                        self._enqueue_batch(source.name, batch, context, report)
+                        batch = []
+            finally:
+                # what was read before a failure is still enqueued, in order
+                self._enqueue_batch(source.name, batch, context, report)
+
+    def _enqueue_batch(self, source_name: str, batch: list[tuple[PostRecord, str]],
+                       context: MappingContext, report: TickReport) -> None:
+        if not batch:
+            return
+        with self.store.transaction():
+            newest = self.store.get_cursor(source_name)
+            newest_modified = json.loads(newest).get("modified", "") if newest else ""
+            for record, modified in batch:
+                self._enqueue_record(record, context, report)
+                newest_modified = max(newest_modified, modified)
+            self.store.set_cursor(source_name, json.dumps({"modified": newest_modified}))
+        report.polled += len(batch)
+
+    def _enqueue_record(self, record: PostRecord, context: MappingContext,
+                        report: TickReport) -> None:
+        link = self.store.get_link(record.source)
+        result = _map_safely(self.mapper, record, context, link)
+        if isinstance(result, Skip):
+            self.store.record_problem(str(record.source), "map", "skipped", result.reason)
+            report.skipped += 1
+            return
+        self.store.clear_problem(str(record.source), "map")
+        if link is None:
+            if self.store.permlink_taken(result.author, result.permlink):
+                self.store.record_problem(
+                    str(record.source), "map", "terminal",
+                    f"permlink @{result.author}/{result.permlink} is already bound to another "
+                    f"WordPress object; refusing to edit someone else's post")
+                report.skipped += 1
+                return
+            self.store.reserve_link(record.source, result.author, result.permlink,
+                                    result.category, result.body_hash)
+        elif result.body_hash == link.body_hash:
+            report.unchanged += 1
+            return
+        else:
+            self.outbox.supersede_unsigned_edits(record.source)
+            self.store.set_link_body_hash(record.source, result.body_hash)
+        if self.outbox.enqueue(result):
+            report.enqueued += 1
+            for note in result.notes:
+                log.info("%s: %s", record.source, note)
+
+    # -- write back ---------------------------------------------------------------------------
+
+    def write_back(self, report: TickReport) -> None:
+        for row in self.store.pending_writebacks():
+            try:
+                self.meta_writer.write_chain_meta(int(row["object_id"]), json.loads(row["payload"]))
+            except ConnectorError as exc:
+                if exc.failure is FailureClass.TERMINAL:
+                    with self.store.transaction():
+                        self.store.finish_writeback(row["source_ref"], "failed", exc.message)
+                        self.store.record_problem(row["source_ref"], "write back",
+                                                  exc.failure.value, exc.message)
+                report.problem(f"write back {row['source_ref']}: {exc.message}", exc.failure)
+                if exc.failure is not FailureClass.TERMINAL:
+                    return  # WordPress is unwell: try the rest next tick
+                continue
+            with self.store.transaction():
+                self.store.finish_writeback(row["source_ref"], "done")
+                self.store.clear_problem(row["source_ref"], "write back")
+            report.written_back += 1
+
+
+def _map_safely(mapper: Mapper, record: PostRecord, context: MappingContext,
+                link: ChainLink | None) -> Intent | Skip:
+    """Mappings return Skip for bad input; a bug in one must not stop the other posts."""
+    try:
+        return mapper(record, context, link)
+    except Exception as exc:  # noqa: BLE001 - recorded with its reason, never a crash loop
+        log.exception("mapping %s failed", record.source)
+        return Skip(record.source, f"mapping error ({type(exc).__name__}: {exc}); "
+                                   f"please report this post")
+

@@ -1,0 +1,192 @@
+"""The records that cross module boundaries: what a mapping returns and the outbox stores.
+
+Terminology:
+    SourceRef  -- where a record came from (``wp:<site>:post:<id>``); stable across edits.
+    Intent     -- one chain transaction we mean to broadcast exactly once, with a deterministic
+                  idempotency ``key``. Mappings return it, the outbox stores it, the chain
+                  connector signs and broadcasts its ``operations``.
+    Skip       -- a typed "nothing to do" with the reason, so no record is ever dropped silently.
+
+Operations are condenser-style ``[name, payload]`` pairs with legacy asset strings
+(``"1000000.000 SBD"``), exactly as ``condenser_api.broadcast_transaction`` takes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class IntentKind(StrEnum):
+    """What an intent does on chain; decides which rate-limit rule applies to it."""
+
+    CREATE_POST = "create_post"  # root comment + comment_options (5-minute rule)
+    EDIT_POST = "edit_post"  # comment on an existing author/permlink (3-second edit rule)
+    DELETE_POST = "delete_post"  # delete_comment
+    REPLY = "reply"  # non-root comment (3-second reply rule)
+    VOTE = "vote"  # vote (3-second vote rule)
+    CUSTOM_JSON = "custom_json"  # token operations (active key)
+    TRANSFER = "transfer"  # transfers (active key)
+
+
+class IntentStatus(StrEnum):
+    """Life cycle of an outbox row. Only PENDING/SCHEDULED/SIGNED/BROADCAST are live."""
+
+    PENDING = "pending"  # enqueued, may be dispatched when due
+    SCHEDULED = "scheduled"  # waiting for a chain-time rule (not_before, in chain time)
+    SIGNED = "signed"  # tx id + expiration recorded, broadcast may or may not have happened
+    BROADCAST = "broadcast"  # node accepted it, waiting to see it in a block
+    CONFIRMED = "confirmed"  # seen in a block (block_num recorded)
+    FAILED = "failed"  # terminal failure with a reason; needs a person
+    SUPERSEDED = "superseded"  # a newer edit of the same object replaced it before signing
+
+
+LIVE_STATUSES = (
+    IntentStatus.PENDING,
+    IntentStatus.SCHEDULED,
+    IntentStatus.SIGNED,
+    IntentStatus.BROADCAST,
+)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Identity of a source object, independent of its version."""
+
+    system: str  # "wp"
+    site: str  # site id from config, e.g. "demo"
+    object_type: str  # "post", "page", "comment", ...
+    object_id: str  # WordPress id as a string
+
+    def __str__(self) -> str:
+        return f"{self.system}:{self.site}:{self.object_type}:{self.object_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> SourceRef:
+        system, site, object_type, object_id = text.split(":", 3)
+        return cls(system, site, object_type, object_id)
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no spaces: the form every hash in this project is taken over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(value: Any) -> str:
+    """Short, stable hash of any JSON-able value."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:16]
+
+
+def intent_key(kind: IntentKind, source: SourceRef, version: str) -> str:
+    """Deterministic idempotency key: the same source version always yields the same key."""
+    return f"{kind.value}:{source}:{version}"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One transaction we intend to broadcast exactly once.
+
+    ``operations`` go into one transaction (e.g. ``comment`` + ``comment_options`` so the options
+    land before any vote). ``account`` is the chain account whose key signs. ``body_hash`` is the
+    hash of what the reader sees (title, body, metadata), used to skip no-op edits.
+    """
+
+    key: str
+    kind: IntentKind
+    account: str
+    source: SourceRef
+    operations: tuple[tuple[str, dict[str, Any]], ...]
+    body_hash: str = ""
+    author: str = ""
+    permlink: str = ""
+    category: str = ""
+    title: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. dropped tags with reasons
+
+    def operations_json(self) -> str:
+        return canonical_json([[name, payload] for name, payload in self.operations])
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A record that maps to nothing, with a reason a site owner can act on."""
+
+    source: SourceRef
+    reason: str
+    terminal: bool = True  # False: try again on a later poll (e.g. delay after publish)
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """What the state store knows about a source object already bound to a chain post."""
+
+    source: SourceRef
+    author: str
+    permlink: str
+    category: str
+    body_hash: str = ""
+    tx_id: str = ""
+    block_num: int = 0
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """A WordPress post as the mappings see it: the REST fields plus what the engine resolved.
+
+    Built by the engine from ``/wp/v2/posts?context=edit`` and the terms/media/users endpoints.
+    ``content_rendered`` is WordPress's own rendering (shortcodes and blocks processed);
+    ``content_raw`` is what the editor stored (Gutenberg comments included).
+    """
+
+    source: SourceRef
+    post_type: str
+    status: str
+    slug: str
+    link: str
+    title_raw: str
+    title_rendered: str
+    content_raw: str
+    content_rendered: str
+    excerpt_raw: str
+    excerpt_rendered: str
+    date_gmt: str
+    modified_gmt: str
+    author_id: int
+    author_account: str  # chain account from user meta steem_account ("" when not linked)
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    featured_image: str = ""
+    password_protected: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)  # registered post meta (overrides)
+
+
+@dataclass(frozen=True)
+class Beneficiary:
+    account: str
+    weight: int  # basis points, 10000 = 100 %
+
+
+@dataclass(frozen=True)
+class MappingContext:
+    """Everything a mapping may depend on besides the record: site settings and the time."""
+
+    site_id: str
+    site_url: str
+    site_name: str
+    now: str  # ISO 8601 UTC, e.g. "2026-11-21T12:00:00"
+    app: str = "wp-steem-bridge/0.1.0"
+    body_format: str = "html"
+    default_tags: tuple[str, ...] = ()
+    max_tags: int = 5
+    footer_template: str = (
+        '<hr/><p><em>Originally published at <a href="[%original_link%]">[%site_name%]</a>'
+        "</em></p>"
+    )
+    beneficiaries: tuple[Beneficiary, ...] = ()
+    payout: str = "50/50"  # "50/50" | "power_up" | "decline"
+    max_accepted_payout: str = "1000000.000 SBD"
+    sbd_symbol: str = "SBD"  # "HBD" on Hive
+    percent_key: str = "percent_steem_dollars"  # "percent_hbd" on Hive

@@ -1,0 +1,169 @@
+"""The outbox: intents waiting to reach the chain, and the record of each one's life.
+
+An intent row moves PENDING/SCHEDULED -> SIGNED -> BROADCAST -> CONFIRMED, or to FAILED with a
+reason. SIGNED is written (tx id, expiration, signed tx) *before* the node is called, so a crash at
+any point leaves enough to reconcile by looking the tx id up on chain: found -> CONFIRMED; not
+found and not yet expired -> resend the *same* signed tx (the chain's duplicate check makes that
+safe); not found and expired -> sign anew.
+
+Intents of one source object are dispatched strictly in order: a later edit waits for the create.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bridge.model import LIVE_STATUSES, Intent, IntentKind, IntentStatus, SourceRef
+from bridge.store import StateStore, utcnow
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """An intent as stored, with its life-cycle fields."""
+
+    id: int
+    key: str
+    kind: IntentKind
+    account: str
+    source: SourceRef
+    operations: list[tuple[str, dict[str, Any]]]
+    body_hash: str
+    author: str
+    permlink: str
+    title: str
+    status: IntentStatus
+    not_before: str | None
+    attempts: int
+    tx_id: str | None
+    tx_expiration: str | None
+    signed_tx: dict[str, Any] | None
+    block_num: int | None
+    reason: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> OutboxEntry:
+        return cls(
+            id=row["id"], key=row["key"], kind=IntentKind(row["kind"]), account=row["account"],
+            source=SourceRef.parse(row["source_ref"]),
+            operations=[(name, payload) for name, payload in json.loads(row["operations"])],
+            body_hash=row["body_hash"], author=row["author"], permlink=row["permlink"],
+            title=row["title"], status=IntentStatus(row["status"]), not_before=row["not_before"],
+            attempts=row["attempts"], tx_id=row["tx_id"], tx_expiration=row["tx_expiration"],
+            signed_tx=json.loads(row["signed_tx"]) if row["signed_tx"] else None,
+            block_num=row["block_num"], reason=row["reason"])
+
+
+class Outbox:
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+        self.db = store.db
+
+    def enqueue(self, intent: Intent) -> bool:
+        """Insert the intent unless its key is known. Returns True when it was new."""
+        now = utcnow()
+        cursor = self.db.execute(
+            "INSERT INTO intents (key, kind, account, source_ref, operations, body_hash, author, "
+            "permlink, title, notes, status, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+            (intent.key, intent.kind.value, intent.account, str(intent.source),
+             intent.operations_json(), intent.body_hash, intent.author, intent.permlink,
+             intent.title, json.dumps(list(intent.notes), ensure_ascii=False),
+             IntentStatus.PENDING.value, now, now))
+        return cursor.rowcount == 1
+
+    def supersede_unsigned_edits(self, source: SourceRef) -> int:
+        """A newer edit replaces older edits of the same object that were never signed."""
+        cursor = self.db.execute(
+            "UPDATE intents SET status=?, reason='replaced by a newer edit', updated_at=? "
+            "WHERE source_ref=? AND kind=? AND status IN (?, ?)",
+            (IntentStatus.SUPERSEDED.value, utcnow(), str(source), IntentKind.EDIT_POST.value,
+             IntentStatus.PENDING.value, IntentStatus.SCHEDULED.value))
+        return cursor.rowcount
+
+    def in_flight(self) -> list[OutboxEntry]:
+        """Rows that were signed: they must be reconciled before anything else is sent."""
+        rows = self.db.execute(
+            "SELECT * FROM intents WHERE status IN (?, ?) ORDER BY id",
+            (IntentStatus.SIGNED.value, IntentStatus.BROADCAST.value)).fetchall()
+        return [OutboxEntry.from_row(r) for r in rows]
+
+    def dispatchable(self) -> list[OutboxEntry]:
+        """Pending/scheduled rows first in line for their object (a failed row blocks the rest)."""
+        rows = self.db.execute(
+            "SELECT * FROM intents i WHERE status IN (?, ?) AND NOT EXISTS ("
+            " SELECT 1 FROM intents e WHERE e.source_ref = i.source_ref AND e.id < i.id"
+            " AND e.status IN (?, ?, ?, ?, ?)) ORDER BY id",
+            (IntentStatus.PENDING.value, IntentStatus.SCHEDULED.value,
+             *[s.value for s in LIVE_STATUSES], IntentStatus.FAILED.value)).fetchall()
+        return [OutboxEntry.from_row(r) for r in rows]
+
+    def get(self, intent_id: int) -> OutboxEntry:
+        row = self.db.execute("SELECT * FROM intents WHERE id=?", (intent_id,)).fetchone()
+        return OutboxEntry.from_row(row)
+
+    def _set(self, intent_id: int, **fields: Any) -> None:
+        fields["updated_at"] = utcnow()
+        assignments = ", ".join(f"{name}=?" for name in fields)
+        self.db.execute(f"UPDATE intents SET {assignments} WHERE id=?",
+                        (*fields.values(), intent_id))
+
+    def mark_signed(self, intent_id: int, tx_id: str, expiration: datetime,
+                    signed_tx: dict[str, Any]) -> None:
+        self._set(intent_id, status=IntentStatus.SIGNED.value, tx_id=tx_id,
+                  tx_expiration=expiration.strftime(TIME_FORMAT),
+                  signed_tx=json.dumps(signed_tx), attempts=_plus_one(self, intent_id),
+                  reason=None, failure_class=None)
+
+    def mark_broadcast(self, intent_id: int) -> None:
+        self._set(intent_id, status=IntentStatus.BROADCAST.value)
+
+    def mark_confirmed(self, intent_id: int, block_num: int) -> None:
+        self._set(intent_id, status=IntentStatus.CONFIRMED.value, block_num=block_num,
+                  reason=None, failure_class=None, not_before=None)
+
+    def mark_scheduled(self, intent_id: int, not_before: datetime, reason: str) -> None:
+        self._set(intent_id, status=IntentStatus.SCHEDULED.value,
+                  not_before=not_before.strftime(TIME_FORMAT), reason=reason)
+
+    def mark_retry(self, intent_id: int, failure_class: str, reason: str,
+                   not_before: datetime | None = None) -> None:
+        """Back to the queue (signature dropped: the next attempt signs afresh)."""
+        self._set(intent_id, status=IntentStatus.SCHEDULED.value if not_before
+                  else IntentStatus.PENDING.value,
+                  not_before=not_before.strftime(TIME_FORMAT) if not_before else None,
+                  failure_class=failure_class, reason=reason, tx_id=None, tx_expiration=None,
+                  signed_tx=None)
+
+    def mark_failed(self, intent_id: int, failure_class: str, reason: str) -> None:
+        self._set(intent_id, status=IntentStatus.FAILED.value, failure_class=failure_class,
+                  reason=reason)
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT status, COUNT(*) AS n FROM intents GROUP BY status")
+        return {r["status"]: r["n"] for r in rows}
+
+    def rows(self, *statuses: IntentStatus) -> list[OutboxEntry]:
+        marks = ",".join("?" for _ in statuses)
+        rows = self.db.execute(f"SELECT * FROM intents WHERE status IN ({marks}) ORDER BY id",
+                               [s.value for s in statuses]).fetchall()
+        return [OutboxEntry.from_row(r) for r in rows]
+
+    def retry_failed(self, key: str | None = None) -> int:
+        """A person fixed the cause (e.g. the key): failed rows go back to the queue."""
+        where, args = ("AND key=?", [key]) if key else ("", [])
+        cursor = self.db.execute(
+            f"UPDATE intents SET status=?, reason=NULL, failure_class=NULL, tx_id=NULL, "
+            f"tx_expiration=NULL, signed_tx=NULL, updated_at=? WHERE status=? {where}",
+            [IntentStatus.PENDING.value, utcnow(), IntentStatus.FAILED.value, *args])
+        return cursor.rowcount
+
+
+def _plus_one(outbox: Outbox, intent_id: int) -> int:
+    row = outbox.db.execute("SELECT attempts FROM intents WHERE id=?", (intent_id,)).fetchone()
+    return int(row["attempts"]) + 1

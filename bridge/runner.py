@@ -1,0 +1,93 @@
+"""Run modes over the one engine tick: once (cron), forever (daemon); a lock keeps them apart.
+
+``once`` takes the state lock without waiting: an overlapping cron run leaves at once (exit 75)
+instead of broadcasting alongside the first. The daemon takes the same lock for each tick, so a
+cron run and a daemon never both broadcast either. SIGTERM/SIGINT let the current step finish and
+then stop; a second signal stops at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bridge.errors import ExitStatus, LockHeld
+from bridge.report import TickReport
+
+log = logging.getLogger("wp_steem_bridge.runner")
+
+
+@contextmanager
+def state_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise LockHeld(f"another wp-steem-bridge run holds the lock {path}; nothing done",
+                           hint="this is normal when cron runs overlap; run `wp-steem-bridge "
+                                "status` to see what it is doing") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+def exit_status(report: TickReport) -> ExitStatus:
+    if report.failed or report.terminal_problems:
+        return ExitStatus.FAILURES
+    if report.transient_problems:
+        return ExitStatus.TEMPFAIL
+    return ExitStatus.OK
+
+
+class StopFlag:
+    """Set by SIGTERM/SIGINT; the second signal restores the default action (stop now)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        log.info("signal %s: finishing the current step, then stopping", signum)
+        self.requested = True
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
+def run_once(tick: Callable[[Callable[[], bool]], TickReport], lock_path: Path,
+             stop: StopFlag | None = None) -> TickReport:
+    stop = stop or StopFlag()
+    with state_lock(lock_path):
+        return tick(stop)
+
+
+def run_forever(tick: Callable[[Callable[[], bool]], TickReport], lock_path: Path,
+                interval: float, on_report: Callable[[TickReport], None],
+                stop: StopFlag | None = None) -> None:
+    stop = stop or StopFlag()
+    stop.install()
+    while not stop():
+        try:
+            report = run_once(tick, lock_path, stop)
+        except LockHeld as exc:
+            log.info("%s", exc.message)
+        else:
+            on_report(report)
+        deadline = time.monotonic() + interval
+        while not stop() and time.monotonic() < deadline:
+            time.sleep(min(0.2, interval))

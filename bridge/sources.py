@@ -1,0 +1,98 @@
+"""Sources: turning what WordPress returns into ``PostRecord``s, oldest change first.
+
+Owns the poll window: the cursor is the site-local ``modified`` time of the newest post already
+enqueued; each poll asks for ``modified_after = cursor - overlap`` (posts saved within the same
+second, or committed late, are seen again) and relies on idempotent intent keys to drop repeats.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bridge.model import PostRecord, SourceRef
+
+LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+class WordPressApi(Protocol):
+    def posts_modified_since(self, modified_after: str | None, *, post_type: str = ...,
+                             status: str = ...) -> Iterator[dict[str, Any]]: ...
+    def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]: ...
+    def media_url(self, media_id: int) -> str: ...
+    def user_steem_account(self, user_id: int) -> str: ...
+
+
+def window_start(cursor_modified: str | None, overlap_seconds: int) -> str | None:
+    if not cursor_modified:
+        return None
+    start = datetime.strptime(cursor_modified[:19], LOCAL_TIME_FORMAT)
+    return (start - timedelta(seconds=overlap_seconds)).strftime(LOCAL_TIME_FORMAT)
+
+
+class WordPressPosts:
+    """Published posts of one post type of one site."""
+
+    def __init__(self, api: WordPressApi, site_id: str, post_type: str = "posts",
+                 overlap_seconds: int = 300) -> None:
+        self.api = api
+        self.site_id = site_id
+        self.post_type = post_type
+        self.overlap_seconds = overlap_seconds
+        self.name = f"wp:{site_id}:{post_type}"
+        self._accounts: dict[int, str] = {}
+
+    def changed_since(self, cursor_modified: str | None) -> Iterator[tuple[PostRecord, str]]:
+        """(record, site-local modified time) pairs in modified order."""
+        self._accounts.clear()
+        after = window_start(cursor_modified, self.overlap_seconds)
+        for raw in self.api.posts_modified_since(after, post_type=self.post_type):
+            yield self.to_record(raw), str(raw.get("modified", ""))
+
+    def to_record(self, raw: dict[str, Any]) -> PostRecord:
+        author_id = int(raw.get("author") or 0)
+        return PostRecord(
+            source=SourceRef("wp", self.site_id, _object_type(self.post_type), str(raw["id"])),
+            post_type=str(raw.get("type", "post")),
+            status=str(raw.get("status", "")),
+            slug=str(raw.get("slug", "")),
+            link=str(raw.get("link", "")),
+            title_raw=_field(raw, "title", "raw"),
+            title_rendered=html.unescape(_field(raw, "title", "rendered")),
+            content_raw=_field(raw, "content", "raw"),
+            content_rendered=_field(raw, "content", "rendered"),
+            excerpt_raw=_field(raw, "excerpt", "raw"),
+            excerpt_rendered=_field(raw, "excerpt", "rendered"),
+            date_gmt=str(raw.get("date_gmt") or ""),
+            modified_gmt=str(raw.get("modified_gmt") or ""),
+            author_id=author_id,
+            author_account=self._account(author_id),
+            tags=self._terms("tags", raw.get("tags")),
+            categories=self._terms("categories", raw.get("categories")),
+            featured_image=self.api.media_url(int(raw.get("featured_media") or 0)),
+            password_protected=bool(raw.get("password")),
+            meta=dict(raw.get("meta") or {}) if isinstance(raw.get("meta"), dict) else {},
+        )
+
+    def _account(self, author_id: int) -> str:
+        if author_id not in self._accounts:
+            self._accounts[author_id] = self.api.user_steem_account(author_id) if author_id else ""
+        return self._accounts[author_id]
+
+    def _terms(self, taxonomy: str, ids: Any) -> tuple[str, ...]:
+        wanted = [int(i) for i in ids or []]
+        names = self.api.term_names(taxonomy, wanted)
+        return tuple(names[i] for i in wanted if i in names)
+
+
+def _object_type(post_type: str) -> str:
+    return {"posts": "post", "pages": "page"}.get(post_type, post_type)
+
+
+def _field(raw: dict[str, Any], name: str, part: str) -> str:
+    value = raw.get(name)
+    if isinstance(value, dict):
+        return str(value.get(part) or "")
+    return str(value or "")

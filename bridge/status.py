@@ -1,0 +1,52 @@
+"""``status``: what the bridge knows, from the state store alone (no network)."""
+
+from __future__ import annotations
+
+import json
+
+from bridge.model import IntentStatus
+from bridge.outbox import Outbox
+from bridge.store import StateStore
+
+
+def render_status(store: StateStore) -> str:
+    outbox = Outbox(store)
+    lines = [f"state: {store.path} (schema {store.schema_version()})", "", "cursors:"]
+    cursors = store.cursors()
+    lines += [f"  {c['source']}: {json.loads(c['value']).get('modified', '')} "
+              f"(updated {c['updated_at']})" for c in cursors] or ["  (none yet)"]
+    counts = outbox.count_by_status()
+    lines += ["", "queue: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+                               or "empty")]
+    scheduled = outbox.rows(IntentStatus.SCHEDULED)
+    if scheduled:
+        lines.append("scheduled:")
+        lines += [f"  {e.key} @{e.account}: not before {e.not_before} chain time ({e.reason})"
+                  for e in scheduled]
+    pending = outbox.rows(IntentStatus.PENDING, IntentStatus.SIGNED, IntentStatus.BROADCAST)
+    if pending:
+        lines.append("in progress:")
+        lines += [f"  {e.key} @{e.account}: {e.status.value}"
+                  + (f" tx {e.tx_id}" if e.tx_id else "") for e in pending]
+    failed = outbox.rows(IntentStatus.FAILED)
+    if failed:
+        lines.append("failed (fix the cause, then run `wp-steem-bridge retry --failed`):")
+        lines += [f"  {e.key} @{e.account}: {e.reason}" for e in failed]
+    problems = [p for p in store.problems() if p["stage"] != "broadcast"]
+    if problems:
+        lines.append("problems:")
+        lines += [f"  {p['source_ref']} [{p['stage']}, {p['failure_class']}] {p['reason']}"
+                  f" (seen {p['count']}x, last {p['last_seen']})" for p in problems]
+    return "\n".join(lines)
+
+
+def published_table(store: StateStore) -> list[dict[str, object]]:
+    rows = store.db.execute(
+        "SELECT l.source_ref, l.author, l.permlink, l.block_num, l.tx_id, l.state, "
+        "(SELECT title FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+        " LIMIT 1) AS title, "
+        "(SELECT status FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+        " LIMIT 1) AS status, "
+        "(SELECT not_before FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+        " LIMIT 1) AS not_before FROM links l ORDER BY l.source_ref").fetchall()
+    return [dict(r) for r in rows]

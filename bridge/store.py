@@ -1,0 +1,227 @@
+"""The state store: one SQLite file (the embedded default) holding everything the bridge remembers.
+
+Tables (schema version in ``meta``):
+    cursors     -- per-source poll position; moved in the same transaction that enqueues intents
+    intents     -- the outbox (see bridge/outbox.py), unique on the idempotency key
+    links       -- WordPress object -> chain author/permlink/category, tx id, block
+    problems    -- skips and failures with their reasons, shown by ``status``
+    writebacks  -- post meta still to be written back to WordPress
+
+Nothing secret is ever written here: no keys, no passwords, only public chain data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bridge.model import ChainLink, SourceRef, canonical_json
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cursors (
+    source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS intents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    account TEXT NOT NULL,
+    source_ref TEXT NOT NULL,
+    operations TEXT NOT NULL,
+    body_hash TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    permlink TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL,
+    not_before TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    tx_id TEXT,
+    tx_expiration TEXT,
+    signed_tx TEXT,
+    block_num INTEGER,
+    failure_class TEXT,
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS intents_status ON intents (status, not_before);
+CREATE INDEX IF NOT EXISTS intents_source ON intents (source_ref, id);
+CREATE TABLE IF NOT EXISTS links (
+    source_ref TEXT PRIMARY KEY,
+    author TEXT NOT NULL,
+    permlink TEXT NOT NULL,
+    category TEXT NOT NULL,
+    body_hash TEXT NOT NULL DEFAULT '',
+    tx_id TEXT NOT NULL DEFAULT '',
+    block_num INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'reserved',
+    updated_at TEXT NOT NULL,
+    UNIQUE (author, permlink));
+CREATE TABLE IF NOT EXISTS problems (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source_ref TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    failure_class TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (source_ref, stage));
+CREATE TABLE IF NOT EXISTS writebacks (
+    source_ref TEXT PRIMARY KEY,
+    object_id INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    updated_at TEXT NOT NULL);
+"""
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class StateStore:
+    """A SQLite state file. One writer at a time; ``transaction()`` is BEGIN IMMEDIATE."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._depth = 0
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit; nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.db
+            finally:
+                self._depth -= 1
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                db.execute(statement)
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row["value"]) > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"state file {self.path} has schema {row['value']}, newer than this "
+                    f"wp-steem-bridge understands ({SCHEMA_VERSION}); upgrade wp-steem-bridge")
+
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row["value"])
+
+    # -- cursors ------------------------------------------------------------------------------
+
+    def get_cursor(self, source: str) -> str | None:
+        row = self.db.execute("SELECT value FROM cursors WHERE source=?", (source,)).fetchone()
+        return row["value"] if row else None
+
+    def set_cursor(self, source: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO cursors VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET "
+            "value=excluded.value, updated_at=excluded.updated_at", (source, value, utcnow()))
+
+    def cursors(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM cursors ORDER BY source").fetchall()
+
+    # -- links --------------------------------------------------------------------------------
+
+    def get_link(self, source: SourceRef) -> ChainLink | None:
+        row = self.db.execute("SELECT * FROM links WHERE source_ref=?", (str(source),)).fetchone()
+        if row is None:
+            return None
+        return ChainLink(source=source, author=row["author"], permlink=row["permlink"],
+                         category=row["category"], body_hash=row["body_hash"],
+                         tx_id=row["tx_id"], block_num=row["block_num"])
+
+    def permlink_taken(self, author: str, permlink: str) -> bool:
+        return self.db.execute("SELECT 1 FROM links WHERE author=? AND permlink=?",
+                               (author, permlink)).fetchone() is not None
+
+    def reserve_link(self, source: SourceRef, author: str, permlink: str, category: str,
+                     body_hash: str) -> None:
+        self.db.execute(
+            "INSERT INTO links (source_ref, author, permlink, category, body_hash, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (str(source), author, permlink, category, body_hash, utcnow()))
+
+    def set_link_body_hash(self, source: SourceRef, body_hash: str) -> None:
+        self.db.execute("UPDATE links SET body_hash=?, updated_at=? WHERE source_ref=?",
+                        (body_hash, utcnow(), str(source)))
+
+    def confirm_link(self, source: SourceRef, tx_id: str, block_num: int) -> None:
+        self.db.execute(
+            "UPDATE links SET tx_id=?, block_num=?, state='on_chain', updated_at=? "
+            "WHERE source_ref=?", (tx_id, block_num, utcnow(), str(source)))
+
+    def links(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM links ORDER BY source_ref").fetchall()
+
+    # -- problems -----------------------------------------------------------------------------
+
+    def record_problem(self, source: str, stage: str, failure_class: str, reason: str) -> None:
+        now = utcnow()
+        self.db.execute(
+            "INSERT INTO problems (source_ref, stage, failure_class, reason, first_seen, "
+            "last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(source_ref, stage) DO UPDATE SET "
+            "failure_class=excluded.failure_class, reason=excluded.reason, "
+            "last_seen=excluded.last_seen, count=problems.count + 1",
+            (source, stage, failure_class, reason, now, now))
+
+    def clear_problem(self, source: str, stage: str) -> None:
+        self.db.execute("DELETE FROM problems WHERE source_ref=? AND stage=?", (source, stage))
+
+    def problems(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM problems ORDER BY last_seen DESC").fetchall()
+
+    # -- writebacks ---------------------------------------------------------------------------
+
+    def queue_writeback(self, source: SourceRef, object_id: int, payload: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT INTO writebacks VALUES (?, ?, ?, 'pending', 0, NULL, ?) "
+            "ON CONFLICT(source_ref) DO UPDATE SET payload=excluded.payload, status='pending', "
+            "attempts=0, reason=NULL, updated_at=excluded.updated_at",
+            (str(source), object_id, canonical_json(payload), utcnow()))
+
+    def pending_writebacks(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT * FROM writebacks WHERE status='pending' ORDER BY updated_at").fetchall()
+
+    def finish_writeback(self, source_ref: str, status: str, reason: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE writebacks SET status=?, reason=?, attempts=attempts+1, updated_at=? "
+            "WHERE source_ref=?", (status, reason, utcnow(), source_ref))

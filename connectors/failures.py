@@ -1,0 +1,144 @@
+"""The one place where outside failures are sorted into what the engine should do about them.
+
+Every connector raises only ``ConnectorError`` subclasses. Four classes, one decision each:
+
+    TRANSIENT        -- try again later (network down, 5xx, node busy, tx expired before inclusion)
+    RATE_LIMITED     -- the other side said "not yet"; try again after ``retry_after`` seconds
+    ALREADY_APPLIED  -- what we asked for already happened (duplicate tx); confirm, don't resend
+    TERMINAL         -- retrying cannot help (bad key, invalid operation); record and show a person
+
+``classify_rpc_message`` sorts a Steem node's error text; ``classify_http_status`` sorts an HTTP
+answer. Both are tested as one table in tests/unit/test_failures.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FailureClass(StrEnum):
+    TRANSIENT = "transient"
+    RATE_LIMITED = "rate_limited"
+    ALREADY_APPLIED = "already_applied"
+    TERMINAL = "terminal"
+
+
+class ConnectorError(Exception):
+    """A failure at a connector boundary, already classified."""
+
+    failure = FailureClass.TERMINAL
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class TransientError(ConnectorError):
+    failure = FailureClass.TRANSIENT
+
+
+class RateLimited(ConnectorError):
+    failure = FailureClass.RATE_LIMITED
+
+
+class AlreadyApplied(ConnectorError):
+    failure = FailureClass.ALREADY_APPLIED
+
+
+class TerminalError(ConnectorError):
+    failure = FailureClass.TERMINAL
+
+
+ERROR_TYPES: dict[FailureClass, type[ConnectorError]] = {
+    FailureClass.TRANSIENT: TransientError,
+    FailureClass.RATE_LIMITED: RateLimited,
+    FailureClass.ALREADY_APPLIED: AlreadyApplied,
+    FailureClass.TERMINAL: TerminalError,
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: str
+    failure: FailureClass
+    retry_after: float | None = None
+    hint: str = ""
+
+
+# Order matters: the first match wins. Texts are the node's own (protocol-facts.md section 4).
+RPC_RULES: tuple[Rule, ...] = (
+    Rule("Duplicate transaction check failed", FailureClass.ALREADY_APPLIED),
+    Rule("Your current vote on this comment is identical", FailureClass.ALREADY_APPLIED),
+    Rule("You may only post once every 5 minutes", FailureClass.RATE_LIMITED, 300),
+    Rule("You may only comment once every 3 seconds", FailureClass.RATE_LIMITED, 3),
+    Rule("Can only perform one comment edit per block", FailureClass.RATE_LIMITED, 3),
+    Rule("Can only vote once every 3 seconds", FailureClass.RATE_LIMITED, 3),
+    Rule(r"plugin exception:.*RC", FailureClass.RATE_LIMITED, 3600,
+         "the account is out of resource credits; power up or wait"),
+    Rule("Comment is actively being rewarded", FailureClass.RATE_LIMITED, 3),
+    Rule("transaction expiration exception", FailureClass.TRANSIENT),
+    Rule("transaction tapos exception", FailureClass.TRANSIENT),
+    Rule("Unable to acquire database lock", FailureClass.TRANSIENT),
+    Rule("Internal Error", FailureClass.TRANSIENT),
+    Rule("Unknown exception", FailureClass.TRANSIENT),
+    Rule("Request Timeout", FailureClass.TRANSIENT),
+    Rule("Bad or missing upstream response", FailureClass.TRANSIENT),
+    Rule("Too Many Requests", FailureClass.RATE_LIMITED, 10),
+    Rule("Service Temporarily Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error",
+         FailureClass.TRANSIENT),
+    Rule("NumRetriesReached|Connection refused|Max retries exceeded|timed out|"
+         "RemoteDisconnected|Connection aborted", FailureClass.TRANSIENT),
+    Rule("missing required posting authority", FailureClass.TERMINAL,
+         hint="the posting key configured for this account is wrong, or the app account "
+              "was not granted posting authority"),
+    Rule("missing required active authority", FailureClass.TERMINAL,
+         hint="this operation needs the account's active key"),
+    Rule("irrelevant signature included|Unnecessary signature", FailureClass.TERMINAL),
+)
+
+
+def classify_rpc_message(message: str) -> Rule:
+    """Sort a node's error text. Anything not recognized is a rejection by the node: terminal."""
+    for rule in RPC_RULES:
+        if re.search(rule.pattern, message):
+            return rule
+    return Rule("", FailureClass.TERMINAL)
+
+
+def rpc_error(message: str) -> ConnectorError:
+    """Build the classified exception for a node error text."""
+    rule = classify_rpc_message(message)
+    text = f"{message} ({rule.hint})" if rule.hint else message
+    return ERROR_TYPES[rule.failure](text, retry_after=rule.retry_after)
+
+
+def classify_http_status(status: int, retry_after_header: str | None = None) -> Rule:
+    """Sort an HTTP status from WordPress or any other HTTP API."""
+    if status == 429:
+        return Rule("429", FailureClass.RATE_LIMITED, _parse_retry_after(retry_after_header, 30))
+    if status in (401, 403):
+        return Rule(str(status), FailureClass.TERMINAL,
+                    hint="check the WordPress user and application password, and that the "
+                         "companion plugin is active")
+    if status == 408 or status >= 500:
+        return Rule(str(status), FailureClass.TRANSIENT,
+                    retry_after=_parse_retry_after(retry_after_header, None))
+    return Rule(str(status), FailureClass.TERMINAL)
+
+
+def http_error(status: int, what: str, retry_after_header: str | None = None) -> ConnectorError:
+    rule = classify_http_status(status, retry_after_header)
+    text = f"{what}: HTTP {status}" + (f" ({rule.hint})" if rule.hint else "")
+    return ERROR_TYPES[rule.failure](text, retry_after=rule.retry_after)
+
+
+def _parse_retry_after(value: str | None, default: float | None) -> float | None:
+    if value is None:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return default

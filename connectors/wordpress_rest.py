@@ -1,0 +1,126 @@
+"""WordPress over its REST API, authenticated with an Application Password.
+
+Owns: listing published posts changed since a cursor (``orderby=modified`` ascending, paged by
+``X-WP-TotalPages``), resolving the terms, media and users a post refers to, reading the site's
+name and URL, and writing the chain result back into post meta through the companion plugin's
+``wp-steem-bridge/v1/posts/<id>/chain`` route (which, unlike ``/wp/v2/posts``, does not bump the
+post's modified date and so does not look like an edit on the next poll).
+
+Returns plain JSON dicts; every failure leaves as a classified ``ConnectorError``. The application
+password is only ever put in the Authorization header, never in a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from connectors.failures import ConnectorError, TerminalError, TransientError, http_error
+
+PER_PAGE = 100
+POST_FIELDS = (
+    "id,date_gmt,modified,modified_gmt,slug,status,type,link,title,content,excerpt,author,"
+    "featured_media,categories,tags,meta,password"
+)
+
+
+class WordPressRest:
+    """One WordPress site."""
+
+    def __init__(self, base_url: str, user: str, app_password: str, *, timeout: float = 20,
+                 session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.session.auth = (user, app_password)
+        self.session.headers["User-Agent"] = "wp-steem-bridge"
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def _request(self, method: str, route: str, what: str, **kwargs: Any) -> requests.Response:
+        url = f"{self.base_url}/wp-json/{route.lstrip('/')}"
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise TransientError(f"{what}: {type(exc).__name__} reaching {self.base_url}") from exc
+        if response.status_code >= 400:
+            raise http_error(response.status_code, f"{what} ({method} {route})",
+                             response.headers.get("Retry-After"))
+        return response
+
+    def _json(self, method: str, route: str, what: str, **kwargs: Any) -> Any:
+        response = self._request(method, route, what, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransientError(f"{what}: WordPress answered with something that is not JSON "
+                                 f"(is {self.base_url} a WordPress site with pretty "
+                                 f"permalinks or /wp-json enabled?)") from exc
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def site_info(self) -> dict[str, Any]:
+        info = self._json("GET", "/", "reading the site index")
+        return {"name": info.get("name", ""), "url": info.get("home") or info.get("url", ""),
+                "namespaces": info.get("namespaces", [])}
+
+    def posts_modified_since(self, modified_after: str | None, *, post_type: str = "posts",
+                             status: str = "publish") -> Iterator[dict[str, Any]]:
+        """Posts with ``modified`` (site-local time) after the cursor, oldest change first."""
+        params: dict[str, Any] = {
+            "context": "edit", "status": status, "orderby": "modified", "order": "asc",
+            "per_page": PER_PAGE, "_fields": POST_FIELDS,
+        }
+        if modified_after:
+            params["modified_after"] = modified_after
+        page, total_pages = 1, 1
+        while page <= total_pages:
+            response = self._request("GET", f"wp/v2/{post_type}", "listing posts",
+                                     params=dict(params, page=page))
+            total_pages = int(response.headers.get("X-WP-TotalPages", "1") or 1)
+            yield from response.json()
+            page += 1
+
+    def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        found = self._json("GET", f"wp/v2/{taxonomy}", f"reading {taxonomy}",
+                           params={"include": ",".join(map(str, ids)), "per_page": PER_PAGE,
+                                   "_fields": "id,name,slug"})
+        return {int(t["id"]): t.get("name") or t.get("slug", "") for t in found}
+
+    def media_url(self, media_id: int) -> str:
+        if not media_id:
+            return ""
+        try:
+            media = self._json("GET", f"wp/v2/media/{media_id}", "reading featured image",
+                               params={"_fields": "id,source_url"})
+        except TerminalError:
+            return ""  # deleted or private attachment: the post still goes out, without it
+        return media.get("source_url", "")
+
+    def user_steem_account(self, user_id: int) -> str:
+        user = self._json("GET", f"wp/v2/users/{user_id}", "reading the post's author",
+                          params={"context": "edit", "_fields": "id,meta"})
+        meta = user.get("meta") or {}
+        return str(meta.get("steem_account") or "") if isinstance(meta, dict) else ""
+
+    def chain_meta(self, post_id: int) -> dict[str, Any]:
+        return self._json("GET", f"wp-steem-bridge/v1/posts/{post_id}/chain",
+                          "reading chain meta")
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def write_chain_meta(self, post_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """Store ``steem_*`` post meta without touching the post itself."""
+        try:
+            return self._json("POST", f"wp-steem-bridge/v1/posts/{post_id}/chain",
+                              f"writing chain meta to post {post_id}", json=values)
+        except ConnectorError as exc:
+            if "HTTP 404" in exc.message:
+                raise TerminalError(
+                    f"{exc.message} (is the wp-steem-bridge companion plugin active? "
+                    f"see deploy/wordpress-plugin)") from exc
+            raise

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the project needs from Debian's packages (only what is missing): Python's venv,
+# Node.js (for the independent steem-js check), and the local WordPress stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv python3-pip)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+if ((${#need[@]})); then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+deploy/wordpress/wp-local install

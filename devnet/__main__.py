@@ -1,0 +1,21 @@
+"""``python -m devnet --port N --data DIR --block-interval S``."""
+
+from __future__ import annotations
+
+import argparse
+
+from devnet.server import run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="devnet", description="Local Steem-compatible JSON-RPC node")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--data", default=None, help="directory for the journal (state survives restarts)")
+    parser.add_argument("--block-interval", type=float, default=3.0,
+                        help="seconds between blocks; 0 = a block per accepted transaction")
+    args = parser.parse_args()
+    run(args.port, args.data, args.block_interval)
+
+
+if __name__ == "__main__":
+    main()

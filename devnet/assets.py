@@ -1,0 +1,96 @@
+"""Assets and times: parsing client JSON and rendering the legacy (condenser) and NAI (appbase) forms.
+
+Symbols per steem ``libraries/protocol/include/steem/protocol/asset_symbol.hpp``; legacy strings per
+``condenser_api_legacy_asset.cpp``; time_point_sec::maximum() printing as ``1969-12-31T23:59:59`` per
+fc ``src/time.cpp`` (int32 cast).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+SYMBOLS: dict[str, tuple[int, str]] = {
+    "STEEM": (3, "@@000000021"),
+    "SBD": (3, "@@000000013"),
+    "VESTS": (6, "@@000000037"),
+}
+NAI_TO_SYMBOL = {nai: name for name, (_, nai) in SYMBOLS.items()}
+
+MAX_TIME = 0xFFFFFFFF
+MIN_TIME = 0
+
+
+@dataclass(frozen=True, order=True)
+class Asset:
+    amount: int
+    symbol: str
+
+    @property
+    def precision(self) -> int:
+        return SYMBOLS[self.symbol][0]
+
+    def legacy(self) -> str:
+        sign = "-" if self.amount < 0 else ""
+        whole, frac = divmod(abs(self.amount), 10**self.precision)
+        return f"{sign}{whole}.{frac:0{self.precision}d} {self.symbol}"
+
+    def nai(self) -> dict[str, Any]:
+        return {"amount": str(self.amount), "precision": self.precision, "nai": SYMBOLS[self.symbol][1]}
+
+    def __add__(self, other: Asset) -> Asset:
+        assert other.symbol == self.symbol
+        return Asset(self.amount + other.amount, self.symbol)
+
+    def __sub__(self, other: Asset) -> Asset:
+        assert other.symbol == self.symbol
+        return Asset(self.amount - other.amount, self.symbol)
+
+    def __neg__(self) -> Asset:
+        return Asset(-self.amount, self.symbol)
+
+
+def steem(amount: int) -> Asset:
+    return Asset(amount, "STEEM")
+
+
+def sbd(amount: int) -> Asset:
+    return Asset(amount, "SBD")
+
+
+def vests(amount: int) -> Asset:
+    return Asset(amount, "VESTS")
+
+
+def parse_asset(value: Any) -> Asset:
+    """Accept ``"1.000 STEEM"``, ``{"amount","precision","nai"}`` or ``["1000", 3, "@@000000021"]``."""
+    if isinstance(value, Asset):
+        return value
+    if isinstance(value, str):
+        number, _, symbol = value.strip().partition(" ")
+        if symbol not in SYMBOLS:
+            raise ValueError(f"unknown asset symbol {symbol!r}")
+        precision = SYMBOLS[symbol][0]
+        whole, _, frac = number.partition(".")
+        if len(frac) != precision:
+            raise ValueError(f"asset {value!r} must have {precision} decimals")
+        negative = whole.startswith("-")
+        amount = int(whole.lstrip("-") or "0") * 10**precision + int(frac or "0")
+        return Asset(-amount if negative else amount, symbol)
+    if isinstance(value, dict):
+        return Asset(int(value["amount"]), NAI_TO_SYMBOL[value["nai"]])
+    if isinstance(value, list) and len(value) == 3:
+        return Asset(int(value[0]), NAI_TO_SYMBOL[value[2]])
+    raise ValueError(f"cannot parse asset {value!r}")
+
+
+def parse_time(text: str) -> int:
+    clean = text.rstrip("Z").split(".")[0]
+    return int(datetime.strptime(clean, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp())
+
+
+def fmt_time(epoch: int) -> str:
+    if epoch >= 0x80000000:  # fc prints the uint32 as int32 (time.cpp:21)
+        epoch -= 0x100000000
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")

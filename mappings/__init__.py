@@ -1,0 +1,1 @@
+"""Pure mappings from source records to chain intents; entry point: mappings.posts.post_to_intent."""

@@ -1,0 +1,171 @@
+"""Post bodies: WordPress HTML cleaned with an allow-list, made safe for Steem frontends.
+
+Steem frontends render a body as Markdown with HTML allowed, so beyond sanitizing this module
+removes what Markdown would misread: HTML comments (shown as "(html comment removed: …)"),
+leading indentation (4+ spaces reads as a code block), trailing double spaces (hard breaks)
+and empty paragraphs. Wrapper tags WordPress and WeChat add (section, span, div, font) are
+unwrapped, their content kept. Relative URLs are made absolute against the site URL.
+
+The footer is appended after cleaning, so the site owner's template markup is kept as written
+and only the substituted values are escaped; the result is byte-identical on every re-map.
+Finally a body that steemd would parse as a diff-match-patch patch on edit is neutralized.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import nh3
+from diff_match_patch import diff_match_patch
+
+from mappings.text import html_to_text, valid_utf8
+
+ALLOWED_TAGS = {
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "pre", "code", "blockquote",
+    "center", "img", "a", "strong", "b", "em", "i", "del", "strike", "sub", "sup", "q",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "img": {"src", "alt", "title", "width", "height"},
+    "a": {"href", "title"},
+}
+DROPPED_WITH_CONTENT = {
+    "script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
+    "textarea", "select", "button",
+}  # fmt: skip
+URL_SCHEMES = {"http", "https", "mailto"}
+# A neutral first line: not a patch header in either the Python or the C++ (steemd) parser,
+# and renders as nothing in HTML and Markdown.
+PATCH_GUARD = "<div></div>\n"
+
+_PRE_BLOCK = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
+_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>")
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_PLACEHOLDER = re.compile(r"\[%(original_link|title|site_name)%\]")
+
+
+@dataclass(frozen=True)
+class CleanBody:
+    """The cleaned post HTML (without footer) and the URLs found in it, in document order."""
+
+    html: str
+    images: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.images and not html_to_text(self.html)
+
+
+def clean_html(fragment: str, site_url: str) -> CleanBody:
+    """Allow-list clean ``fragment`` and tidy it for Markdown-rendering frontends."""
+    cleaned = nh3.clean(
+        valid_utf8(fragment),
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        strip_comments=True,
+        link_rel=None,
+        url_schemes=URL_SCHEMES,
+        url_relative=("rewrite_with_base", _base_url(site_url)),
+    )
+    cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
+    previous = None
+    while previous != cleaned:  # removing one empty <p> can leave another behind
+        previous, cleaned = cleaned, _EMPTY_PARAGRAPH.sub("", cleaned)
+    cleaned = tidy_lines(cleaned)
+    images, links = extract_urls(cleaned)
+    return CleanBody(html=cleaned, images=images, links=links)
+
+
+def _base_url(site_url: str) -> str:
+    base = (site_url or "").strip()
+    return base if base.endswith("/") else base + "/"
+
+
+def tidy_lines(markup: str) -> str:
+    """Strip indentation and trailing spaces of every line outside <pre>; squeeze blank lines."""
+    parts = _PRE_BLOCK.split(markup)
+    tidied: list[str] = []
+    for index, part in enumerate(parts):
+        if index % 2 == 1:  # a <pre> block: whitespace is content there
+            tidied.append(part)
+            continue
+        lines = part.split("\n")
+        at_line_start = index == 0
+        before_pre = index < len(parts) - 1
+        for number, line in enumerate(lines):
+            if number > 0 or at_line_start:
+                line = line.lstrip(" \t")
+            if number < len(lines) - 1 or not before_pre:
+                line = line.rstrip(" \t")
+            lines[number] = line
+        tidied.append(_BLANK_LINES.sub("\n\n", "\n".join(lines)))
+    return "".join(tidied).strip("\n")
+
+
+class _UrlCollector(HTMLParser):
+    """Collects <img src> and <a href> values (entities decoded) in document order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.images: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        wanted = {"img": ("src", self.images), "a": ("href", self.links)}.get(tag)
+        if wanted is None:
+            return
+        name, found = wanted
+        for key, value in attrs:
+            if key == name and value and value.startswith(("http://", "https://")):
+                if value not in found:
+                    found.append(value)
+
+
+def extract_urls(markup: str) -> tuple[list[str], list[str]]:
+    """Absolute image and link URLs of cleaned markup, each list deduplicated."""
+    collector = _UrlCollector()
+    collector.feed(markup)
+    collector.close()
+    return collector.images, collector.links
+
+
+def render_footer(template: str, original_link: str, title: str, site_name: str) -> str:
+    """The footer template with placeholders filled; only the values are HTML-escaped."""
+    values = {"original_link": original_link, "title": title, "site_name": site_name}
+    filled = _PLACEHOLDER.sub(
+        lambda match: html.escape(valid_utf8(values[match.group(1)]), quote=True),
+        valid_utf8(template or ""),
+    )
+    return tidy_lines(filled.strip())
+
+
+def compose_body(clean: CleanBody, footer: str) -> tuple[str, list[str]]:
+    """Cleaned HTML plus footer, guarded against patch interpretation; with notes."""
+    body = clean.html.strip("\n")
+    if footer:
+        body = f"{body}\n\n{footer}"
+    if looks_like_patch(body):
+        return PATCH_GUARD + body, ["body looked like a diff-match-patch patch; guarded"]
+    return body, []
+
+
+def looks_like_patch(body: str) -> bool:
+    """True when steemd could apply ``body`` as a patch instead of replacing the old body.
+
+    steemd's C++ parser skips empty lines, Python's does not, so both forms are tried.
+    """
+    parser = diff_match_patch()
+    without_blank_lines = "\n".join(line for line in body.split("\n") if line)
+    for candidate in (body, without_blank_lines):
+        try:
+            if parser.patch_fromText(candidate):
+                return True
+        except Exception:  # noqa: BLE001 - any parse failure means "not a patch"
+            continue
+    return False

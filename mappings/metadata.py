@@ -1,0 +1,88 @@
+"""The ``json_metadata`` object of a post and its compact JSON string.
+
+Keys follow what Steem frontends read: ``tags`` (a list; beem would split a string), ``image``
+(cover first; omitted rather than empty, since an empty list hides the body-scan fallback),
+``description`` (preview text), ``canonical_url`` (condenser's CanonicalLinker reads exactly
+this key and only for http(s) URLs), ``links``, ``app`` and ``format``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from mappings.text import collapse_whitespace, cut_chars, html_to_text, valid_utf8
+
+MAX_DESCRIPTION_CHARS = 160
+MAX_LINKS = 20
+
+_HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+# WordPress ends generated excerpts with "[…]" (or "[...]"); it says nothing in a preview.
+_EXCERPT_MORE = re.compile(r"\s*\[(?:…|\.\.\.)\]\s*$")
+# Markdown image syntax and bare URLs are noise in a preview line.
+_PREVIEW_NOISE = re.compile(r"!\[[^\]]*\]\([^)]*\)|https?://\S+")
+
+
+def absolute_url(url: str, site_url: str) -> str:
+    """``url`` resolved against the site URL; "" unless the result is http(s)."""
+    candidate = valid_utf8(url or "").strip()
+    if not candidate:
+        return ""
+    try:
+        resolved = urljoin(site_url.rstrip("/") + "/", candidate)
+    except ValueError:
+        return ""
+    return resolved if _HTTP_URL.match(resolved) and " " not in resolved else ""
+
+
+def description_text(excerpt_html: str, body_html: str) -> str:
+    """Preview text: the excerpt (else the body start), whitespace collapsed, <= 160 chars."""
+    text = _preview_text(_EXCERPT_MORE.sub("", html_to_text(excerpt_html or "")))
+    if not text:
+        text = _preview_text(html_to_text(body_html or ""))
+    return cut_chars(collapse_whitespace(text), MAX_DESCRIPTION_CHARS)
+
+
+def _preview_text(text: str) -> str:
+    return collapse_whitespace(_PREVIEW_NOISE.sub(" ", text))
+
+
+def build_metadata(
+    *,
+    tags: list[str],
+    featured_image: str,
+    body_images: list[str],
+    body_links: list[str],
+    description: str,
+    canonical_url: str,
+    app: str,
+    body_format: str,
+) -> dict[str, Any]:
+    """The json_metadata object, keys in a fixed order so the string is deterministic."""
+    metadata: dict[str, Any] = {"app": app, "format": body_format, "tags": list(tags)}
+    images = _dedupe([featured_image, *body_images])
+    if images:
+        metadata["image"] = images
+    if description:
+        metadata["description"] = description
+    if canonical_url and _HTTP_URL.match(canonical_url):
+        metadata["canonical_url"] = canonical_url
+    links = _dedupe(body_links)[:MAX_LINKS]
+    if links:
+        metadata["links"] = links
+    return metadata
+
+
+def metadata_json(metadata: dict[str, Any]) -> str:
+    """Compact JSON string (beem passes strings through unchanged; dicts it re-dumps)."""
+    return json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
+
+
+def _dedupe(urls: list[str]) -> list[str]:
+    seen: list[str] = []
+    for url in urls:
+        if url and url not in seen:
+            seen.append(url)
+    return seen

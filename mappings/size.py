@@ -1,0 +1,58 @@
+"""Signed transaction size estimate, so oversize posts become a Skip instead of a node error.
+
+Counts the binary serialization steemd measures: strings as varint length + UTF-8 bytes,
+fixed-size fields by their width, plus a flat allowance for the transaction header and one
+signature. Blocks are at most 65,536 bytes and a transaction must leave room for the block
+header, so the practical ceiling is 65,280 bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_TRANSACTION_BYTES = 65_280
+TRANSACTION_OVERHEAD = 200  # ref block, expiration, counts, one 65-byte signature, margin
+ASSET_BYTES = 16  # int64 amount + precision byte + 7-byte symbol
+BENEFICIARY_FIXED_BYTES = 2  # uint16 weight
+
+
+def varint_size(value: int) -> int:
+    """Bytes of an unsigned LEB128 varint."""
+    size = 1
+    while value >= 0x80:
+        value >>= 7
+        size += 1
+    return size
+
+
+def string_size(text: str) -> int:
+    encoded_length = len(text.encode("utf-8"))
+    return varint_size(encoded_length) + encoded_length
+
+
+def comment_size(payload: dict[str, Any]) -> int:
+    fields = ("parent_author", "parent_permlink", "author", "permlink", "title", "body",
+              "json_metadata")  # fmt: skip
+    return 1 + sum(string_size(str(payload.get(name, ""))) for name in fields)
+
+
+def comment_options_size(payload: dict[str, Any]) -> int:
+    size = 1 + string_size(payload["author"]) + string_size(payload["permlink"])
+    size += ASSET_BYTES + 2 + 1 + 1  # max payout, percent, allow_votes, allow_curation_rewards
+    extensions = payload.get("extensions", [])
+    size += varint_size(len(extensions))
+    for _type_id, extension in extensions:
+        beneficiaries = extension.get("beneficiaries", [])
+        size += 1 + varint_size(len(beneficiaries))
+        size += sum(string_size(b["account"]) + BENEFICIARY_FIXED_BYTES for b in beneficiaries)
+    return size
+
+
+def estimate_transaction_size(operations: tuple[tuple[str, dict[str, Any]], ...]) -> int:
+    """Estimated signed size in bytes of a transaction holding ``operations``."""
+    size = TRANSACTION_OVERHEAD + varint_size(len(operations))
+    for name, payload in operations:
+        size += (
+            comment_options_size(payload) if name == "comment_options" else comment_size(payload)
+        )
+    return size

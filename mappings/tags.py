@@ -1,0 +1,91 @@
+"""Steem tags from WordPress tags, categories and site defaults.
+
+Condenser-family rules: lowercase ``[a-z0-9-]``, starts with a letter, ends with a letter or
+digit, at most one dash, at most 24 chars, unique, at most ``max_tags``. Chinese terms become
+pinyin written together (区块链 -> qukuailian). A ``hive-NNNNNN`` community tag moves to the
+front, because a community post's category must be the community. Every tag that does not
+make it is reported with its reason, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from mappings.permlink import transliterate
+from mappings.text import valid_utf8
+
+MAX_TAG_CHARS = 24
+FALLBACK_TAG = "blog"
+# WordPress's default category ("Uncategorized", zh_CN "未分类") is not a topic.
+IGNORED_TAGS = frozenset({"uncategorized", "weifenlei"})
+
+_SPACES_OR_UNDERSCORES = re.compile(r"[\s_]+")
+_NOT_TAG_CHARS = re.compile(r"[^a-z0-9-]")
+_DASH_RUN = re.compile(r"-{2,}")
+_COMMUNITY_TAG = re.compile(r"^hive-[0-9]{1,7}$")
+
+
+def normalize_tag(name: str) -> str:
+    """Best ASCII tag spelling of a WordPress term name (may still be invalid)."""
+    text = transliterate(valid_utf8(name).strip(), separator="").lower()
+    text = _SPACES_OR_UNDERSCORES.sub("-", text)
+    text = _NOT_TAG_CHARS.sub("", text)
+    return _DASH_RUN.sub("-", text).strip("-")
+
+
+def tag_problem(tag: str) -> str:
+    """Why ``tag`` cannot be a Steem tag, or "" when it can."""
+    if not tag:
+        return "no letters or digits left"
+    if not tag[0].isalpha():
+        return "must start with a letter"
+    if tag.count("-") > 1:
+        return "more than one dash"
+    if len(tag) > MAX_TAG_CHARS:
+        return f"longer than {MAX_TAG_CHARS} characters"
+    return ""
+
+
+def map_tags(
+    names: Iterable[str], max_tags: int, fallback: str = FALLBACK_TAG
+) -> tuple[list[str], list[str]]:
+    """Steem tags (category first) and notes about every term that was dropped or changed."""
+    accepted: list[str] = []
+    notes: list[str] = []
+    limit = max(int(max_tags), 1)
+    for name in names:
+        if name is None or name == "":
+            continue
+        tag = normalize_tag(str(name))
+        problem = "WordPress default category" if tag in IGNORED_TAGS else tag_problem(tag)
+        if problem:
+            notes.append(f"tag {name!r} dropped: {problem}")
+            continue
+        if tag in accepted:
+            if tag != str(name):
+                notes.append(f"tag {name!r} dropped: same as {tag!r}")
+            continue
+        if _COMMUNITY_TAG.match(tag) and any(_COMMUNITY_TAG.match(t) for t in accepted):
+            notes.append(f"tag {name!r} dropped: a post belongs to one community only")
+            continue
+        accepted.append(tag)
+    accepted = _community_first(accepted)
+    for dropped in accepted[limit:]:
+        notes.append(f"tag {dropped!r} dropped: more than {limit} tags")
+    accepted = accepted[:limit]
+    if not accepted:
+        accepted = [fallback]
+        notes.append(f"no usable tags; using {fallback!r}")
+    return accepted, notes
+
+
+def _community_first(tags: list[str]) -> list[str]:
+    communities = [t for t in tags if _COMMUNITY_TAG.match(t)]
+    return communities + [t for t in tags if not _COMMUNITY_TAG.match(t)]
+
+
+def with_category_first(tags: list[str], category: str, max_tags: int) -> list[str]:
+    """Tags for an edit: the category of the chain post stays first (it cannot change)."""
+    rest = [t for t in tags if t != category]
+    return [category, *rest][: max(int(max_tags), 1)]

@@ -1,0 +1,68 @@
+"""Small text helpers shared by the post mappings: UTF-8 safety, HTML-to-text, byte-exact cuts.
+
+Everything here is pure and total: any ``str`` in, a ``str`` out, no exceptions.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_WHITESPACE_RUN = re.compile(r"\s+")
+_HIDDEN_CONTENT_TAGS = {
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "iframe",
+    "object",
+    "svg",
+    "math",
+}
+
+
+def valid_utf8(text: str) -> str:
+    """Return ``text`` encodable as UTF-8 (lone surrogates become U+FFFD) without C0 controls.
+
+    steemd rejects bodies/titles that are not valid UTF-8; Python strings decoded from JSON
+    can still hold lone surrogates, which would make ``str.encode`` raise later.
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    return _CONTROL_CHARS.sub("", _LONE_SURROGATE.sub("\ufffd", text))
+
+
+def collapse_whitespace(text: str) -> str:
+    """Collapse every whitespace run (incl. no-break spaces) into one space and trim."""
+    return _WHITESPACE_RUN.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """Visible text of an HTML fragment, entities decoded, whitespace collapsed."""
+    stripped = nh3.clean(valid_utf8(fragment), tags=set(), clean_content_tags=_HIDDEN_CONTENT_TAGS)
+    return collapse_whitespace(html.unescape(stripped))
+
+
+def cut_utf8(text: str, max_bytes: int) -> str:
+    """Longest prefix of ``text`` whose UTF-8 encoding fits in ``max_bytes`` (whole code points)."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    # errors="ignore" drops only the trailing partial sequence, never a complete code point.
+    return encoded[: max(max_bytes, 0)].decode("utf-8", "ignore")
+
+
+def cut_chars(text: str, max_chars: int, ellipsis: str = "…") -> str:
+    """Cut ``text`` to ``max_chars`` characters, ending with ``ellipsis`` when something was cut."""
+    if len(text) <= max_chars:
+        return text
+    kept = text[: max(max_chars - len(ellipsis), 0)]
+    word_break = kept.rfind(" ")
+    # Prefer a word boundary when one is close (Latin text); CJK text has none and is cut as is.
+    if word_break > 0 and word_break >= len(kept) - 20:
+        kept = kept[:word_break]
+    return kept.rstrip() + ellipsis

@@ -1,0 +1,224 @@
+"""Engine behaviour over a fake chain and an in-memory source: exactly-once, in order, visible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from bridge.engine import Engine
+from bridge.model import (
+    ChainLink,
+    Intent,
+    IntentKind,
+    IntentStatus,
+    MappingContext,
+    PostRecord,
+    Skip,
+    SourceRef,
+    content_hash,
+    intent_key,
+)
+from bridge.outbox import Outbox
+from bridge.status import render_status
+from bridge.store import StateStore
+from connectors.failures import TransientError
+from tests.support.fake_chain import FakeChain
+
+KEYS = {"alice": "5K-alice", "bob": "5K-bob"}
+
+
+def record(post_id: int, author: str, title: str, modified: str = "2026-01-01T00:00:00",
+           status: str = "publish") -> PostRecord:
+    return PostRecord(
+        source=SourceRef("wp", "t", "post", str(post_id)), post_type="post", status=status,
+        slug=f"p{post_id}", link=f"http://wp/p{post_id}", title_raw=title, title_rendered=title,
+        content_raw=f"<p>{title} body</p>", content_rendered=f"<p>{title} body</p>",
+        excerpt_raw="", excerpt_rendered="", date_gmt=modified, modified_gmt=modified,
+        author_id=1, author_account=author)
+
+
+def simple_mapper(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> Intent | Skip:
+    if post.status != "publish":
+        return Skip(post.source, "not published")
+    body_hash = content_hash([post.title_raw, post.content_rendered])
+    permlink = link.permlink if link else f"p{post.source.object_id}"
+    author = link.author if link else post.author_account
+    comment = {"parent_author": "", "parent_permlink": "blog", "author": author,
+               "permlink": permlink, "title": post.title_raw, "body": post.content_rendered,
+               "json_metadata": "{}"}
+    kind = IntentKind.EDIT_POST if link else IntentKind.CREATE_POST
+    return Intent(key=intent_key(kind, post.source, f"{post.modified_gmt}:{body_hash}"),
+                  kind=kind, account=author, source=post.source,
+                  operations=(("comment", comment),), body_hash=body_hash, author=author,
+                  permlink=permlink, category="blog", title=post.title_raw)
+
+
+class ListSource:
+    name = "wp:t:posts"
+
+    def __init__(self) -> None:
+        self.posts: dict[int, PostRecord] = {}
+        self.fail_after: int | None = None
+
+    def put(self, post: PostRecord) -> None:
+        self.posts[int(post.source.object_id)] = post
+
+    def changed_since(self, cursor: str | None) -> Iterator[tuple[PostRecord, str]]:
+        ordered = sorted(self.posts.values(), key=lambda p: p.modified_gmt)
+        for n, post in enumerate(ordered):
+            if self.fail_after is not None and n >= self.fail_after:
+                raise TransientError("listing posts: HTTP 503")
+            if cursor is None or post.modified_gmt >= cursor:
+                yield post, post.modified_gmt
+
+
+class MetaSink:
+    def __init__(self) -> None:
+        self.meta: dict[int, dict[str, Any]] = {}
+
+    def write_chain_meta(self, post_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        self.meta.setdefault(post_id, {}).update(values)
+        return self.meta[post_id]
+
+
+@pytest.fixture
+def world(tmp_path):
+    store = StateStore(tmp_path / "state.db")
+    chain = FakeChain(keys=dict(KEYS))
+    source = ListSource()
+    sink = MetaSink()
+    ctx = MappingContext(site_id="t", site_url="http://wp", site_name="T", now="2026-01-01")
+    engine = Engine(store, [source], chain, KEYS.get, lambda: ctx, sink, confirm_timeout=0,
+                    mapper=simple_mapper)
+    yield store, chain, source, sink, engine
+    store.close()
+
+
+def statuses(store: StateStore) -> dict[str, int]:
+    return Outbox(store).count_by_status()
+
+
+def test_publish_once_and_write_back(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    report = engine.tick()
+    assert report.confirmed == 1 and len(chain.applied) == 1
+    assert sink.meta[1]["steem_permlink"] == "p1" and sink.meta[1]["steem_status"] == "published"
+    again = engine.tick()
+    assert again.enqueued == 0 and len(chain.applied) == 1
+
+
+def test_second_root_post_waits_for_chain_time_not_a_retry_loop(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One", "2026-01-01T00:00:01"))
+    source.put(record(2, "alice", "Two", "2026-01-01T00:00:02"))
+    report = engine.tick()
+    assert report.confirmed == 1 and report.scheduled == 1
+    assert chain.broadcast_calls == 1  # the second was never sent to be rejected
+    engine.tick()
+    assert chain.broadcast_calls == 1 and statuses(store)["scheduled"] == 1
+    chain.advance(300)
+    assert engine.tick().confirmed == 1
+    assert len(chain.posts) == 2
+
+
+def test_edit_goes_out_once_with_the_same_permlink(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    source.put(replace(record(1, "alice", "One, edited", "2026-01-01T01:00:00")))
+    report = engine.tick()
+    assert report.enqueued == 1 and report.confirmed == 1
+    assert chain.posts[("alice", "p1")]["title"] == "One, edited"
+    assert len(chain.posts) == 1
+    # a modified date bump with the same content is not an edit
+    source.put(record(1, "alice", "One, edited", "2026-01-01T02:00:00"))
+    assert engine.tick().enqueued == 0
+
+
+def test_lost_acknowledgement_is_confirmed_not_resent(world) -> None:
+    store, chain, source, sink, engine = world
+    chain.lose_ack_next = 1
+    source.put(record(1, "alice", "One"))
+    first = engine.tick()
+    assert first.transient_problems and statuses(store) == {"signed": 1}
+    second = engine.tick()
+    assert second.confirmed == 1 and len(chain.applied) == 1
+
+
+def test_signed_but_never_sent_is_resent_as_the_same_transaction(world) -> None:
+    store, chain, source, sink, engine = world
+    chain.fail_next_broadcast.append(TransientError("connection refused"))
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    (entry,) = Outbox(store).in_flight()
+    engine.tick()
+    assert chain.txs.get(entry.tx_id) and len(chain.applied) == 1
+
+
+def test_expired_unseen_transaction_is_signed_again(world) -> None:
+    store, chain, source, sink, engine = world
+    chain.fail_next_broadcast.append(TransientError("connection refused"))
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    (entry,) = Outbox(store).in_flight()
+    chain.advance(120)  # past the 60 s expiration
+    engine.tick()  # reconcile re-queues it; the dispatch step signs a new one
+    assert len(chain.applied) == 1 and entry.tx_id not in chain.txs
+    assert statuses(store) == {"confirmed": 1}
+
+
+def test_wrong_key_fails_one_author_and_the_others_go_through(world) -> None:
+    store, chain, source, sink, engine = world
+    chain.keys["alice"] = "5K-the-real-one"
+    source.put(record(1, "alice", "One", "2026-01-01T00:00:01"))
+    source.put(record(2, "bob", "Two", "2026-01-01T00:00:02"))
+    report = engine.tick()
+    assert report.failed == 1 and report.confirmed == 1
+    assert ("bob", "p2") in chain.posts
+    text = render_status(store)
+    assert "missing required posting authority" in text
+    assert sink.meta[1]["steem_status"] == "failed"
+    assert "retry --failed" in text
+
+
+def test_failure_while_listing_keeps_what_was_read_and_the_cursor_behind(world) -> None:
+    store, chain, source, sink, engine = world
+    for n in range(1, 4):
+        source.put(record(n, ["alice", "bob"][n % 2], f"P{n}", f"2026-01-01T00:00:0{n}"))
+    source.fail_after = 2
+    report = engine.tick()
+    assert report.transient_problems and report.polled == 2
+    assert '"2026-01-01T00:00:02"' in store.get_cursor("wp:t:posts")
+    source.fail_after = None
+    engine.tick()
+    assert statuses(store).get("confirmed", 0) + statuses(store).get("scheduled", 0) == 3
+
+
+def test_a_mapping_bug_is_recorded_and_does_not_stop_other_posts(world) -> None:
+    store, chain, source, sink, engine = world
+
+    def flaky(post, ctx, link):
+        if post.source.object_id == "1":
+            raise ValueError("boom")
+        return simple_mapper(post, ctx, link)
+
+    engine.mapper = flaky
+    source.put(record(1, "alice", "One", "2026-01-01T00:00:01"))
+    source.put(record(2, "bob", "Two", "2026-01-01T00:00:02"))
+    report = engine.tick()
+    assert report.skipped == 1 and report.confirmed == 1
+    assert "mapping error (ValueError: boom)" in render_status(store)
+
+
+def test_enqueueing_the_same_intent_twice_does_nothing(world) -> None:
+    store, chain, source, sink, engine = world
+    intent = simple_mapper(record(1, "alice", "One"), None, None)  # type: ignore[arg-type]
+    outbox = Outbox(store)
+    with store.transaction():
+        assert outbox.enqueue(intent) is True
+        assert outbox.enqueue(intent) is False
+    assert statuses(store) == {IntentStatus.PENDING.value: 1}

@@ -1,0 +1,56 @@
+"""Permlinks: readable, pinyin for Chinese, deterministic and unique per post."""
+
+from __future__ import annotations
+
+import re
+
+from mappings.permlink import make_permlink, permlink_suffix, readable_slug
+
+PERMLINK = re.compile(r"^[a-z0-9-]{1,255}$")
+
+
+def test_chinese_title_becomes_pinyin() -> None:
+    permlink = make_permlink("", "社群新生态，构建微型社会", "demo", "1")
+    assert permlink.startswith("she-qun-xin-sheng-tai-gou-jian-wei-xing-she-hui-")
+    assert PERMLINK.match(permlink)
+
+
+def test_percent_encoded_cjk_slug_is_decoded_then_transliterated() -> None:
+    slug = "%e5%8c%ba%e5%9d%97%e9%93%be"  # 区块链, as WordPress stores it
+    assert readable_slug(slug, "ignored title") == "qu-kuai-lian"
+
+
+def test_ascii_slug_wins_over_title_and_numeric_slug_does_not() -> None:
+    assert readable_slug("my-first-post", "Another Title") == "my-first-post"
+    assert readable_slug("12345", "Another Title") == "another-title"
+    assert readable_slug("", "") == "post"
+    assert readable_slug("", "Привет") == "post"  # nothing ASCII-meaningful left
+
+
+def test_mixed_title_keeps_ascii_words_and_accents_fold() -> None:
+    assert (
+        readable_slug("", "怎么让busy.org给你点赞？GET！")
+        == "zen-me-rang-busy-org-gei-ni-dian-zan-get"
+    )
+    assert readable_slug("", "Crème Brûlée") == "creme-brulee"
+
+
+def test_same_post_same_permlink_different_posts_differ() -> None:
+    first = make_permlink("same-title", "Same Title", "demo", "1")
+    assert first == make_permlink("same-title", "Same Title", "demo", "1")
+    assert first != make_permlink("same-title", "Same Title", "demo", "2")
+    assert first != make_permlink("same-title", "Same Title", "other-site", "1")
+
+
+def test_suffix_is_8_base36_chars() -> None:
+    suffix = permlink_suffix("demo", "1")
+    assert re.fullmatch(r"[a-z0-9]{8}", suffix)
+    assert make_permlink("x-y", "", "demo", "1").endswith("-" + suffix)
+
+
+def test_very_long_slug_is_cut_but_suffix_kept() -> None:
+    permlink = make_permlink("", "word " * 200, "demo", "9")
+    assert len(permlink.encode()) <= 255
+    assert PERMLINK.match(permlink)
+    assert permlink.endswith("-" + permlink_suffix("demo", "9"))
+    assert "--" not in permlink

@@ -1,0 +1,108 @@
+"""Config: TOML + env overrides, secrets only from env or 0600 files, every problem at once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bridge.config import load_settings
+from bridge.errors import ConfigError
+
+CHAIN_ID = "ab" * 32
+WIF = "5JNHfZYKGaomSFvd4NUdQ9qMcEAC43kujbfjueTHpVapX1Kzq2n"
+
+
+def write(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text)
+    os.chmod(path, mode)
+    return path
+
+
+def full_config(tmp_path: Path) -> Path:
+    write(tmp_path / "keys.toml", f'alice = "{WIF}"\n')
+    write(tmp_path / "app-password", "abcd efgh ijkl mnop qrst uvwx\n")
+    return write(tmp_path / "bridge.toml", f"""
+[wordpress]
+url = "http://127.0.0.1:8088"
+user = "bridge"
+app_password_file = "app-password"
+site_id = "demo"
+
+[chain]
+nodes = ["http://127.0.0.1:8090"]
+chain_id = "{CHAIN_ID}"
+
+[keys]
+file = "keys.toml"
+
+[state]
+path = "state.db"
+""", 0o644)
+
+
+def test_full_config_loads_with_secrets_from_files(tmp_path: Path) -> None:
+    settings = load_settings(str(full_config(tmp_path)), env={})
+    assert settings.wordpress.url == "http://127.0.0.1:8088"
+    assert settings.wordpress.app_password == "abcd efgh ijkl mnop qrst uvwx"
+    assert settings.keys.signing_key("alice") == WIF
+    assert settings.state_path == tmp_path / "state.db"
+    assert WIF not in repr(settings)
+    assert "abcd efgh" not in repr(settings)
+
+
+def test_env_overrides_the_file_and_supplies_secrets(tmp_path: Path) -> None:
+    env = {"WPSB__WORDPRESS__URL": "http://example.org", "WPSB_POSTING_KEY_BOB_CN": WIF,
+           "WPSB_WORDPRESS_APP_PASSWORD": "from-env", "WPSB__CHAIN__NODES":
+           '["http://a:1", "https://b"]'}
+    settings = load_settings(str(full_config(tmp_path)), env=env)
+    assert settings.wordpress.url == "http://example.org"
+    assert settings.wordpress.app_password == "from-env"
+    assert settings.keys.signing_key("bob-cn") == WIF
+    assert settings.chain.nodes == ("http://a:1", "https://b")
+
+
+def test_missing_config_names_every_missing_key_and_where_it_looked(tmp_path: Path) -> None:
+    empty = write(tmp_path / "empty.toml", "", 0o644)
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(empty), env={})
+    text = info.value.render()
+    for key in ("wordpress.url", "wordpress.user", "wordpress.app_password", "chain.nodes",
+                "chain.chain_id", "keys"):
+        assert key in text
+    assert "WPSB__WORDPRESS__URL" in text
+    assert "WPSB_POSTING_KEY_<ACCOUNT>" in text
+    assert "wp-steem-bridge check" in text
+
+
+def test_secret_files_readable_by_others_are_refused(tmp_path: Path) -> None:
+    config = full_config(tmp_path)
+    os.chmod(tmp_path / "keys.toml", 0o644)
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(config), env={})
+    assert "chmod 600" in info.value.render()
+    assert WIF not in info.value.render()
+
+
+def test_secrets_in_the_config_file_are_refused(tmp_path: Path) -> None:
+    config = full_config(tmp_path)
+    config.write_text(config.read_text().replace('user = "bridge"',
+                                                 'user = "bridge"\napp_password = "x"'))
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(config), env={})
+    assert "secrets are not read from the config file" in info.value.render()
+
+
+def test_websocket_nodes_and_bad_chain_ids_are_refused(tmp_path: Path) -> None:
+    env = {"WPSB__CHAIN__NODES": '["wss://node"]', "WPSB__CHAIN__CHAIN_ID": "nope"}
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(full_config(tmp_path)), env=env)
+    text = info.value.render()
+    assert "not an http(s) URL" in text and "64 hex digits" in text
+
+
+def test_app_account_key_signs_for_authors_without_their_own(tmp_path: Path) -> None:
+    env = {"WPSB_POSTING_KEY_MYAPP": WIF, "WPSB__KEYS__APP_ACCOUNT": "myapp"}
+    settings = load_settings(str(full_config(tmp_path)), env=env)
+    assert settings.keys.signing_key("someone-else") == WIF

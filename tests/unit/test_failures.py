@@ -1,0 +1,87 @@
+"""The one classification table: node texts and HTTP statuses -> what the engine does."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.failures import (
+    AlreadyApplied,
+    FailureClass,
+    RateLimited,
+    TerminalError,
+    TransientError,
+    classify_http_status,
+    classify_rpc_message,
+    http_error,
+    rpc_error,
+)
+
+RPC_CASES = [
+    ("Assert Exception:(skip & skip_transaction_dupe_check) || trx_idx.indices().get<by_trx_id>()"
+     ".find(trx_id) == trx_idx.indices().get<by_trx_id>().end(): Duplicate transaction check "
+     "failed", FailureClass.ALREADY_APPLIED, None),
+    ("Assert Exception:( now - auth.last_root_post ) > STEEM_MIN_ROOT_COMMENT_INTERVAL: You may "
+     "only post once every 5 minutes.", FailureClass.RATE_LIMITED, 300),
+    ("Assert Exception:(now - auth.last_post) >= STEEM_MIN_REPLY_INTERVAL_HF20: You may only "
+     "comment once every 3 seconds.", FailureClass.RATE_LIMITED, 3),
+    ("Assert Exception:now - auth.last_post_edit >= STEEM_MIN_COMMENT_EDIT_INTERVAL: Can only "
+     "perform one comment edit per block.", FailureClass.RATE_LIMITED, 3),
+    ("Assert Exception:( now - voter.last_vote_time ).to_seconds() >= STEEM_MIN_VOTE_INTERVAL_SEC:"
+     " Can only vote once every 3 seconds.", FailureClass.RATE_LIMITED, 3),
+    ("plugin exception:Account: alice has 0 RC, needs 1500000 RC. Please wait to transact, or "
+     "power up STEEM.", FailureClass.RATE_LIMITED, 3600),
+    ("transaction expiration exception:", FailureClass.TRANSIENT, None),
+    ("transaction tapos exception:", FailureClass.TRANSIENT, None),
+    ("Internal Error", FailureClass.TRANSIENT, None),
+    ("Unable to acquire database lock", FailureClass.TRANSIENT, None),
+    ("Too Many Requests", FailureClass.RATE_LIMITED, 10),
+    ("missing required posting authority:Missing Posting Authority alice",
+     FailureClass.TERMINAL, None),
+    ("missing required active authority:Missing Active Authority alice",
+     FailureClass.TERMINAL, None),
+    ("irrelevant signature included:Unnecessary signature(s) detected",
+     FailureClass.TERMINAL, None),
+    ("Assert Exception:beneficiaries[i - 1] < beneficiaries[i]: Benficiaries must be specified in "
+     "sorted order (account ascending)", FailureClass.TERMINAL, None),
+    ("Assert Exception:false: Invalid permlink character: A", FailureClass.TERMINAL, None),
+    ("Your current vote on this comment is identical to this vote.",
+     FailureClass.ALREADY_APPLIED, None),
+    ("something no one has seen before", FailureClass.TERMINAL, None),
+]
+
+
+@pytest.mark.parametrize(("message", "failure", "retry_after"), RPC_CASES)
+def test_rpc_messages_are_classified(message: str, failure: FailureClass,
+                                     retry_after: float | None) -> None:
+    rule = classify_rpc_message(message)
+    assert rule.failure is failure
+    assert rule.retry_after == retry_after
+
+
+@pytest.mark.parametrize(("status", "header", "failure", "retry_after"), [
+    (429, "7", FailureClass.RATE_LIMITED, 7.0),
+    (429, None, FailureClass.RATE_LIMITED, 30),
+    (401, None, FailureClass.TERMINAL, None),
+    (403, None, FailureClass.TERMINAL, None),
+    (404, None, FailureClass.TERMINAL, None),
+    (400, None, FailureClass.TERMINAL, None),
+    (408, None, FailureClass.TRANSIENT, None),
+    (500, None, FailureClass.TRANSIENT, None),
+    (503, "2", FailureClass.TRANSIENT, 2.0),
+])
+def test_http_statuses_are_classified(status: int, header: str | None, failure: FailureClass,
+                                      retry_after: float | None) -> None:
+    rule = classify_http_status(status, header)
+    assert rule.failure is failure
+    assert rule.retry_after == retry_after
+
+
+def test_error_types_follow_the_class() -> None:
+    assert isinstance(rpc_error("Duplicate transaction check failed"), AlreadyApplied)
+    assert isinstance(rpc_error("You may only post once every 5 minutes."), RateLimited)
+    assert isinstance(rpc_error("Internal Error"), TransientError)
+    posting = rpc_error("missing required posting authority:Missing Posting Authority bob")
+    assert isinstance(posting, TerminalError)
+    assert "posting key configured for this account is wrong" in posting.message
+    assert isinstance(http_error(502, "listing posts"), TransientError)
+    assert "application password" in http_error(401, "listing posts").message
