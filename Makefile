@@ -12,11 +12,18 @@ deps:
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	@$(BIN)/pip install -q --upgrade pip >/dev/null
-	@$(BIN)/pip install -q -e '.[test]'
+	@mkdir -p .run
+	@$(BIN)/pip install -q --upgrade pip >.run/pip.log 2>&1 || (cat .run/pip.log; exit 1)
+	@$(BIN)/pip install -q -e '.[test]' >>.run/pip.log 2>&1 || (cat .run/pip.log; exit 1)
 	@touch $(STAMP)
 
-venv: deps $(STAMP)
+JS_STAMP := js/node_modules/.installed
+
+$(JS_STAMP): js/package.json js/package-lock.json
+	@cd js && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $(JS_STAMP)
+
+venv: deps $(STAMP) $(JS_STAMP)
 
 demo: venv
 	@$(BIN)/python deploy/demo.py
@@ -38,4 +45,5 @@ stop:
 	@-$(BIN)/python -c "from pathlib import Path; from bridge.localstack import stop_devnet_process as s; s(Path('.demo/devnet'))"
 
 clean: stop
+	@-deploy/wordpress/wp-local reset demo
 	rm -rf .demo .run $(VENV)
