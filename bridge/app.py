@@ -66,6 +66,13 @@ def _context_factory(settings: Settings, wordpress: WordPressRest):
             max_accepted_payout=mapping.max_accepted_payout.replace("SBD", "HBD") if hive
             else mapping.max_accepted_payout,
             sbd_symbol="HBD" if hive else "SBD",
-            percent_key="percent_hbd" if hive else "percent_steem_dollars", **extra)
+            percent_key="percent_hbd" if hive else "percent_steem_dollars",
+            body_format=mapping.body_format, tags_from=mapping.tags_from,
+            append_default_tags=mapping.append_default_tags, tag_map=mapping.tag_map,
+            community=mapping.community, header_template=mapping.header,
+            oversize=mapping.oversize, disclose_beneficiaries=mapping.disclose_beneficiaries,
+            include_categories=mapping.include_categories,
+            exclude_categories=mapping.exclude_categories,
+            publish_delay_seconds=mapping.publish_delay_minutes * 60, **extra)
 
     return context

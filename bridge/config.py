@@ -78,9 +78,20 @@ class MappingSettings:
     default_tags: tuple[str, ...] = ()
     max_tags: int = 5
     footer: str | None = None
+    header: str = ""
     payout: str = "50/50"
     max_accepted_payout: str = "1000000.000 SBD"
     beneficiaries: tuple[Beneficiary, ...] = ()
+    body_format: str = "html"
+    tags_from: str = "tags"
+    append_default_tags: bool = False
+    tag_map: tuple[tuple[str, str], ...] = ()
+    community: str = ""
+    oversize: str = "truncate"
+    disclose_beneficiaries: bool = False
+    include_categories: tuple[str, ...] = ()
+    exclude_categories: tuple[str, ...] = ()
+    publish_delay_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -247,13 +258,31 @@ def _mapping(r: _Reader) -> MappingSettings:
     payout = r.get("mapping", "payout", str, "50/50")
     if payout not in ("50/50", "power_up", "decline"):
         r.problems.append(f"mapping.payout: expected 50/50, power_up or decline, got {payout!r}")
+    choices = {"body_format": ("html", "markdown"), "tags_from": ("tags", "categories", "both"),
+               "oversize": ("truncate", "fail")}
+    picked = {}
+    for key, allowed in choices.items():
+        picked[key] = r.get("mapping", key, str, allowed[0])
+        if picked[key] not in allowed:
+            r.problems.append(f"mapping.{key}: expected one of {', '.join(allowed)}, "
+                              f"got {picked[key]!r}")
+    tag_map = r.get("mapping", "tag_map", dict, {})
     return MappingSettings(
         default_tags=r.get("mapping", "default_tags", tuple, ()),
         max_tags=r.get("mapping", "max_tags", int, 5),
         footer=r.get("mapping", "footer", str, None),
+        header=r.get("mapping", "header", str, ""),
         payout=payout,
         max_accepted_payout=r.get("mapping", "max_accepted_payout", str, "1000000.000 SBD"),
         beneficiaries=tuple(beneficiaries),
+        append_default_tags=r.get("mapping", "append_default_tags", bool, False),
+        tag_map=tuple((str(k), str(v)) for k, v in tag_map.items()),
+        community=r.get("mapping", "community", str, ""),
+        disclose_beneficiaries=r.get("mapping", "disclose_beneficiaries", bool, False),
+        include_categories=r.get("mapping", "include_categories", tuple, ()),
+        exclude_categories=r.get("mapping", "exclude_categories", tuple, ()),
+        publish_delay_minutes=r.get("mapping", "publish_delay_minutes", int, 0),
+        **picked,
     )
 
 

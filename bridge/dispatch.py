@@ -29,6 +29,7 @@ from connectors.failures import (
     TerminalError,
     TransientError,
 )
+from mappings.deletes import deletion_blocker
 
 CHAIN_META_KINDS = (IntentKind.CREATE_POST, IntentKind.EDIT_POST)
 
@@ -39,6 +40,7 @@ class Chain(Protocol):
     def sign(self, operations: Any, wif: str) -> Any: ...
     def broadcast(self, signed: Any) -> None: ...
     def find_transaction(self, tx_id: str) -> int | None: ...
+    def get_content(self, author: str, permlink: str) -> dict[str, Any] | None: ...
 
 
 def _crash_point(name: str) -> None:
@@ -107,6 +109,11 @@ class Dispatcher:
             head = self._send(entry, head, report) or head
 
     def _send(self, entry: OutboxEntry, head: Any, report: TickReport) -> Any:
+        if entry.kind is IntentKind.DELETE_POST:
+            blocker = deletion_blocker(self.chain.get_content(entry.author, entry.permlink))
+            if blocker:
+                self._keep(entry, blocker, report)
+                return None
         wait = earliest_send(entry.kind, self._clock(entry.account), head.time)
         if wait is not None:
             with self.store.transaction():
@@ -156,8 +163,20 @@ class Dispatcher:
                 with self.store.transaction():
                     self.outbox.mark_retry(entry.id, exc.failure.value, exc.message)
             report.problem(f"{entry.key}: {exc.message}", exc.failure)
+        elif entry.kind is IntentKind.DELETE_POST and "Cannot delete a comment" in exc.message:
+            self._keep(entry, exc.message, report)
         else:
             self._fail(entry, exc, report)
+
+    def _keep(self, entry: OutboxEntry, blocker: str, report: TickReport) -> None:
+        """A delete the chain refuses is a final, visible state, not a retry loop."""
+        reason = f"trashed in WordPress but kept on chain: {blocker}"
+        with self.store.transaction():
+            self.outbox.mark_kept(entry.id, reason)
+            self.store.record_problem(str(entry.source), "delete", "kept", reason)
+            self.store.queue_writeback(entry.source, int(entry.source.object_id), {
+                "steem_status": "kept_on_chain", "steem_error": reason[:500]})
+        report.kept += 1
 
     def _fail(self, entry: OutboxEntry, exc: ConnectorError, report: TickReport) -> None:
         with self.store.transaction():
@@ -194,6 +213,11 @@ class Dispatcher:
                     "steem_author": entry.author, "steem_permlink": entry.permlink,
                     "steem_tx_id": entry.tx_id, "steem_block": block,
                     "steem_status": "published", "steem_error": ""})
+            elif entry.kind is IntentKind.DELETE_POST:
+                self.store.mark_link_deleted(entry.source, entry.tx_id or "", block)
+                self.store.queue_writeback(entry.source, int(entry.source.object_id), {
+                    "steem_tx_id": entry.tx_id, "steem_block": block,
+                    "steem_status": "deleted", "steem_error": ""})
         report.confirmed += 1
         report.published.append((entry, block))
 

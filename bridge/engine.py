@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.dispatch import Chain, Dispatcher
@@ -22,16 +23,22 @@ from bridge.outbox import Outbox
 from bridge.report import TickReport
 from bridge.store import StateStore
 from connectors.failures import ConnectorError, FailureClass
+from mappings.deletes import post_to_delete
 from mappings.posts import post_to_intent
+from mappings.selection import select_post
 
 log = logging.getLogger("wp_steem_bridge.engine")
 BATCH_SIZE = 50
+DEFER_DEFAULT = timedelta(minutes=15)
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 class Source(Protocol):
     name: str
 
-    def changed_since(self, cursor_modified: str | None) -> Iterator[tuple[PostRecord, str]]: ...
+    def changed_since(self, cursor: dict[str, str]) -> Iterator[
+        tuple[PostRecord, dict[str, str]]]: ...
+    def fetch(self, object_ids: list[int]) -> list[PostRecord]: ...
 
 
 Mapper = Callable[[PostRecord, MappingContext, "ChainLink | None"], "Intent | Skip"]
@@ -78,12 +85,13 @@ class Engine:
     def poll(self, report: TickReport, rescan: bool = False) -> None:
         context = self.context()
         for source in self.sources:
+            self._revisit_deferred(source, context, report)
             stored = None if rescan else self.store.get_cursor(source.name)
             cursor = json.loads(stored) if stored else {}
-            batch: list[tuple[PostRecord, str]] = []
+            batch: list[tuple[PostRecord, dict[str, str]]] = []
             try:
-                for record, modified in source.changed_since(cursor.get("modified")):
-                    batch.append((record, modified))
+                for record, position in source.changed_since(cursor):
+                    batch.append((record, position))
                     if len(batch) >= BATCH_SIZE:
                         self._enqueue_batch(source.name, batch, context, report)
                         batch = []
@@ -91,27 +99,47 @@ class Engine:
                 # what was read before a failure is still enqueued, in order
                 self._enqueue_batch(source.name, batch, context, report)
 
-    def _enqueue_batch(self, source_name: str, batch: list[tuple[PostRecord, str]],
+    def _enqueue_batch(self, source_name: str, batch: list[tuple[PostRecord, dict[str, str]]],
                        context: MappingContext, report: TickReport) -> None:
         if not batch:
             return
         with self.store.transaction():
-            newest = self.store.get_cursor(source_name)
-            newest_modified = json.loads(newest).get("modified", "") if newest else ""
-            for record, modified in batch:
-                self._enqueue_record(record, context, report)
-                newest_modified = max(newest_modified, modified)
-            self.store.set_cursor(source_name, json.dumps({"modified": newest_modified}))
+            stored = self.store.get_cursor(source_name)
+            cursor = json.loads(stored) if stored else {}
+            for record, position in batch:
+                self._enqueue_record(source_name, record, context, report)
+                for key, value in position.items():
+                    cursor[key] = max(cursor.get(key, ""), value)
+            self.store.set_cursor(source_name, json.dumps(cursor, sort_keys=True))
         report.polled += len(batch)
 
-    def _enqueue_record(self, record: PostRecord, context: MappingContext,
+    def _revisit_deferred(self, source: Source, context: MappingContext,
+                          report: TickReport) -> None:
+        """Posts whose delay ran out, or whose problem may be fixed now, are mapped again."""
+        due = self.store.due_deferred(source.name, context.now)
+        if not due:
+            return
+        records = {int(r.source.object_id): r for r in source.fetch(due)}
+        with self.store.transaction():
+            for object_id in due:
+                record = records.get(object_id)
+                if record is None or record.status != "publish":
+                    # gone or unpublished: the normal poll sees it again if it comes back
+                    self.store.undefer_object(source.name, object_id)
+                    continue
+                self._enqueue_record(source.name, record, context, report)
+
+    def _enqueue_record(self, source_name: str, record: PostRecord, context: MappingContext,
                         report: TickReport) -> None:
         link = self.store.get_link(record.source)
-        result = _map_safely(self.mapper, record, context, link)
-        if isinstance(result, Skip):
-            self.store.record_problem(str(record.source), "map", "skipped", result.reason)
-            report.skipped += 1
+        if record.status == "trash":
+            self._enqueue_delete(record, link, report)
             return
+        result = select_post(record, context) or _map_safely(self.mapper, record, context, link)
+        if isinstance(result, Skip):
+            self._record_skip(source_name, result, context, report)
+            return
+        self.store.undefer(record.source)
         self.store.clear_problem(str(record.source), "map")
         if link is None:
             if self.store.permlink_taken(result.author, result.permlink):
@@ -133,6 +161,28 @@ class Engine:
             report.enqueued += 1
             for note in result.notes:
                 log.info("%s: %s", record.source, note)
+
+    def _record_skip(self, source_name: str, skip: Skip, context: MappingContext,
+                     report: TickReport) -> None:
+        report.skipped += 1
+        if skip.terminal:
+            self.store.undefer(skip.source)
+            self.store.record_problem(str(skip.source), "map", "skipped", skip.reason)
+            return
+        retry_at = skip.retry_at or (datetime.strptime(context.now[:19], TIME_FORMAT)
+                                     + DEFER_DEFAULT).strftime(TIME_FORMAT)
+        self.store.defer(skip.source, source_name, skip.reason, retry_at)
+        self.store.record_problem(str(skip.source), "map", "deferred",
+                                  f"{skip.reason} (looking again at {retry_at} UTC)")
+
+    def _enqueue_delete(self, record: PostRecord, link: ChainLink | None,
+                        report: TickReport) -> None:
+        result = post_to_delete(record, link)
+        if isinstance(result, Skip):
+            return  # never reached the chain: nothing to undo
+        self.outbox.supersede_unsigned_edits(record.source)
+        if self.outbox.enqueue(result):
+            report.enqueued += 1
 
     # -- write back ---------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ class IntentStatus(StrEnum):
     CONFIRMED = "confirmed"  # seen in a block (block_num recorded)
     FAILED = "failed"  # terminal failure with a reason; needs a person
     SUPERSEDED = "superseded"  # a newer edit of the same object replaced it before signing
+    KEPT = "kept_on_chain"  # a delete the chain does not allow (replies, votes, paid out)
 
 
 LIVE_STATUSES = (
@@ -116,7 +117,8 @@ class Skip:
 
     source: SourceRef
     reason: str
-    terminal: bool = True  # False: try again on a later poll (e.g. delay after publish)
+    terminal: bool = True  # False: look at the post again later (e.g. delay after publish)
+    retry_at: str = ""  # UTC "YYYY-MM-DDTHH:MM:SS" when to look again ("" = the default wait)
 
 
 @dataclass(frozen=True)
@@ -190,3 +192,15 @@ class MappingContext:
     max_accepted_payout: str = "1000000.000 SBD"
     sbd_symbol: str = "SBD"  # "HBD" on Hive
     percent_key: str = "percent_steem_dollars"  # "percent_hbd" on Hive
+    # which posts
+    include_categories: tuple[str, ...] = ()  # names or slugs; empty = all
+    exclude_categories: tuple[str, ...] = ()
+    publish_delay_seconds: int = 0  # wait this long after WordPress publishes (SEO)
+    # tags and layout
+    tags_from: str = "tags"  # "tags" | "categories" | "both"
+    append_default_tags: bool = False  # defaults after the post's own tags, not only as fallback
+    tag_map: tuple[tuple[str, str], ...] = ()  # site mapping table, e.g. (("区块链", "blockchain"),)
+    community: str = ""  # "hive-123456": becomes the category
+    header_template: str = ""
+    oversize: str = "truncate"  # "truncate" (with a read-more link) | "fail"
+    disclose_beneficiaries: bool = False

@@ -144,6 +144,9 @@ class Outbox:
         self._set(intent_id, status=IntentStatus.FAILED.value, failure_class=failure_class,
                   reason=reason)
 
+    def mark_kept(self, intent_id: int, reason: str) -> None:
+        self._set(intent_id, status=IntentStatus.KEPT.value, failure_class="kept", reason=reason)
+
     def count_by_status(self) -> dict[str, int]:
         rows = self.db.execute("SELECT status, COUNT(*) AS n FROM intents GROUP BY status")
         return {r["status"]: r["n"] for r in rows}

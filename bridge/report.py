@@ -21,6 +21,7 @@ class TickReport:
     waiting: int = 0
     requeued: int = 0
     failed: int = 0
+    kept: int = 0
     written_back: int = 0
     problems: list[tuple[FailureClass, str]] = field(default_factory=list)
     published: list[tuple[Any, int]] = field(default_factory=list)
@@ -43,6 +44,8 @@ class TickReport:
                  f"{self.failed} failed"]
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
+        if self.kept:
+            parts.append(f"{self.kept} kept on chain")
         if self.unconfirmed:
             parts.append(f"{self.unconfirmed} awaiting a block")
         return ", ".join(parts)

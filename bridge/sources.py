@@ -1,15 +1,17 @@
 """Sources: turning what WordPress returns into ``PostRecord``s, oldest change first.
 
-Owns the poll window: the cursor is the site-local ``modified`` time of the newest post already
-enqueued; each poll asks for ``modified_after = cursor - overlap`` (posts saved within the same
-second, or committed late, are seen again) and relies on idempotent intent keys to drop repeats.
+Owns the poll windows. The cursor holds the site-local ``modified`` and ``date`` of the newest
+posts already enqueued; each poll asks for ``modified_after = modified - overlap`` (edits, new
+posts, trashing) and ``after = date - overlap`` (scheduled posts: WordPress publishes them
+without touching their modified date). Posts saved within the same second, or committed late, are
+seen again; idempotent intent keys drop the repeats.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.model import PostRecord, SourceRef
@@ -20,6 +22,10 @@ LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 class WordPressApi(Protocol):
     def posts_modified_since(self, modified_after: str | None, *, post_type: str = ...,
                              status: str = ...) -> Iterator[dict[str, Any]]: ...
+    def posts_published_since(self, published_after: str | None, *, post_type: str = ...,
+                              status: str = ...) -> Iterator[dict[str, Any]]: ...
+    def posts_by_id(self, ids: list[int], *, post_type: str = ...,
+                    status: str = ...) -> list[dict[str, Any]]: ...
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]: ...
     def media_url(self, media_id: int) -> str: ...
     def user_steem_account(self, user_id: int) -> str: ...
@@ -44,12 +50,30 @@ class WordPressPosts:
         self.name = f"wp:{site_id}:{post_type}"
         self._accounts: dict[int, str] = {}
 
-    def changed_since(self, cursor_modified: str | None) -> Iterator[tuple[PostRecord, str]]:
-        """(record, site-local modified time) pairs in modified order."""
+    def changed_since(self, cursor: dict[str, str]) -> Iterator[tuple[PostRecord, dict[str, str]]]:
+        """(record, cursor position) pairs: changes in modified order, then newly published."""
         self._accounts.clear()
-        after = window_start(cursor_modified, self.overlap_seconds)
-        for raw in self.api.posts_modified_since(after, post_type=self.post_type):
-            yield self.to_record(raw), str(raw.get("modified", ""))
+        seen: set[tuple[int, str]] = set()
+        modified_after = window_start(cursor.get("modified"), self.overlap_seconds)
+        # trashed posts too: a bridged post moved to the trash is deleted on chain when allowed
+        changed = self.api.posts_modified_since(modified_after, post_type=self.post_type,
+                                                status="publish,trash")
+        published_after = window_start(cursor.get("date"), self.overlap_seconds)
+        published = self.api.posts_published_since(published_after, post_type=self.post_type,
+                                                   status="publish")
+        for stream in (changed, published):
+            for raw in stream:
+                identity = (int(raw["id"]), str(raw.get("modified_gmt", "")))
+                if identity in seen:
+                    continue
+                seen.add(identity)
+                yield self.to_record(raw), _position(raw, _utcnow())
+
+    def fetch(self, object_ids: list[int]) -> list[PostRecord]:
+        """Current state of specific posts (deferred ones coming due)."""
+        self._accounts.clear()
+        return [self.to_record(raw) for raw in self.api.posts_by_id(object_ids,
+                                                                    post_type=self.post_type)]
 
     def to_record(self, raw: dict[str, Any]) -> PostRecord:
         author_id = int(raw.get("author") or 0)
@@ -85,6 +109,23 @@ class WordPressPosts:
         wanted = [int(i) for i in ids or []]
         names = self.api.term_names(taxonomy, wanted)
         return tuple(names[i] for i in wanted if i in names)
+
+
+def _position(raw: dict[str, Any], now_gmt: str) -> dict[str, str]:
+    """How far this post moves the cursor. Times in the future never move it: WordPress gives a
+    new post ``modified = date``, so a back- or forward-dated post would otherwise push the
+    cursor past edits still to come."""
+    position = {}
+    if raw.get("modified") and str(raw.get("modified_gmt") or "") <= now_gmt:
+        position["modified"] = str(raw["modified"])
+    if raw.get("status") == "publish" and raw.get("date") and \
+            str(raw.get("date_gmt") or "") <= now_gmt:
+        position["date"] = str(raw["date"])
+    return position
+
+
+def _utcnow() -> str:
+    return datetime.now(UTC).strftime(LOCAL_TIME_FORMAT)
 
 
 def _object_type(post_type: str) -> str:

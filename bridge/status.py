@@ -32,7 +32,13 @@ def render_status(store: StateStore) -> str:
     if failed:
         lines.append("failed (fix the cause, then run `wp-steem-bridge retry --failed`):")
         lines += [f"  {e.key} @{e.account}: {e.reason}" for e in failed]
-    problems = [p for p in store.problems() if p["stage"] != "broadcast"]
+    deferred = store.deferred()
+    if deferred:
+        lines.append("deferred (looked at again automatically):")
+        lines += [f"  {d['source_ref']}: {d['reason']} (next look {d['retry_at']} UTC)"
+                  for d in deferred]
+    problems = [p for p in store.problems()
+                if p["stage"] != "broadcast" and p["failure_class"] != "deferred"]
     if problems:
         lines.append("problems:")
         lines += [f"  {p['source_ref']} [{p['stage']}, {p['failure_class']}] {p['reason']}"

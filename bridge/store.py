@@ -6,6 +6,10 @@ Tables (schema version in ``meta``):
     links       -- WordPress object -> chain author/permlink/category, tx id, block
     problems    -- skips and failures with their reasons, shown by ``status``
     writebacks  -- post meta still to be written back to WordPress
+    mirror      -- rewards mirror memory per bridged post / member: the meta last written to
+                   WordPress (so unchanged values are never rewritten) and the reward ops seen
+                   (payout split, 7/30-day windows); the mirror's block cursor lives in cursors
+    deferred    -- posts to look at again later (publish delay, missing author account)
 
 Nothing secret is ever written here: no keys, no passwords, only public chain data.
 """
@@ -21,7 +25,7 @@ from typing import Any
 
 from bridge.model import ChainLink, SourceRef, canonical_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,7 +85,28 @@ CREATE TABLE IF NOT EXISTS writebacks (
     attempts INTEGER NOT NULL DEFAULT 0,
     reason TEXT,
     updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mirror (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    wp_id INTEGER NOT NULL,
+    written TEXT NOT NULL DEFAULT '{}',
+    data TEXT NOT NULL DEFAULT '{}',
+    block INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, key));
 """
+
+# Statements that bring a file of version N-1 to version N (tables new in N are in SCHEMA,
+# created with IF NOT EXISTS, so a migration only needs what CREATE cannot express).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: ("""CREATE TABLE IF NOT EXISTS deferred (
+        source_ref TEXT PRIMARY KEY,
+        source_name TEXT NOT NULL,
+        object_id INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        retry_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL)""",),
+}
 
 
 def utcnow() -> str:
@@ -133,12 +158,16 @@ class StateStore:
             for statement in filter(str.strip, SCHEMA.split(";")):
                 db.execute(statement)
             row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row["value"]) > SCHEMA_VERSION:
+            current = int(row["value"]) if row else 1
+            if current > SCHEMA_VERSION:
                 raise RuntimeError(
-                    f"state file {self.path} has schema {row['value']}, newer than this "
+                    f"state file {self.path} has schema {current}, newer than this "
                     f"wp-steem-bridge understands ({SCHEMA_VERSION}); upgrade wp-steem-bridge")
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS.get(version, ()):
+                    db.execute(statement)
+            db.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT(key) DO "
+                       "UPDATE SET value=excluded.value", (str(SCHEMA_VERSION),))
 
     def schema_version(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -188,6 +217,11 @@ class StateStore:
             "UPDATE links SET tx_id=?, block_num=?, state='on_chain', updated_at=? "
             "WHERE source_ref=?", (tx_id, block_num, utcnow(), str(source)))
 
+    def mark_link_deleted(self, source: SourceRef, tx_id: str, block_num: int) -> None:
+        self.db.execute(
+            "UPDATE links SET tx_id=?, block_num=?, state='deleted', updated_at=? "
+            "WHERE source_ref=?", (tx_id, block_num, utcnow(), str(source)))
+
     def links(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM links ORDER BY source_ref").fetchall()
 
@@ -208,6 +242,31 @@ class StateStore:
     def problems(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM problems ORDER BY last_seen DESC").fetchall()
 
+    # -- deferred -----------------------------------------------------------------------------
+
+    def defer(self, source: SourceRef, source_name: str, reason: str, retry_at: str) -> None:
+        self.db.execute(
+            "INSERT INTO deferred VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(source_ref) DO UPDATE "
+            "SET reason=excluded.reason, retry_at=excluded.retry_at, "
+            "updated_at=excluded.updated_at",
+            (str(source), source_name, int(source.object_id), reason, retry_at, utcnow()))
+
+    def undefer(self, source: SourceRef) -> None:
+        self.db.execute("DELETE FROM deferred WHERE source_ref=?", (str(source),))
+
+    def undefer_object(self, source_name: str, object_id: int) -> None:
+        self.db.execute("DELETE FROM deferred WHERE source_name=? AND object_id=?",
+                        (source_name, object_id))
+
+    def due_deferred(self, source_name: str, now: str) -> list[int]:
+        rows = self.db.execute(
+            "SELECT object_id FROM deferred WHERE source_name=? AND retry_at<=? ORDER BY retry_at",
+            (source_name, now)).fetchall()
+        return [int(r["object_id"]) for r in rows]
+
+    def deferred(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM deferred ORDER BY retry_at").fetchall()
+
     # -- writebacks ---------------------------------------------------------------------------
 
     def queue_writeback(self, source: SourceRef, object_id: int, payload: dict[str, Any]) -> None:
@@ -225,3 +284,17 @@ class StateStore:
         self.db.execute(
             "UPDATE writebacks SET status=?, reason=?, attempts=attempts+1, updated_at=? "
             "WHERE source_ref=?", (status, reason, utcnow(), source_ref))
+
+    # -- mirror -------------------------------------------------------------------------------
+
+    def mirror_rows(self, kind: str) -> dict[str, sqlite3.Row]:
+        return {row["key"]: row for row in self.db.execute(
+            "SELECT * FROM mirror WHERE kind=?", (kind,))}
+
+    def put_mirror_row(self, kind: str, key: str, wp_id: int, written: dict[str, Any],
+                       data: dict[str, Any], block: int) -> None:
+        self.db.execute(
+            "INSERT INTO mirror VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, key) DO UPDATE SET "
+            "wp_id=excluded.wp_id, written=excluded.written, data=excluded.data, "
+            "block=excluded.block, updated_at=excluded.updated_at",
+            (kind, key, wp_id, canonical_json(written), canonical_json(data), block, utcnow()))

@@ -6,6 +6,10 @@ name and URL, and writing the chain result back into post meta through the compa
 ``wp-steem-bridge/v1/posts/<id>/chain`` route (which, unlike ``/wp/v2/posts``, does not bump the
 post's modified date and so does not look like an edit on the next poll).
 
+For the rewards mirror: listing the users linked to a chain account, and writing mirrored post and
+user meta through the plugin's ``wp-steem-bridge/v1/mirror/...`` routes, up to ``MAX_BATCH``
+writes per request through WordPress's ``/batch/v1`` endpoint (WP >= 5.6).
+
 Returns plain JSON dicts; every failure leaves as a classified ``ConnectorError``. The application
 password is only ever put in the Authorization header, never in a message.
 """
@@ -20,8 +24,10 @@ import requests
 from connectors.failures import ConnectorError, TerminalError, TransientError, http_error
 
 PER_PAGE = 100
+MAX_BATCH = 25  # WordPress's /batch/v1 limit (rest_get_max_batch_size)
+MIRROR_ROUTES = {"post": "wp-steem-bridge/v1/mirror/posts", "user": "wp-steem-bridge/v1/mirror/users"}
 POST_FIELDS = (
-    "id,date_gmt,modified,modified_gmt,slug,status,type,link,title,content,excerpt,author,"
+    "id,date,date_gmt,modified,modified_gmt,slug,status,type,link,title,content,excerpt,author,"
     "featured_media,categories,tags,meta,password"
 )
 
@@ -69,12 +75,29 @@ class WordPressRest:
     def posts_modified_since(self, modified_after: str | None, *, post_type: str = "posts",
                              status: str = "publish") -> Iterator[dict[str, Any]]:
         """Posts with ``modified`` (site-local time) after the cursor, oldest change first."""
+        window = {"modified_after": modified_after} if modified_after else {}
+        yield from self._list_posts(post_type, status, "modified", window)
+
+    def posts_published_since(self, published_after: str | None, *, post_type: str = "posts",
+                              status: str = "publish") -> Iterator[dict[str, Any]]:
+        """Posts with ``date`` after the cursor: catches scheduled posts, which WordPress
+        publishes without changing their modified date."""
+        window = {"after": published_after} if published_after else {}
+        yield from self._list_posts(post_type, status, "date", window)
+
+    def posts_by_id(self, ids: list[int], *, post_type: str = "posts",
+                    status: str = "publish,trash") -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        return list(self._list_posts(post_type, status, "modified",
+                                     {"include": ",".join(map(str, ids))}))
+
+    def _list_posts(self, post_type: str, status: str, order_by: str,
+                    window: dict[str, str]) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {
-            "context": "edit", "status": status, "orderby": "modified", "order": "asc",
-            "per_page": PER_PAGE, "_fields": POST_FIELDS,
+            "context": "edit", "status": status, "orderby": order_by, "order": "asc",
+            "per_page": PER_PAGE, "_fields": POST_FIELDS, **window,
         }
-        if modified_after:
-            params["modified_after"] = modified_after
         page, total_pages = 1, 1
         while page <= total_pages:
             response = self._request("GET", f"wp/v2/{post_type}", "listing posts",
@@ -107,6 +130,23 @@ class WordPressRest:
         meta = user.get("meta") or {}
         return str(meta.get("steem_account") or "") if isinstance(meta, dict) else ""
 
+    def users_with_steem_account(self) -> dict[str, int]:
+        """Chain account -> WordPress user id, for every user with a ``steem_account``."""
+        linked: dict[str, int] = {}
+        page, total_pages = 1, 1
+        while page <= total_pages:
+            response = self._request("GET", "wp/v2/users", "listing users", params={
+                "context": "edit", "per_page": PER_PAGE, "page": page, "_fields": "id,meta",
+                "orderby": "id"})
+            total_pages = int(response.headers.get("X-WP-TotalPages", "1") or 1)
+            for user in response.json():
+                meta = user.get("meta") if isinstance(user.get("meta"), dict) else {}
+                account = str(meta.get("steem_account") or "")
+                if account:
+                    linked.setdefault(account, int(user["id"]))
+            page += 1
+        return linked
+
     def chain_meta(self, post_id: int) -> dict[str, Any]:
         return self._json("GET", f"wp-steem-bridge/v1/posts/{post_id}/chain",
                           "reading chain meta")
@@ -124,3 +164,41 @@ class WordPressRest:
                     f"{exc.message} (is the wp-steem-bridge companion plugin active? "
                     f"see deploy/wordpress-plugin)") from exc
             raise
+
+    def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
+                          ) -> list[ConnectorError | None]:
+        """Write ``(kind, id, values)`` meta ("post"/"user"), MAX_BATCH per request.
+
+        Returns one entry per item: None when stored, else that item's classified error.
+        A failure of the whole request (WordPress down) raises instead.
+        """
+        outcomes: list[ConnectorError | None] = []
+        for start in range(0, len(items), MAX_BATCH):
+            chunk = items[start:start + MAX_BATCH]
+            requests_ = [{"method": "POST", "path": f"/{MIRROR_ROUTES[kind]}/{object_id}",
+                          "body": values} for kind, object_id, values in chunk]
+            try:
+                answer = self._json("POST", "batch/v1", "writing mirrored meta",
+                                    json={"validation": "normal", "requests": requests_})
+            except ConnectorError as exc:
+                if "HTTP 404" in exc.message:
+                    raise TerminalError(f"{exc.message} (WordPress >= 5.6 with the companion "
+                                        f"plugin is needed for the rewards mirror)") from exc
+                raise
+            responses = answer.get("responses", []) if isinstance(answer, dict) else []
+            for (kind, object_id, _), response in zip(chunk, responses, strict=False):
+                outcomes.append(_batch_outcome(kind, object_id, response))
+            outcomes.extend(TransientError("WordPress's batch answer was cut short")
+                            for _ in range(len(chunk) - len(responses)))
+        return outcomes
+
+
+def _batch_outcome(kind: str, object_id: int, response: Any) -> ConnectorError | None:
+    status = int(response.get("status", 500)) if isinstance(response, dict) else 500
+    if status < 400:
+        return None
+    body = response.get("body") if isinstance(response, dict) else None
+    message = body.get("message", "") if isinstance(body, dict) else ""
+    error = http_error(status, f"writing mirrored meta to {kind} {object_id}")
+    return type(error)(f"{error.message}: {message}" if message else error.message,
+                       retry_after=error.retry_after)

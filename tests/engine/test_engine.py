@@ -66,13 +66,16 @@ class ListSource:
     def put(self, post: PostRecord) -> None:
         self.posts[int(post.source.object_id)] = post
 
-    def changed_since(self, cursor: str | None) -> Iterator[tuple[PostRecord, str]]:
+    def changed_since(self, cursor: dict[str, str]) -> Iterator[tuple[PostRecord, dict]]:
         ordered = sorted(self.posts.values(), key=lambda p: p.modified_gmt)
         for n, post in enumerate(ordered):
             if self.fail_after is not None and n >= self.fail_after:
                 raise TransientError("listing posts: HTTP 503")
-            if cursor is None or post.modified_gmt >= cursor:
-                yield post, post.modified_gmt
+            if post.modified_gmt >= cursor.get("modified", ""):
+                yield post, {"modified": post.modified_gmt}
+
+    def fetch(self, object_ids: list[int]) -> list[PostRecord]:
+        return [self.posts[i] for i in object_ids if i in self.posts]
 
 
 class MetaSink:
@@ -90,9 +93,11 @@ def world(tmp_path):
     chain = FakeChain(keys=dict(KEYS))
     source = ListSource()
     sink = MetaSink()
-    ctx = MappingContext(site_id="t", site_url="http://wp", site_name="T", now="2026-01-01")
-    engine = Engine(store, [source], chain, KEYS.get, lambda: ctx, sink, confirm_timeout=0,
-                    mapper=simple_mapper)
+    holder = {"ctx": MappingContext(site_id="t", site_url="http://wp", site_name="T",
+                                    now="2026-01-01T00:00:00")}
+    engine = Engine(store, [source], chain, KEYS.get, lambda: holder["ctx"], sink,
+                    confirm_timeout=0, mapper=simple_mapper)
+    engine.holder = holder  # type: ignore[attr-defined]
     yield store, chain, source, sink, engine
     store.close()
 
@@ -222,3 +227,74 @@ def test_enqueueing_the_same_intent_twice_does_nothing(world) -> None:
         assert outbox.enqueue(intent) is True
         assert outbox.enqueue(intent) is False
     assert statuses(store) == {IntentStatus.PENDING.value: 1}
+
+
+def test_a_trashed_post_is_deleted_on_chain(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    source.put(record(1, "alice", "One", "2026-01-01T03:00:00", status="trash"))
+    report = engine.tick()
+    assert report.confirmed == 1 and ("alice", "p1") not in chain.posts
+    assert sink.meta[1]["steem_status"] == "deleted"
+
+
+def test_a_trashed_post_with_votes_is_kept_on_chain_once(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    chain.posts[("alice", "p1")]["net_rshares"] = 5_000_000
+    source.put(record(1, "alice", "One", "2026-01-01T03:00:00", status="trash"))
+    calls = chain.broadcast_calls
+    report = engine.tick()
+    assert report.kept == 1 and chain.broadcast_calls == calls
+    assert ("alice", "p1") in chain.posts
+    assert sink.meta[1]["steem_status"] == "kept_on_chain"
+    assert "net positive votes" in render_status(store)
+    assert engine.tick().kept == 0 and chain.broadcast_calls == calls  # no retry loop
+
+
+def test_trashing_a_post_that_never_reached_the_chain_does_nothing(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One", status="trash"))
+    report = engine.tick()
+    assert report.enqueued == 0 and chain.broadcast_calls == 0
+
+
+def test_publish_delay_defers_then_publishes_without_a_new_edit(world) -> None:
+    store, chain, source, sink, engine = world
+    engine.holder["ctx"] = replace(engine.holder["ctx"], publish_delay_seconds=3600,
+                                   now="2026-01-01T00:10:00")
+    source.put(record(1, "alice", "One", "2026-01-01T00:00:00"))
+    first = engine.tick()
+    assert first.enqueued == 0 and chain.broadcast_calls == 0
+    assert "publish delay: goes out after 2026-01-01T01:00:00" in render_status(store)
+    engine.holder["ctx"] = replace(engine.holder["ctx"], now="2026-01-01T01:00:00")
+    second = engine.tick()
+    assert second.confirmed == 1 and store.deferred() == []
+    assert "publish delay" not in render_status(store)
+
+
+def test_author_without_account_is_deferred_and_picked_up_once_fixed(world) -> None:
+    store, chain, source, sink, engine = world
+
+    def needs_account(post, ctx, link):
+        if not post.author_account:
+            return Skip(post.source, "no steem_account", terminal=False)
+        return simple_mapper(post, ctx, link)
+
+    engine.mapper = needs_account
+    source.put(record(1, "", "One"))
+    engine.tick()
+    assert "no steem_account" in render_status(store)
+    source.put(record(1, "alice", "One"))  # the owner fixed the profile; the post is unchanged
+    engine.holder["ctx"] = replace(engine.holder["ctx"], now="2026-01-01T00:20:00")
+    assert engine.tick().confirmed == 1
+
+
+def test_excluded_category_is_skipped_with_a_reason(world) -> None:
+    store, chain, source, sink, engine = world
+    engine.holder["ctx"] = replace(engine.holder["ctx"], exclude_categories=("Private Notes",))
+    source.put(replace(record(1, "alice", "One"), categories=("private notes",)))
+    assert engine.tick().skipped == 1 and chain.broadcast_calls == 0
+    assert "in excluded category 'private notes'" in render_status(store)

@@ -71,7 +71,19 @@ class FakeChain:
             self.lose_ack_next -= 1
             raise rpc_error("Internal Error")
 
+    def get_content(self, author: str, permlink: str) -> dict[str, Any] | None:
+        post = self.posts.get((author, permlink))
+        if post is None:
+            return None
+        return {"children": 0, "net_rshares": 0, "cashout_time": "2026-01-08T00:00:00", **post}
+
     def _apply(self, name: str, payload: dict[str, Any], wif_hash: str) -> None:
+        if name == "delete_comment":
+            post = self.posts[(payload["author"], payload["permlink"])]
+            if int(post.get("net_rshares", 0)) > 0:
+                raise rpc_error("Cannot delete a comment with net positive votes.")
+            del self.posts[(payload["author"], payload["permlink"])]
+            return
         if name != "comment":
             return
         author = payload["author"]

@@ -1,0 +1,364 @@
+"""WordPress over XML-RPC (``xmlrpc.php``), for sites whose REST API is unusable.
+
+Owns: the Python 3.10+ shim for python-wordpress-xmlrpc 2.3, an HTTP transport with timeouts
+(requests), listing posts changed since a cursor in the REST connector's ``context=edit`` shape,
+term/media look-ups, and writing ``steem_*`` post meta through ``wp.editPost`` custom fields.
+Mirrors ``connectors.wordpress_rest.WordPressRest`` wherever XML-RPC can; differences:
+
+* ``wp.getPosts`` has no modified-since filter. We page newest-change-first
+  (``orderby="modified ID"``, ``DESC``, ``number``/``offset``) until a post is not newer than the
+  cursor, then yield oldest first. Cost: every poll reads at least one page; the whole window is
+  held in memory; the first poll (no cursor) reads every post of the type. Pages overlap so that
+  a post leaving the list mid-poll (trashed, unpublished) cannot shift an unseen post past us.
+* No rendered HTML: ``title/content/excerpt["rendered"]`` are ``""`` (consumers fall back to raw).
+* ``meta`` only holds ``steem_*`` keys that already exist and the user may edit (custom fields).
+* ``user_steem_account`` always returns ``""``: XML-RPC cannot read arbitrary user meta.
+* ``write_chain_meta`` uses ``wp.editPost``, which bumps the post's modified date (the REST
+  connector's plugin route does not), so the next poll sees the post again.
+* ``site_info()["namespaces"]`` is empty: XML-RPC cannot see REST namespaces.
+
+Every failure leaves as a classified ``ConnectorError``; messages never contain the password
+(XML-RPC sends it in every request body, so each message is scrubbed before it is raised).
+"""
+
+from __future__ import annotations
+
+import collections
+import collections.abc
+import xmlrpc.client
+from collections.abc import Iterator
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+import requests
+from wordpress_xmlrpc import Client, WordPressPost
+from wordpress_xmlrpc.exceptions import (
+    InvalidCredentialsError,
+    ServerConnectionError,
+    UnsupportedXmlrpcMethodError,
+    XmlrpcDisabledError,
+)
+from wordpress_xmlrpc.fieldmaps import DateTimeFieldMap
+from wordpress_xmlrpc.methods import media, options, posts, taxonomies
+
+from connectors.failures import (
+    ERROR_TYPES,
+    ConnectorError,
+    TerminalError,
+    TransientError,
+    classify_http_status,
+    http_error,
+)
+
+
+def install_py311_compat() -> None:
+    """Restore the one removed stdlib name python-wordpress-xmlrpc 2.3 still uses.
+
+    A grep of the installed package finds three Python-2-era spots; only the first matters here:
+      * ``base.py`` ``XmlrpcMethod.process_result`` tests ``isinstance(r, collections.Iterable)``
+        whenever a method returns a list (``wp.getPosts``, ``wp.getOptions``...). The alias left
+        ``collections`` in Python 3.10, so every such call raises AttributeError. We alias it back
+        from ``collections.abc`` (same class object; idempotent). Importing is unaffected.
+      * ``transports.py`` ``ProxiedTransport`` calls ``http.client.HTTP`` (gone since Python 3.0):
+        never used, we pass our own transport.
+      * ``wordpress.py`` ``__repr__`` shows ``b'...'``: cosmetic.
+    site-packages is not edited; this mutates only the running interpreter's ``collections``.
+    """
+    if not hasattr(collections, "Iterable"):
+        collections.Iterable = collections.abc.Iterable  # type: ignore[attr-defined]
+
+
+install_py311_compat()
+
+PAGE_SIZE = 100
+# Consecutive pages share this many posts; the previous page's last post must reappear.
+PAGE_OVERLAP = 5
+MAX_PAGING_RESTARTS = 3
+POST_FIELDS = ["post", "terms", "custom_fields"]
+# REST route names -> XML-RPC post type / taxonomy names.
+POST_TYPES = {"posts": "post", "pages": "page"}
+TAXONOMIES = {"categories": "category", "tags": "post_tag"}
+META_PREFIX = "steem_"
+INT_META = {"steem_block"}
+BOOL_META = {"steem_opt_out"}
+DISABLED_TEXT = "XML-RPC services are disabled"
+USE_REST_HINT = ("xmlrpc.php is disabled or blocked on this site; enable it, or use the REST "
+                 "connector (connectors.wordpress_rest)")
+CREDENTIALS_HINT = "check the WordPress user and application password"
+PERMISSION_HINT = "the WordPress user lacks the capability (edit_posts / edit_post) for this"
+
+
+class XmlrpcPost(WordPressPost):
+    """The library's post, plus the site-local dates it leaves out (the cursor is local time)."""
+
+    definition = dict(WordPressPost.definition,
+                      date_local=DateTimeFieldMap("post_date"),
+                      modified_local=DateTimeFieldMap("post_modified"))
+
+
+class RequestsTransport(xmlrpc.client.Transport):
+    """Sends XML-RPC over a requests session: timeouts, proxies from the environment, and HTTP
+    errors surfacing as ``ProtocolError`` with their status, like the stdlib transport's."""
+
+    def __init__(self, endpoint: str, session: requests.Session, timeout: float) -> None:
+        super().__init__()
+        self.endpoint = endpoint
+        self.session = session
+        self.timeout = timeout
+
+    def request(self, host: Any, handler: Any, request_body: Any, verbose: bool = False) -> Any:
+        response = self.session.post(self.endpoint, data=request_body, timeout=self.timeout,
+                                     headers={"Content-Type": "text/xml"})
+        if response.status_code != 200:
+            raise xmlrpc.client.ProtocolError(self.endpoint, response.status_code,
+                                              response.reason or "", dict(response.headers))
+        parser, unmarshaller = self.getparser()
+        parser.feed(response.content)
+        parser.close()
+        return unmarshaller.close()
+
+
+class WordPressXmlrpc:
+    """One WordPress site, through xmlrpc.php."""
+
+    def __init__(self, base_url: str, user: str, app_password: str, *, timeout: float = 20,
+                 session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.endpoint = f"{self.base_url}/xmlrpc.php"
+        self.user = user
+        self._password = app_password
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = "wp-steem-bridge"
+        self.transport = RequestsTransport(self.endpoint, self.session, timeout)
+        self._client: Client | None = None
+        # Filled while listing posts, so the engine's follow-up look-ups cost no extra calls.
+        self._terms: dict[str, dict[int, str]] = {}
+        self._media: dict[int, str] = {}
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def _call(self, method: Any, what: str) -> Any:
+        try:
+            if self._client is None:  # the library asks mt.supportedMethods on construction
+                self._client = Client(self.endpoint, self.user, self._password,
+                                      transport=self.transport)
+            return self._client.call(method)
+        except Exception as exc:  # noqa: BLE001 - everything leaves classified
+            error = self._classify(exc, what)
+        # Raised outside the except block on purpose: no chained original, whose text (a fault
+        # string, a library repr) could carry the password into a log.
+        raise error
+
+    def _classify(self, exc: Exception, what: str) -> ConnectorError:
+        if isinstance(exc, ServerConnectionError) and exc.__context__ is not None:
+            exc = exc.__context__  # type: ignore[assignment]  # the ProtocolError it wraps
+        if isinstance(exc, InvalidCredentialsError):
+            return self._fault_error(403, str(exc), what)
+        if isinstance(exc, XmlrpcDisabledError):
+            return self._fault_error(405, str(exc), what)
+        if isinstance(exc, xmlrpc.client.Fault):
+            return self._fault_error(int(exc.faultCode), str(exc.faultString), what)
+        if isinstance(exc, xmlrpc.client.ProtocolError):
+            error = http_error(exc.errcode, f"{what} (POST {self.endpoint})",
+                               (exc.headers or {}).get("Retry-After"))
+            if exc.errcode in (403, 404, 405):  # WordPress itself answers faults with HTTP 200
+                error = TerminalError(f"{what} (POST {self.endpoint}): HTTP {exc.errcode} "
+                                      f"({USE_REST_HINT})")
+            return self._scrubbed(error)
+        if isinstance(exc, UnsupportedXmlrpcMethodError):
+            return TerminalError(f"{what}: the site does not offer XML-RPC method {exc} "
+                                 f"({USE_REST_HINT})")
+        if isinstance(exc, requests.RequestException | OSError):
+            return TransientError(f"{what}: {type(exc).__name__} reaching {self.endpoint}")
+        if isinstance(exc, ExpatError | xmlrpc.client.ResponseError):
+            return TransientError(f"{what}: {self.endpoint} answered with something that is "
+                                  f"not XML-RPC (a security plugin or proxy page?)")
+        return TerminalError(self._scrub(f"{what}: {type(exc).__name__}: {exc}"))
+
+    def _fault_error(self, code: int, text: str, what: str) -> ConnectorError:
+        """WordPress reuses HTTP numbers as fault codes (403 bad login, 404 no such post,
+        500 insert failed...); XML-RPC spec faults (-32xxx) are the server refusing the call."""
+        message = f"{what}: XML-RPC fault {code}: {text}"
+        if DISABLED_TEXT in text or code == 405:
+            return self._error(TerminalError, f"{message} ({USE_REST_HINT})")
+        if code in (401, 403):
+            hint = CREDENTIALS_HINT if "username or password" in text else PERMISSION_HINT
+            return self._error(TerminalError, f"{message} ({hint})")
+        if 100 <= code <= 599:
+            rule = classify_http_status(code)
+            return self._error(ERROR_TYPES[rule.failure], message, rule.retry_after)
+        return self._error(TerminalError, message)
+
+    def _error(self, error_type: type[ConnectorError], message: str,
+               retry_after: float | None = None) -> ConnectorError:
+        return error_type(self._scrub(message), retry_after=retry_after)
+
+    def _scrub(self, text: str) -> str:
+        for secret in {self._password, self._password.replace(" ", "")}:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def _scrubbed(self, error: ConnectorError) -> ConnectorError:
+        return self._error(type(error), error.message, error.retry_after)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def site_info(self) -> dict[str, Any]:
+        found = self._call(options.GetOptions(["blog_title", "home_url", "blog_url"]),
+                           "reading the site options")
+        values = {option.name: option.value for option in found or []}
+        return {"name": values.get("blog_title", ""),
+                "url": values.get("home_url") or values.get("blog_url", ""), "namespaces": []}
+
+    def posts_modified_since(self, modified_after: str | None, *, post_type: str = "posts",
+                             status: str = "publish") -> Iterator[dict[str, Any]]:
+        """Posts with ``modified`` (site-local time) after the cursor, oldest change first."""
+        self._terms, self._media = {}, {}
+        cursor = (modified_after or "")[:19]
+        newest_first = self._newer_than(cursor, POST_TYPES.get(post_type, post_type), status)
+        for post in reversed(newest_first):
+            yield self._to_rest_shape(post)
+
+    def _newer_than(self, cursor: str, post_type: str, status: str) -> list[XmlrpcPost]:
+        for _attempt in range(MAX_PAGING_RESTARTS):
+            found = self._page_until(cursor, post_type, status)
+            if found is not None:
+                return found
+        raise TransientError(f"listing {post_type} over XML-RPC: the post list kept changing "
+                             f"while paging; try again")
+
+    def _page_until(self, cursor: str, post_type: str, status: str) -> list[XmlrpcPost] | None:
+        """Newest change first; ``None`` when pages stopped overlapping (list changed)."""
+        seen: dict[int, XmlrpcPost] = {}
+        offset, previous_last = 0, None
+        while True:
+            page = self._call(posts.GetPosts(
+                {"post_type": post_type, "post_status": status, "orderby": "modified ID",
+                 "order": "DESC", "number": PAGE_SIZE, "offset": offset}, POST_FIELDS,
+                results_class=XmlrpcPost), f"listing {post_type} over XML-RPC") or []
+            ids = [int(post.id) for post in page]
+            if previous_last is not None and page and previous_last not in ids:
+                return None
+            for post in page:
+                if cursor and _local(post.modified_local) <= cursor:
+                    return list(seen.values())
+                seen.setdefault(int(post.id), post)
+            if len(page) < PAGE_SIZE:
+                return list(seen.values())
+            previous_last, offset = ids[-1], offset + PAGE_SIZE - PAGE_OVERLAP
+
+    def _to_rest_shape(self, post: XmlrpcPost) -> dict[str, Any]:
+        by_taxonomy: dict[str, dict[int, str]] = {name: {} for name in TAXONOMIES}
+        rest_names = {v: k for k, v in TAXONOMIES.items()}
+        for term in getattr(post, "terms", []):
+            rest_name = rest_names.get(getattr(term, "taxonomy", ""))
+            if rest_name:
+                by_taxonomy[rest_name][int(term.id)] = term.name
+                self._terms.setdefault(rest_name, {})[int(term.id)] = term.name
+        thumbnail = getattr(post, "thumbnail", None)
+        featured = int(thumbnail.get("attachment_id") or 0) if isinstance(thumbnail, dict) else 0
+        if featured:
+            self._media[featured] = str(thumbnail.get("link") or "")
+        return {
+            "id": int(post.id), "date": _local(post.date_local), "date_gmt": _local(post.date),
+            "modified": _local(post.modified_local), "modified_gmt": _local(post.date_modified),
+            "slug": getattr(post, "slug", ""), "status": getattr(post, "post_status", ""),
+            "type": getattr(post, "post_type", "post"), "link": getattr(post, "link", ""),
+            "title": {"raw": getattr(post, "title", ""), "rendered": ""},
+            "content": {"raw": getattr(post, "content", ""), "rendered": ""},
+            "excerpt": {"raw": getattr(post, "excerpt", ""), "rendered": ""},
+            "author": int(getattr(post, "user", 0) or 0), "featured_media": featured,
+            "categories": list(by_taxonomy["categories"]), "tags": list(by_taxonomy["tags"]),
+            "category_names": list(by_taxonomy["categories"].values()),
+            "tag_names": list(by_taxonomy["tags"].values()),
+            "meta": _chain_meta(getattr(post, "custom_fields", [])),
+            "password": getattr(post, "password", ""),
+        }
+
+    def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
+        """From the last listing's terms; ids it did not see cost one ``wp.getTerm`` each."""
+        known = self._terms.setdefault(taxonomy, {})
+        for term_id in (i for i in ids if i not in known):
+            try:
+                term = self._call(taxonomies.GetTerm(TAXONOMIES.get(taxonomy, taxonomy), term_id),
+                                  f"reading {taxonomy} {term_id}")
+            except TerminalError:
+                continue  # deleted term: the post goes out without it, as over REST
+            known[term_id] = term.name or getattr(term, "slug", "")
+        return {i: known[i] for i in ids if i in known}
+
+    def media_url(self, media_id: int) -> str:
+        if not media_id:
+            return ""
+        if media_id not in self._media:
+            try:
+                item = self._call(media.GetMediaItem(media_id), "reading featured image")
+            except TerminalError:
+                return ""  # deleted or private attachment: the post still goes out, without it
+            self._media[media_id] = str(getattr(item, "link", "") or "")
+        return self._media[media_id]
+
+    def user_steem_account(self, user_id: int) -> str:
+        """Always ``""``: XML-RPC exposes no user meta (wp.getUser has fixed fields only), so
+        the engine falls back to the configured account."""
+        return ""
+
+    def chain_meta(self, post_id: int) -> dict[str, Any]:
+        post = self._call(posts.GetPost(post_id, ["custom_fields"]), "reading chain meta")
+        return {"id": post_id, "meta": _chain_meta(getattr(post, "custom_fields", []))}
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def write_chain_meta(self, post_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """Store ``steem_*`` post meta as custom fields; verified by reading them back.
+
+        WordPress silently skips custom fields the user may not edit (protected ``_`` keys,
+        or keys the companion plugin did not register), hence the read-back."""
+        unknown = sorted(k for k in values if not k.startswith(META_PREFIX))
+        if unknown:
+            raise TerminalError(f"writing chain meta to post {post_id}: not steem_* keys: "
+                                f"{', '.join(unknown)}")
+        what = f"writing chain meta to post {post_id}"
+        current = self._call(posts.GetPost(post_id, ["custom_fields"]), what)
+        meta_ids = {f["key"]: f["id"] for f in getattr(current, "custom_fields", [])}
+        fields = [dict({"key": key, "value": _meta_text(value)},
+                       **({"id": meta_ids[key]} if key in meta_ids else {}))
+                  for key, value in values.items()]
+        edit = WordPressPost()
+        edit.custom_fields = fields
+        self._call(posts.EditPost(post_id, edit), what)
+        stored = self.chain_meta(post_id)
+        missing = sorted(k for k in values if k not in stored["meta"])
+        if missing:
+            raise TerminalError(f"{what}: WordPress ignored {', '.join(missing)} (is the "
+                                f"wp-steem-bridge companion plugin active? it registers steem_* "
+                                f"as editable meta)")
+        return stored
+
+
+def _local(value: Any) -> str:
+    """A library datetime as REST writes it: ``YYYY-MM-DDTHH:MM:SS``."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S") if value is not None else ""
+
+
+def _meta_text(value: Any) -> str:
+    if value is None or value is False:
+        return ""
+    return "1" if value is True else str(value)
+
+
+def _chain_meta(custom_fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """``steem_*`` custom fields, typed as the REST ``meta`` object types them."""
+    meta: dict[str, Any] = {}
+    for field in custom_fields or []:
+        key, value = str(field.get("key", "")), field.get("value", "")
+        if not key.startswith(META_PREFIX) or key in meta:
+            continue
+        if key in INT_META:
+            meta[key] = int(value) if str(value).isdigit() else 0
+        elif key in BOOL_META:
+            meta[key] = str(value) not in ("", "0", "false")
+        else:
+            meta[key] = str(value)
+    return meta

@@ -1,0 +1,140 @@
+"""Which posts go, and what happens after: scheduled posts, trash -> delete or kept on chain.
+
+Real WordPress sites of their own (so they do not disturb the seed site) and a fresh devnet.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridge import localstack
+from connectors.steem import SteemChain
+from devnet.genesis import CHAIN_ID
+from tests.conftest import make_bridge
+from tests.support.wordpress import ensure_wordpress, wordpress_request
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def empty_site() -> Any:
+    site = ensure_wordpress("testlife", 8105)
+    _delete_all_posts(site)
+    yield site
+    _delete_all_posts(site)
+
+
+def _delete_all_posts(site: dict[str, Any]) -> None:
+    for status in ("publish,future,draft,private", "trash"):
+        posts = wordpress_request(site, "GET", "/wp/v2/posts", params={
+            "per_page": 100, "status": status, "context": "edit"}).json()
+        for post in posts:
+            wordpress_request(site, "DELETE", f"/wp/v2/posts/{post['id']}",
+                              params={"force": "true"})
+
+
+def create_post(site: dict[str, Any], title: str, **fields: Any) -> dict[str, Any]:
+    author = site["users"]["iguazi123"]["id"]
+    body = {"title": title, "content": f"<p>{title}</p>", "status": "publish",
+            "author": author, **fields}
+    response = wordpress_request(site, "POST", "/wp/v2/posts", json=body)
+    response.raise_for_status()
+    return response.json()
+
+
+def run_wordpress_cron_for(site: dict[str, Any], post_id: int) -> None:
+    """What WordPress's cron does when a scheduled post's time comes (publish_future_post)."""
+    code = (f'$_SERVER["HTTP_HOST"] = "127.0.0.1"; require "/usr/share/wordpress/wp-load.php"; '
+            f'wp_publish_post({int(post_id)});')
+    subprocess.run(["php", "-r", code], check=True, capture_output=True, timeout=60,
+                   env={**os.environ, "WORDPRESS_CONFIG": f"wpsb-{site['name']}"})
+
+
+def statuses(state: Path) -> dict[str, str]:
+    db = sqlite3.connect(state)
+    try:
+        return {key: status for key, status in db.execute("SELECT key, status FROM intents")}
+    finally:
+        db.close()
+
+
+def on_chain(url: str, author: str, permlink: str) -> bool:
+    return localstack.rpc(url, "condenser_api.get_content", [author, permlink])["author"] != ""
+
+
+def post_meta(site: dict[str, Any], post_id: int) -> dict[str, Any]:
+    response = wordpress_request(site, "GET", f"/wp-steem-bridge/v1/posts/{post_id}/chain")
+    return response.json()["meta"]
+
+
+def test_a_scheduled_post_is_bridged_when_wordpress_publishes_it(tmp_path: Path, devnet: Any,
+                                                                 empty_site: dict) -> None:
+    site = empty_site
+    # WordPress only schedules dates at least a minute ahead; the test then runs the cron job
+    # itself instead of waiting for it
+    when = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    # the editor's way: saved as a draft first, then scheduled (an update, so WordPress sets
+    # modified to now, not to the publication date)
+    draft = create_post(site, "Scheduled for later", status="draft")
+    scheduled = wordpress_request(site, "POST", f"/wp/v2/posts/{draft['id']}", json={
+        "status": "future", "date_gmt": when}).json()
+    assert scheduled["status"] == "future" and scheduled["modified_gmt"] < when
+    time.sleep(1.1)
+    create_post(site, "Published now")
+    bridge = make_bridge(tmp_path, site, devnet.url, ["iguazi123"])
+    no_overlap = {"WPSB__WORDPRESS__OVERLAP_SECONDS": "0"}
+    assert bridge.cli("sync", "--once", env=no_overlap).returncode == 0
+    assert len(statuses(bridge.state)) == 1
+    run_wordpress_cron_for(site, scheduled["id"])
+    published = wordpress_request(site, "GET", f"/wp/v2/posts/{scheduled['id']}",
+                                  params={"context": "edit"}).json()
+    assert published["status"] == "publish"
+    # WordPress publishes a scheduled post without touching its modified date
+    assert published["modified_gmt"] == scheduled["modified_gmt"]
+    localstack.generate_blocks(devnet.url, 101)
+    result = bridge.cli("sync", "--once", env=no_overlap)
+    assert result.returncode == 0, result.stderr
+    assert sorted(statuses(bridge.state).values()) == ["confirmed", "confirmed"]
+    assert post_meta(site, scheduled["id"])["steem_status"] == "published"
+
+
+def test_trash_deletes_on_chain_and_a_voted_post_is_kept(tmp_path: Path, devnet: Any,
+                                                         empty_site: dict) -> None:
+    site = empty_site
+    quiet = create_post(site, "Nobody voted")
+    bridge = make_bridge(tmp_path, site, devnet.url, ["iguazi123", "voter"])
+    assert bridge.cli("sync", "--once").returncode == 0
+    localstack.generate_blocks(devnet.url, 101)
+    voted = create_post(site, "Somebody voted")
+    assert bridge.cli("sync", "--once").returncode == 0
+    voted_meta = post_meta(site, voted["id"])
+    quiet_meta = post_meta(site, quiet["id"])
+
+    chain = SteemChain([devnet.url], CHAIN_ID)
+    voter_key = bridge.keys_file.read_text().split('voter = "')[1].split('"')[0]
+    vote = ("vote", {"voter": "voter", "author": voted_meta["steem_author"],
+                     "permlink": voted_meta["steem_permlink"], "weight": 10000})
+    chain.broadcast(chain.sign([vote], voter_key))
+
+    for post in (quiet, voted):
+        wordpress_request(site, "DELETE", f"/wp/v2/posts/{post['id']}").raise_for_status()
+    time.sleep(1.1)
+    result = bridge.cli("sync", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "1 kept on chain" in result.stdout
+    assert not on_chain(devnet.url, quiet_meta["steem_author"], quiet_meta["steem_permlink"])
+    assert on_chain(devnet.url, voted_meta["steem_author"], voted_meta["steem_permlink"])
+    assert post_meta(site, quiet["id"])["steem_status"] == "deleted"
+    assert post_meta(site, voted["id"])["steem_status"] == "kept_on_chain"
+    status = bridge.cli("status").stdout
+    assert "kept on chain: it has net positive votes on chain" in status
+    again = bridge.cli("sync", "--once")
+    assert "0 enqueued" in again.stdout and "kept on chain" not in again.stdout
