@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bridge import __version__
 from bridge.config import Settings
 from bridge.engine import Engine
 from bridge.model import MappingContext
+from bridge.retry import retrying_chain, retrying_wordpress
 from bridge.sources import WordPressPosts
 from bridge.store import StateStore
 from connectors.steem import SteemChain
@@ -38,16 +41,17 @@ def build_app(settings: Settings) -> App:
                               settings.wordpress.app_password)
     chain = SteemChain(settings.chain.nodes, settings.chain.chain_id,
                        tx_expiration=settings.chain.tx_expiration)
-    sources = [WordPressPosts(wordpress, settings.wordpress.site_id, post_type,
+    reads = retrying_wordpress(wordpress)
+    sources = [WordPressPosts(reads, settings.wordpress.site_id, post_type,
                               settings.wordpress.overlap_seconds)
                for post_type in settings.wordpress.post_types]
-    engine = Engine(store, sources, chain, settings.keys.signing_key,
-                    _context_factory(settings, wordpress), wordpress,
+    engine = Engine(store, sources, retrying_chain(chain), settings.keys.signing_key,
+                    _context_factory(settings, reads), reads,
                     confirm_timeout=settings.chain.confirm_timeout)
     return App(settings, store, wordpress, chain, engine)
 
 
-def _context_factory(settings: Settings, wordpress: WordPressRest):
+def _context_factory(settings: Settings, wordpress: Any) -> Callable[[], MappingContext]:
     site: dict[str, str] = {}
 
     def context() -> MappingContext:

@@ -28,6 +28,7 @@ from devnet.errors import (
 )
 from devnet.genesis import CHAIN_ID
 from devnet.render import stringify_large
+from devnet.sidechain import handle_http as sidechain_http
 
 BATCH_LIMIT = 50
 
@@ -101,7 +102,9 @@ def _make_handler(chain: Chain) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # noqa: N802 (http.server API)
             length = int(self.headers.get("Content-Length", "0"))
-            payload = json.dumps(handle_body(chain, self.rfile.read(length))).encode()
+            body = self.rfile.read(length)
+            sidechain_answer = sidechain_http(chain, self.path, body)  # /rpc/blockchain, /rpc/contracts
+            payload = sidechain_answer if sidechain_answer is not None else json.dumps(handle_body(chain, body)).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

@@ -153,6 +153,8 @@ wpsb_configure_site();
 
 $previous = wpsb_read_previous( $site_json );
 $admin_id = wpsb_ensure_user( WPSB_ADMIN, 'administrator' );
+// Only the bridge's own user may write mirrored chain data (rewards, votes) into WordPress.
+get_user_by( 'id', $admin_id )->add_cap( 'wpsb_write_chain_data' );
 $users    = array();
 foreach ( WPSB_AUTHORS as $login ) {
 	$user_id = wpsb_ensure_user( $login, 'author' );

@@ -27,6 +27,8 @@ def big(value: Any) -> Decimal | None:
     """``new BigNumber(value)``; ``None`` stands for NaN."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, Decimal):
+        return None if value.is_nan() else value
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):

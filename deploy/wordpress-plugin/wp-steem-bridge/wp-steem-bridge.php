@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name:       WP Steem Bridge
- * Description:       Companion plugin for the wp-steem-bridge worker: registers the post and user meta the worker reads and writes over REST, and a route that records chain results without touching the post's modified date.
+ * Description:       Companion plugin for the wp-steem-bridge worker: registers the post and user meta the worker reads and writes over REST, a route that records chain results without touching the post's modified date, and the mirrored rewards and votes shown under posts, on profiles, in a widget and in the admin posts list.
  * Version:           0.1.0
  * Requires at least: 5.7
  * Requires PHP:      7.4
@@ -17,6 +17,10 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 const WPSB_REST_NAMESPACE = 'wp-steem-bridge/v1';
+
+require_once __DIR__ . '/includes/mirror-meta.php';
+require_once __DIR__ . '/includes/mirror-render.php';
+register_activation_hook( __FILE__, 'wpsb_grant_write_cap' );
 
 /** Steem account names: 3-16 chars, dot-separated segments of >= 3 chars, [a-z][a-z0-9-]*[a-z0-9]. */
 const WPSB_ACCOUNT_PATTERN = '^(?=.{3,16}$)[a-z][a-z0-9-]+[a-z0-9](\.[a-z][a-z0-9-]+[a-z0-9])*$';

@@ -1,0 +1,239 @@
+<?php
+/**
+ * Rewards mirror, display side: a post's payout and votes under the post (auto, a block
+ * `wp-steem-bridge/post-rewards` and the shortcode [steem_rewards]), a member's rewards on their
+ * profile page, in a widget, a block `wp-steem-bridge/member-rewards` and the shortcode
+ * [steem_member_rewards user="login"], and payout in the admin "Steem" column.
+ *
+ * Everything is read from the mirrored meta: no chain calls from PHP. Every value is escaped.
+ *
+ * @package wp-steem-bridge
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/** "1.234 STEEM" -> array( 1234, 'STEEM', 3 ), or null. */
+function wpsb_parse_asset( $text ) {
+	if ( ! preg_match( '/^(-?)([0-9]+)\.([0-9]+) ([A-Z]+)$/', (string) $text, $m ) ) {
+		return null;
+	}
+	$value = (int) ( $m[2] . $m[3] );
+	return array( '-' === $m[1] ? -$value : $value, $m[4], strlen( $m[3] ) );
+}
+
+/** Sum of asset strings of one symbol, exact (integer satoshis); "" when none parse. */
+function wpsb_sum_assets( array $texts ) {
+	$total = null;
+	foreach ( $texts as $text ) {
+		$asset = wpsb_parse_asset( $text );
+		if ( null === $asset ) {
+			continue;
+		}
+		if ( null === $total ) {
+			$total = $asset;
+		} elseif ( $total[1] === $asset[1] ) {
+			$total[0] += $asset[0];
+		}
+	}
+	if ( null === $total ) {
+		return '';
+	}
+	$scale = 10 ** $total[2];
+	$sign  = $total[0] < 0 ? '-' : '';
+	$abs   = abs( $total[0] );
+	return sprintf( '%s%d.%0' . $total[2] . 'd %s', $sign, intdiv( $abs, $scale ), $abs % $scale, $total[1] );
+}
+
+function wpsb_chain_url( $author, $permlink ) {
+	$base = apply_filters( 'wpsb_chain_front_end', 'https://steemit.com' );
+	return trailingslashit( $base ) . '@' . rawurlencode( $author ) . '/' . rawurlencode( $permlink );
+}
+
+/** The payout and votes box of one post; "" when the post is not on chain. */
+function wpsb_render_post_rewards( $post_id ) {
+	$post_id = (int) $post_id;
+	$chain   = wpsb_read_chain_meta( $post_id );
+	if ( '' === $chain['steem_author'] || '' === $chain['steem_permlink'] ) {
+		return '';
+	}
+	$m   = wpsb_mirror_values( 'post', $post_id );
+	$out = '<div class="wpsb-rewards" data-wpsb-post="' . esc_attr( $post_id ) . '">';
+	if ( 0 === $m['steem_mirror_block'] ) {
+		$out .= '<p class="wpsb-payout">' . esc_html__( 'Steem rewards: not mirrored yet.', 'wp-steem-bridge' ) . '</p>';
+	} elseif ( $m['steem_paid_out'] ) {
+		$out .= '<p class="wpsb-payout">' . esc_html__( 'Paid out', 'wp-steem-bridge' ) . ' <time>' . esc_html( $m['steem_payout_time'] ) . '</time>: '
+			. esc_html__( 'author', 'wp-steem-bridge' ) . ' <span class="wpsb-author-payout">' . esc_html( $m['steem_author_payout'] ) . '</span>, '
+			. esc_html__( 'curators', 'wp-steem-bridge' ) . ' <span class="wpsb-curator-payout">' . esc_html( $m['steem_curator_payout'] ) . '</span></p>';
+		if ( '' !== $m['steem_author_sbd'] ) {
+			$out .= '<p class="wpsb-author-split">' . esc_html__( 'Author received', 'wp-steem-bridge' ) . ' '
+				. esc_html( $m['steem_author_sbd'] . ', ' . $m['steem_author_steem'] . ', ' . $m['steem_author_vests'] ) . '</p>';
+		}
+		foreach ( $m['steem_beneficiary_payouts'] as $ben ) {
+			$out .= '<p class="wpsb-beneficiary">' . esc_html( '@' . $ben['account'] . ': ' . $ben['sbd'] . ', ' . $ben['steem'] . ', ' . $ben['vests'] ) . '</p>';
+		}
+	} else {
+		$out .= '<p class="wpsb-payout">' . esc_html__( 'Pending payout', 'wp-steem-bridge' ) . ' <span class="wpsb-pending-payout">'
+			. esc_html( $m['steem_pending_payout'] ) . '</span> (' . esc_html( $m['steem_payout_time'] ) . ' UTC)</p>';
+	}
+	$out .= '<p class="wpsb-vote-summary"><span class="wpsb-vote-count">' . esc_html( (string) $m['steem_vote_count'] ) . '</span> '
+		. esc_html( _n( 'vote', 'votes', $m['steem_vote_count'], 'wp-steem-bridge' ) ) . '</p>';
+	if ( $m['steem_votes'] ) {
+		$out .= '<ul class="wpsb-votes">';
+		foreach ( $m['steem_votes'] as $vote ) {
+			$out .= '<li><span class="wpsb-voter">@' . esc_html( $vote['voter'] ) . '</span> <span class="wpsb-percent">'
+				. esc_html( number_format_i18n( $vote['percent'] / 100, 2 ) ) . '%</span></li>';
+		}
+		$out .= '</ul>';
+	}
+	$out .= '<p class="wpsb-chain-link"><a href="' . esc_url( wpsb_chain_url( $chain['steem_author'], $chain['steem_permlink'] ) ) . '">'
+		. esc_html__( 'View on Steem', 'wp-steem-bridge' ) . '</a></p></div>';
+	return $out;
+}
+
+/** The rewards box of one member; "" when the user has no mirrored rewards. */
+function wpsb_render_member_rewards( $user_id ) {
+	$user = get_userdata( (int) $user_id );
+	if ( ! $user ) {
+		return '';
+	}
+	$m = wpsb_mirror_values( 'user', $user->ID );
+	if ( 0 === $m['steem_mirror_block'] ) {
+		return '';
+	}
+	$rows = array(
+		'author-rewards'   => array( __( 'Author rewards', 'wp-steem-bridge' ), $m['steem_author_rewards'] ),
+		'curation-rewards' => array( __( 'Curation rewards', 'wp-steem-bridge' ), $m['steem_curation_rewards'] ),
+		'total-rewards'    => array( __( 'Total rewards', 'wp-steem-bridge' ), wpsb_sum_assets( array( $m['steem_author_rewards'], $m['steem_curation_rewards'] ) ) ),
+		'author-7d'        => array( __( 'Author rewards, 7 days', 'wp-steem-bridge' ), implode( ', ', array_values( (array) $m['steem_author_rewards_7d'] ) ) ),
+		'author-30d'       => array( __( 'Author rewards, 30 days', 'wp-steem-bridge' ), implode( ', ', array_values( (array) $m['steem_author_rewards_30d'] ) ) ),
+		'curation-7d'      => array( __( 'Curation rewards, 7 days', 'wp-steem-bridge' ), $m['steem_curation_rewards_7d'] ),
+		'curation-30d'     => array( __( 'Curation rewards, 30 days', 'wp-steem-bridge' ), $m['steem_curation_rewards_30d'] ),
+		'unclaimed'        => array( __( 'Unclaimed', 'wp-steem-bridge' ), $m['steem_reward_sbd_balance'] . ', ' . $m['steem_reward_steem_balance'] . ', ' . $m['steem_reward_vesting_steem'] . ' SP' ),
+		'steem-power'      => array( __( 'Steem Power', 'wp-steem-bridge' ), $m['steem_power'] ),
+		'pending'          => array( __( 'Pending payouts', 'wp-steem-bridge' ), $m['steem_pending_payout'] ),
+	);
+	$out = '<table class="wpsb-member-rewards" data-wpsb-user="' . esc_attr( $user->ID ) . '"><tbody>';
+	foreach ( $rows as $class => $row ) {
+		$out .= '<tr class="wpsb-' . esc_attr( $class ) . '"><th scope="row">' . esc_html( $row[0] ) . '</th><td class="wpsb-value">' . esc_html( $row[1] ) . '</td></tr>';
+	}
+	return $out . '</tbody></table>';
+}
+
+function wpsb_append_post_rewards( $content ) {
+	if ( ! is_singular( 'post' ) || ! in_the_loop() || ! is_main_query()
+		|| ! apply_filters( 'wpsb_show_rewards_under_posts', true )
+		|| false !== strpos( $content, 'wpsb-rewards' ) ) {
+		return $content;
+	}
+	return $content . wpsb_render_post_rewards( get_the_ID() );
+}
+add_filter( 'the_content', 'wpsb_append_post_rewards', 20 );
+
+function wpsb_post_rewards_shortcode( $atts ) {
+	$atts = shortcode_atts( array( 'id' => 0 ), $atts, 'steem_rewards' );
+	return wpsb_render_post_rewards( $atts['id'] ? (int) $atts['id'] : get_the_ID() );
+}
+
+function wpsb_member_rewards_shortcode( $atts ) {
+	$atts = shortcode_atts( array( 'user' => '' ), $atts, 'steem_member_rewards' );
+	$user = '' !== $atts['user'] ? get_user_by( 'login', $atts['user'] ) : null;
+	$id   = $user ? $user->ID : (int) get_post_field( 'post_author', get_the_ID() );
+	return wpsb_render_member_rewards( $id );
+}
+
+function wpsb_register_render() {
+	add_shortcode( 'steem_rewards', 'wpsb_post_rewards_shortcode' );
+	add_shortcode( 'steem_member_rewards', 'wpsb_member_rewards_shortcode' );
+	register_block_type(
+		'wp-steem-bridge/post-rewards',
+		array(
+			'attributes'      => array( 'postId' => array( 'type' => 'integer', 'default' => 0 ) ),
+			'render_callback' => function ( $attributes ) {
+				return wpsb_render_post_rewards( ! empty( $attributes['postId'] ) ? (int) $attributes['postId'] : get_the_ID() );
+			},
+		)
+	);
+	register_block_type(
+		'wp-steem-bridge/member-rewards',
+		array(
+			'attributes'      => array( 'user' => array( 'type' => 'string', 'default' => '' ) ),
+			'render_callback' => function ( $attributes ) {
+				return wpsb_member_rewards_shortcode( array( 'user' => (string) ( $attributes['user'] ?? '' ) ) );
+			},
+		)
+	);
+}
+add_action( 'init', 'wpsb_register_render' );
+
+/** The member's rewards on their own profile page (and on the edit-user page for admins). */
+function wpsb_profile_rewards( $user ) {
+	$box = wpsb_render_member_rewards( $user->ID );
+	if ( '' === $box ) {
+		return;
+	}
+	echo '<h2>' . esc_html__( 'Steem rewards', 'wp-steem-bridge' ) . '</h2>';
+	echo $box; // phpcs:ignore WordPress.Security.EscapeOutput -- built from escaped parts above.
+}
+add_action( 'show_user_profile', 'wpsb_profile_rewards' );
+add_action( 'edit_user_profile', 'wpsb_profile_rewards' );
+
+/** Classic widget: the rewards of the post's author on single posts, or of a chosen member. */
+class WPSB_Member_Rewards_Widget extends WP_Widget {
+	public function __construct() {
+		parent::__construct( 'wpsb_member_rewards', __( 'Steem rewards', 'wp-steem-bridge' ) );
+	}
+
+	public function widget( $args, $instance ) {
+		$login = isset( $instance['user'] ) ? (string) $instance['user'] : '';
+		$user  = '' !== $login ? get_user_by( 'login', $login ) : null;
+		$id    = $user ? $user->ID : ( is_singular() ? (int) get_post_field( 'post_author', get_the_ID() ) : 0 );
+		$box   = $id ? wpsb_render_member_rewards( $id ) : '';
+		if ( '' === $box ) {
+			return;
+		}
+		echo $args['before_widget'] . $args['before_title'] . esc_html__( 'Steem rewards', 'wp-steem-bridge' ) . $args['after_title']; // phpcs:ignore
+		echo $box . $args['after_widget']; // phpcs:ignore
+	}
+
+	public function form( $instance ) {
+		$login = isset( $instance['user'] ) ? (string) $instance['user'] : '';
+		printf(
+			'<p><label for="%1$s">%2$s</label> <input class="widefat" id="%1$s" name="%3$s" type="text" value="%4$s"></p>',
+			esc_attr( $this->get_field_id( 'user' ) ),
+			esc_html__( 'Member login (empty: the post author)', 'wp-steem-bridge' ),
+			esc_attr( $this->get_field_name( 'user' ) ),
+			esc_attr( $login )
+		);
+	}
+
+	public function update( $new_instance, $old_instance ) {
+		return array( 'user' => sanitize_user( (string) ( $new_instance['user'] ?? '' ) ) );
+	}
+}
+add_action(
+	'widgets_init',
+	function () {
+		register_widget( 'WPSB_Member_Rewards_Widget' );
+	}
+);
+
+/** Payout and vote count in the admin posts list's "Steem" column. */
+function wpsb_render_column_payout( $column, $post_id ) {
+	if ( 'wpsb_steem' !== $column ) {
+		return;
+	}
+	$chain = wpsb_read_chain_meta( $post_id );
+	if ( '' !== $chain['steem_author'] && '' !== $chain['steem_permlink'] ) {
+		echo '<br><a class="wpsb-chain-link" href="' . esc_url( wpsb_chain_url( $chain['steem_author'], $chain['steem_permlink'] ) ) . '">' . esc_html__( 'view', 'wp-steem-bridge' ) . '</a>';
+	}
+	$m = wpsb_mirror_values( 'post', $post_id );
+	if ( 0 === $m['steem_mirror_block'] ) {
+		return;
+	}
+	$payout = $m['steem_paid_out'] ? wpsb_sum_assets( array( $m['steem_author_payout'], $m['steem_curator_payout'] ) ) : $m['steem_pending_payout'];
+	echo '<br><span class="wpsb-column-payout">' . esc_html( $payout ) . '</span> · <span class="wpsb-column-votes">'
+		. esc_html( sprintf( _n( '%d vote', '%d votes', $m['steem_vote_count'], 'wp-steem-bridge' ), $m['steem_vote_count'] ) ) . '</span>';
+}
+add_action( 'manage_post_posts_custom_column', 'wpsb_render_column_payout', 11, 2 );

@@ -1,0 +1,161 @@
+"""Structural rewrites between the two nh3 passes: WordPress markup -> what Steem frontends show.
+
+Input is nh3's serialization (well-formed, lowercase tags, double-quoted attributes, every
+non-void element closed), so a tag tokenizer with an element stack is exact here; the strict
+allow-list pass that follows makes the result safe whatever this step emits.
+
+What it does, and why:
+- media a frontend will not embed (``iframe``, ``embed``, ``audio``, ``video``) become a paragraph
+  of links to their sources (frontends turn YouTube/Vimeo links back into players); the fallback
+  content inside ``audio``/``video`` is dropped, as browsers drop it;
+- ``select`` lists (archive/category dropdowns) become lists, options with URL values as links;
+  a form's ``button`` becomes a link to the form's GET action (a search form stays usable);
+- tags frontends strip keep their meaning in tags they keep: ``figcaption``/``summary``/``dt``
+  become paragraphs, ``q`` gets quotation marks, ``s`` -> ``del``, ``kbd``/``samp``/``tt``/``var``
+  -> ``code``, ``cite``/``dfn`` -> ``em``;
+- elements WordPress hides visually (``screen-reader-text``, ``hidden``, ``aria-hidden`` spacers)
+  are dropped with their content, since a frontend without the theme's CSS would show them;
+- a ``background-image`` (older Cover blocks) becomes an ``img`` before the element's content.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)\s*/?>")
+_ATTRIBUTE = re.compile(r"([^\s\"'>/=]+)(?:=\"([^\"]*)\")?")
+_BACKGROUND_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*['\"]?([^'\")]+)")
+_HTTP = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
+
+VOID = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"}
+MEDIA = {"audio", "video", "iframe", "object"}
+RENAMED = {
+    "figcaption": ("<p><em>", "</em></p>"),
+    "summary": ("<p><strong>", "</strong></p>"),
+    "dt": ("<p><strong>", "</strong></p>"),
+    "dd": ("<p>", "</p>"),
+    "q": ("\u201c", "\u201d"),
+    "s": ("<del>", "</del>"),
+    "kbd": ("<code>", "</code>"),
+    "samp": ("<code>", "</code>"),
+    "tt": ("<code>", "</code>"),
+    "var": ("<code>", "</code>"),
+    "cite": ("<em>", "</em>"),
+    "dfn": ("<em>", "</em>"),
+    "select": ("<ul>", "</ul>"),
+    "caption": ("<p><strong>", "</strong></p>"),
+}
+HIDING_CLASSES = {"screen-reader-text", "sr-only", "visually-hidden", "hidden"}
+
+
+def attributes(text: str) -> dict[str, str]:
+    return {name.lower(): html.unescape(value or "") for name, value in _ATTRIBUTE.findall(text)}
+
+
+def link_paragraph(urls: list[str]) -> str:
+    unique = [u for i, u in enumerate(urls) if u and u not in urls[:i]]
+    if not unique:
+        return ""
+    links = "<br>".join(f'<a href="{html.escape(u)}">{html.escape(u)}</a>' for u in unique)
+    return f"<p>{links}</p>"
+
+
+def _is_hidden(tag: str, values: dict[str, str]) -> bool:
+    if "hidden" in values:
+        return True
+    if HIDING_CLASSES & set(values.get("class", "").split()):
+        return True
+    # An aria-hidden element with no text is a spacer; aria-hidden with text is decoration.
+    return values.get("aria-hidden") == "true" and tag in ("div", "span")
+
+
+class _Rewriter:
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.closers: list[tuple[str, str]] = []  # (tag, what to write at its end tag)
+        self.skip_depth = 0  # > 0 while inside an element dropped with its content
+        self.media_urls: list[str] | None = None  # sources collected inside audio/video
+        self.form_action = ""
+
+    def start(self, tag: str, raw_attributes: str, token: str) -> None:
+        values = attributes(raw_attributes)
+        if self.skip_depth:
+            if self.media_urls is not None and tag in ("source", "a", "track"):
+                self.media_urls.append(values.get("src") or values.get("href") or "")
+            if tag not in VOID:
+                self.skip_depth += 1
+            return
+        if tag in MEDIA or tag == "embed":
+            urls = [values.get("src") or values.get("data") or ""]
+            if tag in VOID:
+                self.out.append(link_paragraph(urls))
+                return
+            self.skip_depth, self.media_urls = 1, urls
+            return
+        if tag not in VOID and _is_hidden(tag, values):
+            self.skip_depth = 1
+            return
+        self._background(values)
+        self.out.append(self._open(tag, values, token))
+
+    def _background(self, values: dict[str, str]) -> None:
+        found = _BACKGROUND_URL.search(values.get("style", ""))
+        if found:
+            self.out.append(f'<p><img src="{html.escape(found.group(1).strip())}"></p>')
+
+    def _open(self, tag: str, values: dict[str, str], token: str) -> str:
+        if tag in VOID:
+            return token
+        closer, opener = f"</{tag}>", token
+        if tag in RENAMED:
+            opener, closer = RENAMED[tag]
+        elif tag == "option":
+            value = values.get("value", "")
+            opener, closer = ("<li>", "</li>")
+            if _HTTP.match(value):
+                opener, closer = f'<li><a href="{html.escape(value)}">', "</a></li>"
+        elif tag == "form":
+            method = values.get("method", "get").lower()
+            self.form_action = values.get("action", "") if method == "get" else ""
+            opener, closer = "<div>", "</div>"
+        elif tag == "button" and self.form_action:
+            opener, closer = f'<a href="{html.escape(self.form_action)}">', "</a> "
+        self.closers.append((tag, closer))
+        return opener
+
+    def end(self, tag: str) -> None:
+        if self.skip_depth:
+            self.skip_depth -= 1
+            if not self.skip_depth and self.media_urls is not None:
+                self.out.append(link_paragraph(self.media_urls))
+                self.media_urls = None
+            return
+        for index in range(len(self.closers) - 1, -1, -1):
+            if self.closers[index][0] == tag:
+                for _tag, closer in reversed(self.closers[index:]):
+                    self.out.append(closer)
+                del self.closers[index:]
+                if tag == "form":
+                    self.form_action = ""
+                return
+
+    def text(self, chunk: str) -> None:
+        if chunk and not self.skip_depth:
+            self.out.append(chunk)
+
+
+def rewrite(markup: str) -> str:
+    """``markup`` (nh3 output) with the rewrites above applied."""
+    rewriter = _Rewriter()
+    position = 0
+    for match in _TAG.finditer(markup):
+        rewriter.text(markup[position : match.start()])
+        position = match.end()
+        closing, tag = match.group(1), match.group(2).lower()
+        if closing:
+            rewriter.end(tag)
+        else:
+            rewriter.start(tag, match.group(3), match.group(0))
+    rewriter.text(markup[position:])
+    return "".join(rewriter.out)
