@@ -97,13 +97,21 @@ def sync(ctx: Context, once: bool, rescan: bool) -> None:
 
 @main.command()
 @click.option("--interval", type=float, default=None, help="Seconds between ticks.")
+@click.option("--webhook", "listen", default=None, metavar="HOST:PORT",
+              help="Also listen for signed pokes from WordPress ([webhook] listen).")
 @click.pass_obj
 @guarded
-def run(ctx: Context, interval: float | None) -> None:
-    """Run as a daemon: the same tick in a loop; SIGTERM finishes the current step and exits."""
+def run(ctx: Context, interval: float | None, listen: str | None) -> None:
+    """Run as a daemon: the same tick in a loop; SIGTERM finishes the current step and exits.
+
+    With a webhook, WordPress's poke on publish starts the next tick at once."""
+    import threading
+
     from bridge.runner import run_forever
 
     app = ctx.app()
+    wake = threading.Event()
+    server = _start_webhook(app.settings, listen, wake)
 
     def on_report(report) -> None:
         log.info("tick: %s", report.summary())
@@ -112,10 +120,27 @@ def run(ctx: Context, interval: float | None) -> None:
 
     try:
         run_forever(lambda stop: app.engine.tick(stop), app.lock_path,
-                    interval or app.settings.interval, on_report)
+                    interval or app.settings.interval, on_report, wake=wake)
     finally:
+        if server is not None:
+            server.stop()
         app.close()
     log.info("stopped")
+
+
+def _start_webhook(settings: Any, listen: str | None, wake: Any) -> Any:
+    from bridge.webhook import WebhookServer
+
+    listen = listen or settings.webhook_listen
+    if not listen:
+        return None
+    if not settings.webhook_secret:
+        raise UserError("the webhook needs a shared secret",
+                        hint="set WPSB_WEBHOOK_SECRET or [webhook] secret_file (mode 0600)")
+    host, _, port = listen.rpartition(":")
+    server = WebhookServer(host or "127.0.0.1", int(port), settings.webhook_secret, wake)
+    server.start()
+    return server
 
 
 @main.command()

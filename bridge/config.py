@@ -104,6 +104,8 @@ class Settings:
     interval: float = 60.0
     lock_path: Path | None = None
     source: str = "defaults"
+    webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
+    webhook_secret: Secret = field(default=Secret(""), repr=False)
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -191,10 +193,13 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
     state = Path(r.get("state", "path", str, "wp-steem-bridge.db"))
     state = state if state.is_absolute() else base_dir / state
     lock = r.get("state", "lock_path", str, None)
+    listen = r.get("webhook", "listen", str, "")
     return Settings(wordpress=wordpress, chain=chain, keys=keys, mapping=mapping,
                     state_path=state, interval=r.get("sync", "interval", float, 60.0),
                     lock_path=Path(lock) if lock else None,
-                    source=str(config_file) if config_file else "environment")
+                    source=str(config_file) if config_file else "environment",
+                    webhook_listen=listen,
+                    webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen)))
 
 
 def _check_chain(r: _Reader, chain: ChainSettings) -> None:
@@ -221,6 +226,20 @@ def _app_password(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Secret:
         return Secret(text.strip())
     r.problems.append("wordpress.app_password: missing (looked in env "
                       "WPSB_WORDPRESS_APP_PASSWORD and [wordpress] app_password_file)")
+    return Secret("")
+
+
+def _webhook_secret(r: _Reader, env: Mapping[str, str], base_dir: Path,
+                    required: bool) -> Secret:
+    if env.get("WPSB_WEBHOOK_SECRET"):
+        return Secret(env["WPSB_WEBHOOK_SECRET"])
+    file = r.get("webhook", "secret_file", str, None)
+    if file:
+        return Secret(_read_secret_file(r, "webhook.secret_file", _resolve(base_dir, file))
+                      .strip())
+    if required:
+        r.problems.append("webhook.secret: missing (looked in env WPSB_WEBHOOK_SECRET and "
+                          "[webhook] secret_file); the webhook refuses unsigned pokes")
     return Secret("")
 
 

@@ -1,5 +1,6 @@
 """Run modes over the one engine tick: once (cron), forever (daemon); a lock keeps them apart.
 
+The webhook is a third entry point to the same tick: a poke only wakes the daemon's loop.
 ``once`` takes the state lock without waiting: an overlapping cron run leaves at once (exit 75)
 instead of broadcasting alongside the first. The daemon takes the same lock for each tick, so a
 cron run and a daemon never both broadcast either. SIGTERM/SIGINT let the current step finish and
@@ -12,6 +13,7 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,10 +80,13 @@ def run_once(tick: Callable[[Callable[[], bool]], TickReport], lock_path: Path,
 
 def run_forever(tick: Callable[[Callable[[], bool]], TickReport], lock_path: Path,
                 interval: float, on_report: Callable[[TickReport], None],
-                stop: StopFlag | None = None) -> None:
+                stop: StopFlag | None = None, wake: threading.Event | None = None) -> None:
+    """Tick every ``interval`` seconds, or at once when ``wake`` is set (a webhook poke)."""
     stop = stop or StopFlag()
     stop.install()
+    wake = wake or threading.Event()
     while not stop():
+        wake.clear()
         try:
             report = run_once(tick, lock_path, stop)
         except LockHeld as exc:
@@ -89,5 +94,5 @@ def run_forever(tick: Callable[[Callable[[], bool]], TickReport], lock_path: Pat
         else:
             on_report(report)
         deadline = time.monotonic() + interval
-        while not stop() and time.monotonic() < deadline:
-            time.sleep(min(0.2, interval))
+        while not stop() and not wake.is_set() and time.monotonic() < deadline:
+            wake.wait(min(0.2, interval))

@@ -17,24 +17,40 @@ import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import nh3
 from diff_match_patch import diff_match_patch
 
+from mappings.rewrite import rewrite
+from mappings.shortcodes import expand_shortcodes
 from mappings.text import html_to_text, valid_utf8
 
 ALLOWED_TAGS = {
-    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li",
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "div",
     "table", "thead", "tbody", "tfoot", "tr", "th", "td", "pre", "code", "blockquote",
-    "center", "img", "a", "strong", "b", "em", "i", "del", "strike", "sub", "sup", "q",
+    "center", "img", "a", "strong", "b", "em", "i", "del", "strike", "sub", "sup", "ins",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "img": {"src", "alt", "title", "width", "height"},
+    "img": {"src", "alt", "title"},
     "a": {"href", "title"},
 }
+# First pass: also the elements mappings.rewrite turns into something frontends keep.
+REWRITTEN_TAGS = {
+    "iframe", "embed", "object", "audio", "video", "source", "track", "select", "option",
+    "form", "button", "figcaption", "summary", "dt", "dd", "q", "s", "kbd", "samp", "tt",
+    "var", "cite", "dfn", "caption", "span", "figure", "section", "label",
+}  # fmt: skip
+FIRST_PASS_TAGS = ALLOWED_TAGS | REWRITTEN_TAGS
+FIRST_PASS_ATTRIBUTES = {
+    **ALLOWED_ATTRIBUTES,
+    "iframe": {"src"}, "embed": {"src"}, "object": {"data"}, "audio": {"src"},
+    "video": {"src", "poster"}, "source": {"src"}, "track": {"src"}, "option": {"value"},
+    "form": {"action", "method"},
+}  # fmt: skip
+GENERIC_FIRST_PASS_ATTRIBUTES = {"class", "style", "hidden", "aria-hidden"}
 DROPPED_WITH_CONTENT = {
-    "script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
-    "textarea", "select", "button",
+    "script", "style", "noscript", "template", "svg", "math", "textarea", "head", "title",
 }  # fmt: skip
 URL_SCHEMES = {"http", "https", "mailto"}
 # A neutral first line: not a patch header in either the Python or the C++ (steemd) parser,
@@ -42,10 +58,15 @@ URL_SCHEMES = {"http", "https", "mailto"}
 PATCH_GUARD = "<div></div>\n"
 
 _PRE_BLOCK = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
-_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>")
+_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>|<div>(?:\s|&nbsp;|<br>)*</div>")
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_BLANK_LINE_RUNS = re.compile(r"\n(?:[ \t]*\n)+")
 _PLACEHOLDER = re.compile(r"\[%(original_link|title|site_name)%\]")
+# remarkable (condenser, ecency) reads a chunk starting with one of these as raw HTML.
+_MARKDOWN_HTML_BLOCK = re.compile(
+    r"^<(?:article|aside|blockquote|div|dl|figure|h[1-6]|hr|ol|p|pre|table|ul)[\s/>]", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -55,36 +76,58 @@ class CleanBody:
     html: str
     images: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not self.images and not html_to_text(self.html)
 
 
-def clean_html(fragment: str, site_url: str) -> CleanBody:
-    """Allow-list clean ``fragment`` and tidy it for Markdown-rendering frontends."""
-    cleaned = nh3.clean(
-        valid_utf8(fragment),
-        tags=ALLOWED_TAGS,
+def _sanitize(fragment: str, tags: set[str], attributes: dict[str, set[str]], base: str,
+              generic: set[str] | None = None) -> str:
+    return nh3.clean(
+        fragment,
+        tags=tags,
         clean_content_tags=DROPPED_WITH_CONTENT,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes={**attributes, "*": generic} if generic else attributes,
         strip_comments=True,
         link_rel=None,
         url_schemes=URL_SCHEMES,
-        url_relative=("rewrite_with_base", _base_url(site_url)),
+        url_relative=("rewrite_with_base", base),
     )
+
+
+def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
+    """Allow-list clean ``fragment`` and tidy it for Markdown-rendering frontends.
+
+    Relative URLs resolve against ``base_url`` (the post's permalink, as a browser resolves
+    them), else the site URL.
+    """
+    base = _base_url(base_url if _is_http(base_url) else site_url)
+    expanded, notes = expand_shortcodes(valid_utf8(fragment))
+    wide = _sanitize(expanded, FIRST_PASS_TAGS, FIRST_PASS_ATTRIBUTES, base,
+                     GENERIC_FIRST_PASS_ATTRIBUTES)  # fmt: skip
+    cleaned = _sanitize(rewrite(wide), ALLOWED_TAGS, ALLOWED_ATTRIBUTES, base)
     cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
     previous = None
     while previous != cleaned:  # removing one empty <p> can leave another behind
         previous, cleaned = cleaned, _EMPTY_PARAGRAPH.sub("", cleaned)
     cleaned = tidy_lines(cleaned)
     images, links = extract_urls(cleaned)
-    return CleanBody(html=cleaned, images=images, links=links)
+    return CleanBody(html=cleaned, images=images, links=links, notes=tuple(notes))
 
 
-def _base_url(site_url: str) -> str:
-    base = (site_url or "").strip()
-    return base if base.endswith("/") else base + "/"
+def _is_http(url: str) -> bool:
+    return isinstance(url, str) and url.startswith(("http://", "https://"))
+
+
+def _base_url(url: str) -> str:
+    """The document URL relative links resolve against; a bare host gets its root "/"."""
+    base = (url or "").strip()
+    parts = urlsplit(base) if "://" in base else None
+    if parts is not None and not parts.path and not parts.query:
+        return base + "/"
+    return base
 
 
 def tidy_lines(markup: str) -> str:

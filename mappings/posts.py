@@ -95,7 +95,8 @@ def _map_post(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> 
     if link is not None and not is_valid_account_name(link.author):
         return Skip(post.source, f"linked chain author {link.author!r} is invalid", terminal=False)
 
-    clean = clean_html(post.content_rendered or post.content_raw or "", ctx.site_url)
+    clean = clean_html(post.content_rendered or post.content_raw or "", ctx.site_url,
+                       valid_utf8(post.link or ""))
     if clean.is_empty:
         return Skip(post.source, "post body is empty after cleaning; add some text or an image")
     description = description_text(post.excerpt_rendered or post.excerpt_raw, clean.html)

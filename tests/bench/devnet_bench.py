@@ -31,7 +31,7 @@ from tests.bench import BenchRow
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BROADCASTS = 3000
 READS = 10000
-CLIENT_THREADS = 4
+CLIENT_THREADS = 1
 MIN_BROADCASTS_PER_S = 500
 MIN_READS_PER_S = 2000
 
@@ -43,7 +43,7 @@ class Rpc:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def call(self, method: str, params: Any) -> Any:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
         self.connection.request("POST", "/", body, {"Content-Type": "application/json"})
         answer = json.loads(self.connection.getresponse().read())
         if "error" in answer:

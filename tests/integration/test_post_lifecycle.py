@@ -5,6 +5,7 @@ Real WordPress sites of their own (so they do not disturb the seed site) and a f
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from bridge import localstack
 from connectors.steem import SteemChain
@@ -138,3 +140,50 @@ def test_trash_deletes_on_chain_and_a_voted_post_is_kept(tmp_path: Path, devnet:
     assert "kept on chain: it has net positive votes on chain" in status
     again = bridge.cli("sync", "--once")
     assert "0 enqueued" in again.stdout and "kept on chain" not in again.stdout
+
+
+def test_a_webhook_poke_runs_the_tick_at_once(tmp_path: Path, devnet: Any,
+                                              empty_site: dict) -> None:
+    import socket
+
+    from bridge.webhook import sign
+    from tests.conftest import CLI, REPO_ROOT
+
+    site = empty_site
+    bridge = make_bridge(tmp_path, site, devnet.url, ["iguazi123"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "WPSB_WEBHOOK_SECRET": "shared-secret"}
+    proc = subprocess.Popen([*CLI, "--config", str(bridge.config), "run", "--interval", "3600",
+                             "--webhook", f"127.0.0.1:{port}"], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: bridge.state.exists() and _health(port))  # first tick done
+        post = create_post(site, "Poked into the chain")
+        body = json.dumps({"post_id": post["id"]}).encode()
+        ts = str(int(time.time()))
+        answer = requests.post(f"http://127.0.0.1:{port}/poke", data=body, timeout=5, headers={
+            "X-WPSB-Timestamp": ts, "X-WPSB-Signature": sign("shared-secret", ts, body)})
+        assert answer.status_code == 202
+        _wait_for(lambda: post_meta(site, post["id"]).get("steem_status") == "published")
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
+def _health(port: int) -> bool:
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def _wait_for(condition: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
