@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bridge import __version__
@@ -27,16 +27,16 @@ class App:
     chain: SteemChain
     engine: Engine
 
-    @property
-    def lock_path(self) -> Path:
-        return self.settings.lock_path or Path(str(self.settings.state_path) + ".lock")
+    def lock(self) -> AbstractContextManager[None]:
+        """One broadcasting run per site at a time, whatever shares the state store."""
+        return self.store.exclusive(self.settings.wordpress.site_id)
 
     def close(self) -> None:
         self.store.close()
 
 
 def build_app(settings: Settings) -> App:
-    store = StateStore(settings.state_path)
+    store = open_store(settings)
     wordpress = WordPressRest(settings.wordpress.url, settings.wordpress.user,
                               settings.wordpress.app_password)
     chain = SteemChain(settings.chain.nodes, settings.chain.chain_id,
@@ -49,6 +49,10 @@ def build_app(settings: Settings) -> App:
                     _context_factory(settings, reads), reads,
                     confirm_timeout=settings.chain.confirm_timeout)
     return App(settings, store, wordpress, chain, engine)
+
+
+def open_store(settings: Settings) -> StateStore:
+    return StateStore(settings.state_url or settings.state_path)
 
 
 def _context_factory(settings: Settings, wordpress: Any) -> Callable[[], MappingContext]:

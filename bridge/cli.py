@@ -82,7 +82,7 @@ def sync(ctx: Context, once: bool, rescan: bool) -> None:
 
     app = ctx.app()
     try:
-        report = run_once(lambda stop: app.engine.tick(stop, rescan=rescan), app.lock_path)
+        report = run_once(lambda stop: app.engine.tick(stop, rescan=rescan), app.lock)
     finally:
         app.close()
     status = exit_status(report)
@@ -119,7 +119,7 @@ def run(ctx: Context, interval: float | None, listen: str | None) -> None:
             log.warning("problem: %s", text)
 
     try:
-        run_forever(lambda stop: app.engine.tick(stop), app.lock_path,
+        run_forever(lambda stop: app.engine.tick(stop), app.lock,
                     interval or app.settings.interval, on_report, wake=wake)
     finally:
         if server is not None:
@@ -148,12 +148,11 @@ def _start_webhook(settings: Any, listen: str | None, wake: Any) -> Any:
 @guarded
 def status(ctx: Context) -> None:
     """Show cursors, the queue, scheduled and failed items, and recorded problems."""
+    from bridge.app import open_store
     from bridge.config import load_settings
     from bridge.status import render_status
-    from bridge.store import StateStore
 
-    settings = load_settings(ctx.config)
-    store = StateStore(settings.state_path)
+    store = open_store(load_settings(ctx.config))
     try:
         click.echo(render_status(store))
     finally:
@@ -167,15 +166,14 @@ def status(ctx: Context) -> None:
 @guarded
 def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
     """Put failed intents back in the queue after fixing their cause."""
+    from bridge.app import open_store
     from bridge.config import load_settings
     from bridge.outbox import Outbox
-    from bridge.store import StateStore
 
     if not all_failed and not key:
         raise UserError("name an intent key or pass --failed",
                         hint="see the keys with: wp-steem-bridge status")
-    settings = load_settings(ctx.config)
-    store = StateStore(settings.state_path)
+    store = open_store(load_settings(ctx.config))
     try:
         with store.transaction():
             count = Outbox(store).retry_failed(None if all_failed else key)

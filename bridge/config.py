@@ -102,7 +102,7 @@ class Settings:
     mapping: MappingSettings
     state_path: Path
     interval: float = 60.0
-    lock_path: Path | None = None
+    state_url: str = ""  # postgresql://… when the state lives in a shared PostgreSQL
     source: str = "defaults"
     webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
     webhook_secret: Secret = field(default=Secret(""), repr=False)
@@ -192,11 +192,14 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
     mapping = _mapping(r)
     state = Path(r.get("state", "path", str, "wp-steem-bridge.db"))
     state = state if state.is_absolute() else base_dir / state
-    lock = r.get("state", "lock_path", str, None)
+    state_url = r.get("state", "url", str, "")
+    if state_url and not state_url.startswith(("postgresql://", "postgres://")):
+        r.problems.append(f"state.url: expected a postgresql:// URL, got {state_url!r} "
+                          f"(use [state] path for SQLite)")
     listen = r.get("webhook", "listen", str, "")
     return Settings(wordpress=wordpress, chain=chain, keys=keys, mapping=mapping,
                     state_path=state, interval=r.get("sync", "interval", float, 60.0),
-                    lock_path=Path(lock) if lock else None,
+                    state_url=state_url,
                     source=str(config_file) if config_file else "environment",
                     webhook_listen=listen,
                     webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen)))

@@ -12,7 +12,6 @@ Intents of one source object are dispatched strictly in order: a later edit wait
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,7 +46,7 @@ class OutboxEntry:
     reason: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> OutboxEntry:
+    def from_row(cls, row: Any) -> OutboxEntry:
         return cls(
             id=row["id"], key=row["key"], kind=IntentKind(row["kind"]), account=row["account"],
             source=SourceRef.parse(row["source_ref"]),

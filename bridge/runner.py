@@ -1,44 +1,27 @@
 """Run modes over the one engine tick: once (cron), forever (daemon); a lock keeps them apart.
 
 The webhook is a third entry point to the same tick: a poke only wakes the daemon's loop.
-``once`` takes the state lock without waiting: an overlapping cron run leaves at once (exit 75)
-instead of broadcasting alongside the first. The daemon takes the same lock for each tick, so a
-cron run and a daemon never both broadcast either. SIGTERM/SIGINT let the current step finish and
+``once`` takes the run lock (bridge/db.py: a file lock beside SQLite, a PostgreSQL advisory
+lock per site) without waiting: an overlapping cron run leaves at once (exit 75) instead of
+broadcasting alongside the first. The daemon takes the same lock for each tick, so a cron run,
+a daemon and other workers never broadcast for the same site at once. SIGTERM/SIGINT let the current step finish and
 then stop; a second signal stops at once.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from bridge.errors import ExitStatus, LockHeld
 from bridge.report import TickReport
 
 log = logging.getLogger("wp_steem_bridge.runner")
-
-
-@contextmanager
-def state_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise LockHeld(f"another wp-steem-bridge run holds the lock {path}; nothing done",
-                           hint="this is normal when cron runs overlap; run `wp-steem-bridge "
-                                "status` to see what it is doing") from exc
-        yield
-    finally:
-        os.close(fd)
 
 
 def exit_status(report: TickReport) -> ExitStatus:
@@ -71,14 +54,17 @@ class StopFlag:
         return self.requested
 
 
-def run_once(tick: Callable[[Callable[[], bool]], TickReport], lock_path: Path,
+Lock = Callable[[], AbstractContextManager[None]]
+
+
+def run_once(tick: Callable[[Callable[[], bool]], TickReport], lock: Lock,
              stop: StopFlag | None = None) -> TickReport:
     stop = stop or StopFlag()
-    with state_lock(lock_path):
+    with lock():
         return tick(stop)
 
 
-def run_forever(tick: Callable[[Callable[[], bool]], TickReport], lock_path: Path,
+def run_forever(tick: Callable[[Callable[[], bool]], TickReport], lock: Lock,
                 interval: float, on_report: Callable[[TickReport], None],
                 stop: StopFlag | None = None, wake: threading.Event | None = None) -> None:
     """Tick every ``interval`` seconds, or at once when ``wake`` is set (a webhook poke)."""
@@ -88,7 +74,7 @@ def run_forever(tick: Callable[[Callable[[], bool]], TickReport], lock_path: Pat
     while not stop():
         wake.clear()
         try:
-            report = run_once(tick, lock_path, stop)
+            report = run_once(tick, lock, stop)
         except LockHeld as exc:
             log.info("%s", exc.message)
         else:

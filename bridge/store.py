@@ -1,4 +1,5 @@
-"""The state store: one SQLite file (the embedded default) holding everything the bridge remembers.
+"""The state store: everything the bridge remembers, in SQLite (one file, the embedded default)
+or in a PostgreSQL database that many sites and workers share (see bridge/db.py).
 
 Tables (schema version in ``meta``):
     cursors     -- per-source poll position; moved in the same transaction that enqueues intents
@@ -16,13 +17,12 @@ Nothing secret is ever written here: no keys, no passwords, only public chain da
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bridge.db import PostgresDatabase, connect
 from bridge.model import ChainLink, SourceRef, canonical_json
 
 SCHEMA_VERSION = 2
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cursors (
     source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS intents (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {autoid},
     key TEXT NOT NULL UNIQUE,
     kind TEXT NOT NULL,
     account TEXT NOT NULL,
@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS links (
     updated_at TEXT NOT NULL,
     UNIQUE (author, permlink));
 CREATE TABLE IF NOT EXISTS problems (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {autoid},
     source_ref TEXT NOT NULL,
     stage TEXT NOT NULL,
     failure_class TEXT NOT NULL,
@@ -114,54 +114,34 @@ def utcnow() -> str:
 
 
 class StateStore:
-    """A SQLite state file. One writer at a time; ``transaction()`` is BEGIN IMMEDIATE."""
+    """The state store over a ``bridge.db`` database; ``transaction()`` is one atomic unit."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._depth = 0
+    def __init__(self, target: str | Path) -> None:
+        self.db = connect(target)
+        self.path = self.db.display
         self._migrate()
 
     def close(self) -> None:
         self.db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic unit; nested calls join the outer transaction."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self.db
-            finally:
-                self._depth -= 1
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
-        finally:
-            self._depth = 0
+    def transaction(self) -> AbstractContextManager[Any]:
+        return self.db.transaction()
+
+    def exclusive(self, scope: str) -> AbstractContextManager[None]:
+        """The run lock: one broadcasting run per site (see bridge/db.py)."""
+        return self.db.exclusive(scope)
 
     def _migrate(self) -> None:
         with self.transaction() as db:
-            for statement in filter(str.strip, SCHEMA.split(";")):
+            if isinstance(self.db, PostgresDatabase):
+                self.db.migration_lock()
+            for statement in filter(str.strip, SCHEMA.replace("{autoid}", self.db.autoid).split(";")):
                 db.execute(statement)
             row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             current = int(row["value"]) if row else 1
             if current > SCHEMA_VERSION:
                 raise RuntimeError(
-                    f"state file {self.path} has schema {current}, newer than this "
+                    f"state store {self.path} has schema {current}, newer than this "
                     f"wp-steem-bridge understands ({SCHEMA_VERSION}); upgrade wp-steem-bridge")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS.get(version, ()):
@@ -184,7 +164,7 @@ class StateStore:
             "INSERT INTO cursors VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET "
             "value=excluded.value, updated_at=excluded.updated_at", (source, value, utcnow()))
 
-    def cursors(self) -> list[sqlite3.Row]:
+    def cursors(self) -> list[Any]:
         return self.db.execute("SELECT * FROM cursors ORDER BY source").fetchall()
 
     # -- links --------------------------------------------------------------------------------
@@ -222,7 +202,7 @@ class StateStore:
             "UPDATE links SET tx_id=?, block_num=?, state='deleted', updated_at=? "
             "WHERE source_ref=?", (tx_id, block_num, utcnow(), str(source)))
 
-    def links(self) -> list[sqlite3.Row]:
+    def links(self) -> list[Any]:
         return self.db.execute("SELECT * FROM links ORDER BY source_ref").fetchall()
 
     # -- problems -----------------------------------------------------------------------------
@@ -239,7 +219,7 @@ class StateStore:
     def clear_problem(self, source: str, stage: str) -> None:
         self.db.execute("DELETE FROM problems WHERE source_ref=? AND stage=?", (source, stage))
 
-    def problems(self) -> list[sqlite3.Row]:
+    def problems(self) -> list[Any]:
         return self.db.execute("SELECT * FROM problems ORDER BY last_seen DESC").fetchall()
 
     # -- deferred -----------------------------------------------------------------------------
@@ -264,7 +244,7 @@ class StateStore:
             (source_name, now)).fetchall()
         return [int(r["object_id"]) for r in rows]
 
-    def deferred(self) -> list[sqlite3.Row]:
+    def deferred(self) -> list[Any]:
         return self.db.execute("SELECT * FROM deferred ORDER BY retry_at").fetchall()
 
     # -- writebacks ---------------------------------------------------------------------------
@@ -276,7 +256,7 @@ class StateStore:
             "attempts=0, reason=NULL, updated_at=excluded.updated_at",
             (str(source), object_id, canonical_json(payload), utcnow()))
 
-    def pending_writebacks(self) -> list[sqlite3.Row]:
+    def pending_writebacks(self) -> list[Any]:
         return self.db.execute(
             "SELECT * FROM writebacks WHERE status='pending' ORDER BY updated_at").fetchall()
 
@@ -287,7 +267,7 @@ class StateStore:
 
     # -- mirror -------------------------------------------------------------------------------
 
-    def mirror_rows(self, kind: str) -> dict[str, sqlite3.Row]:
+    def mirror_rows(self, kind: str) -> dict[str, Any]:
         return {row["key"]: row for row in self.db.execute(
             "SELECT * FROM mirror WHERE kind=?", (kind,))}
 

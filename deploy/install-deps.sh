@@ -13,3 +13,4 @@ if ((${#need[@]})); then
     apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 deploy/wordpress/wp-local install
+deploy/postgres/pg-local install

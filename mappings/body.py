@@ -188,14 +188,50 @@ def render_footer(template: str, original_link: str, title: str, site_name: str)
     return tidy_lines(filled.strip())
 
 
-def compose_body(clean: CleanBody, footer: str) -> tuple[str, list[str]]:
-    """Cleaned HTML plus footer, guarded against patch interpretation; with notes."""
-    body = clean.html.strip("\n")
-    if footer:
-        body = f"{body}\n\n{footer}"
+def compose_body(clean: CleanBody, footer: str, header: str = "",
+                 body_format: str = "html") -> tuple[str, list[str]]:
+    """Header, post content and footer as one body, guarded against patch interpretation.
+
+    ``html``: the parts are joined and made Markdown-proof (see ``markdown_proof``).
+    ``markdown``: the cleaned HTML is converted; header and footer stay as written (HTML is
+    allowed in Markdown bodies), each separated by a blank line.
+    """
+    if body_format == "markdown":
+        from mappings.markdown import html_to_markdown  # markdownify loads BeautifulSoup
+
+        parts = [header.strip(), html_to_markdown(clean.html), footer.strip()]
+        body = "\n\n".join(part for part in parts if part)
+    else:
+        parts = [header.strip("\n"), clean.html.strip("\n"), footer.strip("\n")]
+        body = markdown_proof("\n".join(part for part in parts if part))
     if looks_like_patch(body):
         return PATCH_GUARD + body, ["body looked like a diff-match-patch patch; guarded"]
     return body, []
+
+
+def markdown_proof(markup: str) -> str:
+    """HTML that Markdown frontends pass through untouched.
+
+    remarkable (condenser, ecency) treats a chunk that starts with a block tag as raw HTML up to
+    the next blank line, and renders anything else as Markdown (``*``, ``_``, indentation and
+    line breaks then change the text). So blank lines are removed (inside ``<pre>`` the second
+    newline of a pair is written as ``&#10;``, which a browser shows the same), and a body that
+    does not start with a block tag is wrapped in a ``<div>``: the whole body is one HTML block.
+    """
+    parts = _PRE_BLOCK.split(markup)
+    for index, part in enumerate(parts):
+        if index % 2 == 1:
+            parts[index] = _BLANK_LINE_RUNS.sub(_encoded_newlines, part)
+        else:
+            parts[index] = _BLANK_LINE_RUNS.sub("\n", part)
+    proofed = "".join(parts).strip("\n")
+    if proofed and not _MARKDOWN_HTML_BLOCK.match(proofed):
+        proofed = f"<div>\n{proofed}\n</div>"
+    return proofed
+
+
+def _encoded_newlines(match: re.Match[str]) -> str:
+    return "\n" + "&#10;" * (match.group(0).count("\n") - 1)
 
 
 def looks_like_patch(body: str) -> bool:

@@ -59,9 +59,12 @@ def build_metadata(
     canonical_url: str,
     app: str,
     body_format: str,
+    community: str = "",
 ) -> dict[str, Any]:
     """The json_metadata object, keys in a fixed order so the string is deterministic."""
     metadata: dict[str, Any] = {"app": app, "format": body_format, "tags": list(tags)}
+    if community and community in tags:
+        metadata["community"] = community
     images = _dedupe([featured_image, *body_images])
     if images:
         metadata["image"] = images

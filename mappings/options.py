@@ -63,9 +63,9 @@ def beneficiaries_extension(beneficiaries: Iterable[Beneficiary]) -> list[Any]:
     return [[0, {"beneficiaries": listed}]]
 
 
-def max_payout(ctx: MappingContext) -> str:
+def max_payout(ctx: MappingContext, payout: str | None = None) -> str:
     """``max_accepted_payout`` for the configured payout, checked against the dollar symbol."""
-    if ctx.payout == "decline":
+    if (payout or ctx.payout) == "decline":
         return f"0.000 {ctx.sbd_symbol}"
     match = _ASSET.match(ctx.max_accepted_payout or "")
     if not match or match.group("symbol") != ctx.sbd_symbol:
@@ -76,18 +76,28 @@ def max_payout(ctx: MappingContext) -> str:
     return ctx.max_accepted_payout
 
 
-def build_comment_options(author: str, permlink: str, ctx: MappingContext) -> dict[str, Any]:
-    """The comment_options payload; raises OptionsError with an actionable message."""
-    if ctx.payout not in PAYOUT_PERCENT:
-        raise OptionsError(
-            f"payout {ctx.payout!r} is unknown; use one of {', '.join(PAYOUT_PERCENT)}"
-        )
+def build_comment_options(
+    author: str,
+    permlink: str,
+    ctx: MappingContext,
+    payout: str | None = None,
+    beneficiaries: Iterable[Beneficiary] | None = None,
+) -> dict[str, Any]:
+    """The comment_options payload; raises OptionsError with an actionable message.
+
+    ``payout`` and ``beneficiaries`` are per-post overrides of the site's settings.
+    """
+    chosen = payout or ctx.payout
+    if chosen not in PAYOUT_PERCENT:
+        raise OptionsError(f"payout {chosen!r} is unknown; use one of {', '.join(PAYOUT_PERCENT)}")
     return {
         "author": author,
         "permlink": permlink,
-        "max_accepted_payout": max_payout(ctx),
-        ctx.percent_key: PAYOUT_PERCENT[ctx.payout],
+        "max_accepted_payout": max_payout(ctx, chosen),
+        ctx.percent_key: PAYOUT_PERCENT[chosen],
         "allow_votes": True,
         "allow_curation_rewards": True,
-        "extensions": beneficiaries_extension(ctx.beneficiaries),
+        "extensions": beneficiaries_extension(
+            ctx.beneficiaries if beneficiaries is None else beneficiaries
+        ),
     }

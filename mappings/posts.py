@@ -9,9 +9,12 @@ the linked category, because steemd does not allow a post's parent_permlink to c
 
 from __future__ import annotations
 
+import html
+from datetime import datetime, timedelta
 from typing import Any
 
 from bridge.model import (
+    Beneficiary,
     ChainLink,
     Intent,
     IntentKind,
@@ -22,16 +25,19 @@ from bridge.model import (
     content_hash,
     intent_key,
 )
-from mappings.body import clean_html, compose_body, render_footer
+from mappings.body import CleanBody, clean_html, compose_body, extract_urls, render_footer
 from mappings.metadata import absolute_url, build_metadata, description_text, metadata_json
 from mappings.options import OptionsError, build_comment_options, is_valid_account_name
-from mappings.permlink import make_permlink
+from mappings.permlink import make_permlink, slugify
+from mappings.rewrite import block_boundaries
+from mappings.settings import PostSettings, SettingsError, is_true, post_settings
 from mappings.size import MAX_TRANSACTION_BYTES, estimate_transaction_size
-from mappings.tags import map_tags, with_category_first
+from mappings.tags import FALLBACK_TAG, map_tags, with_category_first, with_community
 from mappings.text import valid_utf8
 from mappings.title import clean_title
 
-_TRUE_STRINGS = {"1", "true", "yes", "on"}
+READ_MORE = "Read the full post"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def post_to_intent(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> Intent | Skip:
@@ -53,8 +59,43 @@ def _source_of(post: Any, ctx: Any) -> SourceRef:
     return SourceRef("wp", str(getattr(ctx, "site_id", "")), "post", "?")
 
 
-def _ineligible(post: PostRecord) -> Skip | None:
-    """A Skip when the post must not go to the chain at all, else None."""
+def _ineligible(post: PostRecord, ctx: MappingContext) -> Skip | None:
+    """A Skip when the post must not go to the chain (now or at all), else None."""
+    return _status_skip(post) or _category_skip(post, ctx) or _delay_skip(post, ctx)
+
+
+def _category_skip(post: PostRecord, ctx: MappingContext) -> Skip | None:
+    """Site filters by category (names or slugs, case-insensitive)."""
+    mine = {term for name in post.categories or () for term in (str(name).lower(), slugify(name))}
+    include = {str(c).lower() for c in getattr(ctx, "include_categories", ()) or ()}
+    exclude = {str(c).lower() for c in getattr(ctx, "exclude_categories", ()) or ()}
+    if include and not mine & include:
+        return Skip(post.source, f"post is not in the categories this site publishes "
+                                 f"({', '.join(sorted(include))})")  # fmt: skip
+    if mine & exclude:
+        return Skip(post.source, f"post is in an excluded category "
+                                 f"({', '.join(sorted(mine & exclude))})")  # fmt: skip
+    return None
+
+
+def _delay_skip(post: PostRecord, ctx: MappingContext) -> Skip | None:
+    """Waits ``publish_delay_seconds`` after WordPress published the post (as SteemPress did)."""
+    delay = int(getattr(ctx, "publish_delay_seconds", 0) or 0)
+    if delay <= 0 or not post.date_gmt:
+        return None
+    try:
+        due = datetime.strptime(post.date_gmt[:19], TIME_FORMAT) + timedelta(seconds=delay)
+        now = datetime.strptime(ctx.now[:19], TIME_FORMAT)
+    except ValueError:
+        return None
+    if now >= due:
+        return None
+    return Skip(post.source, f"waiting {delay} s after publishing (until {due:%Y-%m-%dT%H:%M:%S} "
+                             "UTC) as configured", terminal=False,
+                retry_at=due.strftime(TIME_FORMAT))  # fmt: skip
+
+
+def _status_skip(post: PostRecord) -> Skip | None:
     if post.status != "publish":
         # Not terminal: a scheduled post turns "publish" without its modified date changing.
         return Skip(
@@ -64,7 +105,7 @@ def _ineligible(post: PostRecord) -> Skip | None:
         )
     if post.password_protected:
         return Skip(post.source, "post is password-protected; remove the password to publish it")
-    if _is_true((post.meta or {}).get("steem_opt_out")):
+    if isinstance(post.meta, dict) and is_true(post.meta.get("steem_opt_out")):
         return Skip(post.source, "post is opted out (steem_opt_out is set); clear it to publish")
     if not post.author_account:
         return Skip(
@@ -82,27 +123,25 @@ def _ineligible(post: PostRecord) -> Skip | None:
     return None
 
 
-def _is_true(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in _TRUE_STRINGS
-    return bool(value)
-
-
 def _map_post(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> Intent | Skip:
-    ineligible = _ineligible(post)
+    ineligible = _ineligible(post, ctx)
     if ineligible is not None:
         return ineligible
     if link is not None and not is_valid_account_name(link.author):
         return Skip(post.source, f"linked chain author {link.author!r} is invalid", terminal=False)
+    try:
+        settings = post_settings(post, ctx)
+    except SettingsError as error:
+        return Skip(post.source, f"post meta override invalid: {error}")
 
     clean = clean_html(post.content_rendered or post.content_raw or "", ctx.site_url,
-                       valid_utf8(post.link or ""))
+                       valid_utf8(post.link or ""))  # fmt: skip
     if clean.is_empty:
         return Skip(post.source, "post body is empty after cleaning; add some text or an image")
     description = description_text(post.excerpt_rendered or post.excerpt_raw, clean.html)
     title, notes = clean_title(post.title_raw or post.title_rendered, description)
-
-    tags, tag_notes = map_tags([*post.tags, *post.categories, *ctx.default_tags], ctx.max_tags)
+    notes += list(clean.notes)
+    tags, tag_notes = _tags(settings, ctx.max_tags)
     notes += tag_notes
     if link is None:
         kind, author = IntentKind.CREATE_POST, post.author_account
@@ -118,45 +157,22 @@ def _map_post(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> 
         notes += _edit_notes(post, link, tags)
         tags = with_category_first(tags, category, ctx.max_tags)
 
-    footer = render_footer(ctx.footer_template, post.link, title, ctx.site_name)
-    body, body_notes = compose_body(clean, footer)
-    notes += body_notes
-    json_metadata = metadata_json(
-        build_metadata(
-            tags=tags,
-            featured_image=absolute_url(post.featured_image, ctx.site_url),
-            body_images=clean.images,
-            body_links=clean.links,
-            description=description,
-            canonical_url=valid_utf8(post.link),
-            app=ctx.app,
-            body_format=ctx.body_format,
-        )
-    )
-    comment = {
-        "parent_author": "",
-        "parent_permlink": category,
-        "author": author,
-        "permlink": permlink,
-        "title": title,
-        "body": body,
-        "json_metadata": json_metadata,
-    }
-    operations: tuple[tuple[str, dict[str, Any]], ...] = (("comment", comment),)
+    options: dict[str, Any] | None = None
     if kind is IntentKind.CREATE_POST:
         try:
-            options = build_comment_options(author, permlink, ctx)
+            options = build_comment_options(author, permlink, ctx, settings.payout,
+                                            settings.beneficiaries)  # fmt: skip
         except OptionsError as error:
             return Skip(post.source, f"payout settings invalid: {error}", terminal=False)
-        operations += (("comment_options", options),)
 
-    size = estimate_transaction_size(operations)
-    if size > MAX_TRANSACTION_BYTES:
-        return Skip(
-            post.source,
-            f"post too large for one transaction: {size} bytes > {MAX_TRANSACTION_BYTES}; "
-            "shorten the post or split it into parts",
-        )
+    draft = _Draft(post, ctx, settings, title, clean, tags, description,
+                   {"parent_author": "", "parent_permlink": category, "author": author,
+                    "permlink": permlink, "title": title}, options)  # fmt: skip
+    built = draft.fitting()
+    if isinstance(built, str):
+        return Skip(post.source, built)
+    operations, body, json_metadata, body_notes = built
+    notes += body_notes
     body_hash = content_hash([title, body, json_metadata])
     return Intent(
         key=intent_key(kind, post.source, f"{post.modified_gmt}:{body_hash}"),
@@ -171,6 +187,99 @@ def _map_post(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> 
         title=title,
         notes=tuple(notes),
     )
+
+
+def _tags(settings: PostSettings, max_tags: int) -> tuple[list[str], list[str]]:
+    names = list(settings.tag_names)
+    if settings.append_default_tags:
+        names += settings.default_tags
+    tags, notes = map_tags(names, max_tags, tag_map=settings.tag_map)
+    if tags == [FALLBACK_TAG] and not settings.append_default_tags and settings.default_tags:
+        tags, notes = map_tags(list(settings.default_tags), max_tags, tag_map=settings.tag_map)
+    tags, community_notes = with_community(tags, settings.community, max_tags)
+    return tags, notes + community_notes
+
+
+Built = tuple[tuple[tuple[str, dict[str, Any]], ...], str, str, list[str]]
+
+
+class _Draft:
+    """The comment (and options) of one post; cut at a block boundary when too large."""
+
+    def __init__(self, post: PostRecord, ctx: MappingContext, settings: PostSettings, title: str,
+                 clean: CleanBody, tags: list[str], description: str, comment: dict[str, Any],
+                 options: dict[str, Any] | None) -> None:  # fmt: skip
+        self.post, self.ctx, self.settings, self.clean = post, ctx, settings, clean
+        self.tags, self.description, self.comment, self.options = tags, description, comment, options
+        link, name = valid_utf8(post.link or ""), ctx.site_name
+        self.header = render_footer(settings.header_template, link, title, name)
+        self.footer = render_footer(settings.footer_template, link, title, name)
+        if settings.disclose_beneficiaries and options is not None:
+            self.footer = _with_disclosure(self.footer, settings.beneficiaries)
+
+    def build(self, clean: CleanBody, notes: list[str]) -> Built:
+        body, body_notes = compose_body(clean, self.footer, self.header, self.ctx.body_format)
+        json_metadata = metadata_json(
+            build_metadata(
+                tags=self.tags,
+                featured_image=absolute_url(self.post.featured_image, self.ctx.site_url),
+                body_images=clean.images,
+                body_links=clean.links,
+                description=self.description,
+                canonical_url=valid_utf8(self.post.link),
+                app=self.ctx.app,
+                body_format=self.ctx.body_format,
+                community=self.settings.community,
+            )
+        )
+        operations: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("comment", {**self.comment, "body": body, "json_metadata": json_metadata}),
+        )
+        if self.options is not None:
+            operations += (("comment_options", self.options),)
+        return operations, body, json_metadata, notes + body_notes
+
+    def fitting(self) -> Built | str:
+        """The operations if they fit in one transaction; else cut (or a reason to skip)."""
+        whole = self.build(self.clean, [])
+        size = estimate_transaction_size(whole[0])
+        if size <= MAX_TRANSACTION_BYTES:
+            return whole
+        if self.settings.oversize == "fail":
+            return (f"post too large for one transaction: {size} bytes > "
+                    f"{MAX_TRANSACTION_BYTES}; shorten the post or split it into parts")  # fmt: skip
+        cuts = block_boundaries(self.clean.html)
+        low, high, best = 0, len(cuts) - 1, None
+        while low <= high:  # the longest prefix that still fits
+            middle = (low + high) // 2
+            candidate = self.build(self._cut(cuts[middle]), [])
+            if estimate_transaction_size(candidate[0]) <= MAX_TRANSACTION_BYTES:
+                best, low = (middle, candidate), middle + 1
+            else:
+                high = middle - 1
+        if best is None:
+            return (f"post too large for one transaction ({size} bytes) and its first block "
+                    "alone does not fit; shorten the post")  # fmt: skip
+        operations, body, json_metadata, notes = best[1]
+        note = (f"body cut at a block boundary ({size} bytes > {MAX_TRANSACTION_BYTES}); "
+                "ends with a link to the full post")  # fmt: skip
+        return operations, body, json_metadata, [*notes, note]
+
+    def _cut(self, offset: int) -> CleanBody:
+        link = html.escape(valid_utf8(self.post.link or self.ctx.site_url), quote=True)
+        more = f'<p><a href="{link}">{READ_MORE}</a></p>'
+        markup = self.clean.html[:offset].rstrip() + "\n" + more
+        images, links = extract_urls(markup)
+        return CleanBody(html=markup, images=images, links=links, notes=self.clean.notes)
+
+
+def _with_disclosure(footer: str, beneficiaries: tuple[Beneficiary, ...]) -> str:
+    if not beneficiaries:
+        return footer
+    shares = ", ".join(f"@{b.account} {b.weight / 100:g} %"
+                       for b in sorted(beneficiaries, key=lambda b: b.account))  # fmt: skip
+    line = f"<p><em>Beneficiaries of this post's rewards: {html.escape(shares)}</em></p>"
+    return f"{footer}\n{line}" if footer else line
 
 
 def _edit_notes(post: PostRecord, link: ChainLink, tags: list[str]) -> list[str]:

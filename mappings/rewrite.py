@@ -159,3 +159,21 @@ def rewrite(markup: str) -> str:
             rewriter.start(tag, match.group(3), match.group(0))
     rewriter.text(markup[position:])
     return "".join(rewriter.out)
+
+
+def block_boundaries(markup: str) -> list[int]:
+    """Offsets in ``markup`` where a top-level element ends (places a body can be cut)."""
+    cuts: list[int] = []
+    depth = 0
+    for match in _TAG.finditer(markup):
+        tag = match.group(2).lower()
+        if tag in VOID or match.group(0).endswith("/>"):
+            if depth == 0:
+                cuts.append(match.end())
+            continue
+        depth += -1 if match.group(1) else 1
+        if depth <= 0:
+            depth = 0
+            if match.group(1):
+                cuts.append(match.end())
+    return cuts

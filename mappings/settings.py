@@ -5,8 +5,8 @@ Per-post overrides are the post meta the companion plugin registers: ``steem_opt
 ``steem_beneficiaries`` ("account:basis_points,...", replacing the site's list) and
 ``steem_payout`` ("50/50" | "power_up" | "decline"; empty = site default).
 
-Site settings not yet on ``MappingContext`` are read with ``getattr`` and a default, so the
-mapping works before and after the engine adds them: ``tags_from`` ("tags" | "categories" |
+Newer site settings are read with ``getattr`` and a default, so an older ``MappingContext``
+still works: ``tags_from`` ("tags" | "categories" |
 "both"), ``tag_map`` (pairs WordPress term -> Steem tag, steem4wp-style), ``append_default_tags``,
 ``community`` ("hive-NNNNNN"), ``header_template``, ``oversize`` ("truncate" | "fail") and
 ``disclose_beneficiaries``.
@@ -91,10 +91,10 @@ def post_settings(post: PostRecord, ctx: MappingContext) -> PostSettings:
     override_beneficiaries = str(meta.get("steem_beneficiaries") or "").strip()
     return PostSettings(
         tag_names=tuple(_LIST_SEPARATORS.split(override_tags)) if override_tags
-        else _source_terms(post, str(getattr(ctx, "tags_from", "both"))),
+        else _source_terms(post, str(getattr(ctx, "tags_from", "tags"))),
         tags_overridden=bool(override_tags),
         default_tags=tuple(ctx.default_tags or ()),
-        append_default_tags=bool(getattr(ctx, "append_default_tags", True)),
+        append_default_tags=bool(getattr(ctx, "append_default_tags", False)),
         tag_map=_tag_map(getattr(ctx, "tag_map", ())),
         community=str(getattr(ctx, "community", "") or ""),
         beneficiaries=parse_beneficiaries(override_beneficiaries) if override_beneficiaries

@@ -48,16 +48,24 @@ def tag_problem(tag: str) -> str:
 
 
 def map_tags(
-    names: Iterable[str], max_tags: int, fallback: str = FALLBACK_TAG
+    names: Iterable[str],
+    max_tags: int,
+    fallback: str = FALLBACK_TAG,
+    tag_map: dict[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Steem tags (category first) and notes about every term that was dropped or changed."""
+    """Steem tags (category first) and notes about every term that was dropped or changed.
+
+    ``tag_map`` (lowercased WordPress term -> Steem tag) is the site's own spelling for terms,
+    e.g. 区块链 -> blockchain; terms not in it are transliterated.
+    """
     accepted: list[str] = []
     notes: list[str] = []
     limit = max(int(max_tags), 1)
     for name in names:
         if name is None or name == "":
             continue
-        tag = normalize_tag(str(name))
+        mapped = (tag_map or {}).get(str(name).strip().lower())
+        tag = normalize_tag(mapped if mapped else str(name))
         problem = "WordPress default category" if tag in IGNORED_TAGS else tag_problem(tag)
         if problem:
             notes.append(f"tag {name!r} dropped: {problem}")
@@ -83,6 +91,18 @@ def map_tags(
 def _community_first(tags: list[str]) -> list[str]:
     communities = [t for t in tags if _COMMUNITY_TAG.match(t)]
     return communities + [t for t in tags if not _COMMUNITY_TAG.match(t)]
+
+
+def with_community(tags: list[str], community: str, max_tags: int) -> tuple[list[str], list[str]]:
+    """Tags with the configured ``hive-NNNNNN`` community first (it is the post's category)."""
+    if not community:
+        return tags, []
+    if not _COMMUNITY_TAG.match(community):
+        return tags, [f"community {community!r} ignored: it must look like hive-123456"]
+    rest = [t for t in tags if not _COMMUNITY_TAG.match(t)]
+    notes = [f"tag {t!r} dropped: the site posts to {community}" for t in tags
+             if _COMMUNITY_TAG.match(t) and t != community]  # fmt: skip
+    return [community, *rest][: max(int(max_tags), 1)], notes
 
 
 def with_category_first(tags: list[str], category: str, max_tags: int) -> list[str]:

@@ -87,9 +87,21 @@ class MetaSink:
         return self.meta[post_id]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_target(request, tmp_path):
+    """Every engine behaviour holds on both state stores."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "state.db")
+        return
+    from tests.support.postgres import fresh_schema
+
+    with fresh_schema() as url:
+        yield url
+
+
 @pytest.fixture
-def world(tmp_path):
-    store = StateStore(tmp_path / "state.db")
+def world(state_target):
+    store = StateStore(state_target)
     chain = FakeChain(keys=dict(KEYS))
     source = ListSource()
     sink = MetaSink()

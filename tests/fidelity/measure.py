@@ -26,7 +26,11 @@ Links
     link to it, so they are held to the same 100 %. Fragment links (``#top``) resolve against the
     permalink and so point at the WordPress page, as the mapping writes them. On the frontend
     side ``a[data-href]`` and video links (``data-youtube``) count too; YouTube URLs of every
-    form compare by video id. No WordPress link is excluded.
+    form compare by video id. Only links that point nowhere are left out on the WordPress side,
+    because the cleaner drops them on purpose: URLs whose scheme is not http(s)/mailto after
+    resolving (the corpus's typo ``ttps://...``) and http(s) URLs without a host (the Social
+    Icons block's placeholder ``https://`` and ``https://#3fgfhgfh``). Browsers cannot follow
+    them either.
 
 Forbidden in the frontend HTML
     ``<!--``, "html comment removed", raw WordPress core shortcodes (``[caption``, ``[gallery``,
@@ -113,6 +117,8 @@ class _PageParser(HTMLParser):
                 self.page.links.append(f"youtube:{values['data-youtube']}")
         elif tag in MEDIA_SOURCES and values.get("src") and not self.frontend:
             self.page.links.append(self._url(values["src"]))
+        if not self.frontend:
+            self.page.links = [url for url in self.page.links if is_navigable(url)]
 
     def _url(self, value: str) -> str:
         url = value.strip()
@@ -144,6 +150,16 @@ def unproxy(url: str) -> str:
         return decoded.decode("utf-8")
     except UnicodeDecodeError:
         return url
+
+
+def is_navigable(url: str) -> bool:
+    """False for links a browser cannot follow (unknown scheme, http(s) without a host)."""
+    if url.startswith("youtube:"):
+        return True
+    parts = urlsplit(url)
+    if parts.scheme == "mailto":
+        return True
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def normalize_url(url: str) -> str:

@@ -200,13 +200,15 @@ def test_missing_config_names_every_missing_key_without_a_traceback(tmp_path: Pa
 
 
 def test_overlapping_runs_never_both_broadcast(seed_bridge: Bridge) -> None:
-    from bridge.runner import state_lock
+    from bridge.store import StateStore
 
-    with state_lock(Path(str(seed_bridge.state) + ".lock")):
+    holder = StateStore(seed_bridge.state)
+    with holder.exclusive("test"):
         result = seed_bridge.cli("sync", "--once")
+    holder.close()
     assert result.returncode == 75
     assert "another wp-steem-bridge run holds the lock" in result.stderr
-    assert not seed_bridge.state.exists() or intents(seed_bridge.state) == []
+    assert intents(seed_bridge.state) == []
 
 
 def test_daemon_ticks_and_stops_cleanly_on_sigterm(seed_bridge: Bridge) -> None:

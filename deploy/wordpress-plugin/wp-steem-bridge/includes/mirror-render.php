@@ -122,7 +122,8 @@ function wpsb_render_member_rewards( $user_id ) {
 }
 
 function wpsb_append_post_rewards( $content ) {
-	if ( ! is_singular( 'post' ) || ! in_the_loop() || ! is_main_query()
+	// in_the_loop() is false in block themes before WP 6.3, so compare with the queried post.
+	if ( ! is_singular( 'post' ) || get_the_ID() !== get_queried_object_id()
 		|| ! apply_filters( 'wpsb_show_rewards_under_posts', true )
 		|| false !== strpos( $content, 'wpsb-rewards' ) ) {
 		return $content;
