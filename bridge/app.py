@@ -11,6 +11,7 @@ from typing import Any
 from bridge import __version__
 from bridge.config import Settings
 from bridge.engine import Engine
+from bridge.mirror import Mirror
 from bridge.model import MappingContext
 from bridge.retry import retrying_chain, retrying_wordpress
 from bridge.sources import WordPressPosts
@@ -48,6 +49,9 @@ def build_app(settings: Settings) -> App:
     engine = Engine(store, sources, retrying_chain(chain), settings.keys.signing_key,
                     _context_factory(settings, reads), reads,
                     confirm_timeout=settings.chain.confirm_timeout)
+    # the mirror repeats a failed run next tick (its cursor only moves on success), so it talks
+    # to the connectors directly rather than through the retry layer
+    engine.mirror = Mirror(store, chain, wordpress, settings.wordpress.site_id)
     return App(settings, store, wordpress, chain, engine)
 
 

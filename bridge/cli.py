@@ -144,6 +144,22 @@ def _start_webhook(settings: Any, listen: str | None, wake: Any) -> Any:
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Re-read every bridged post and member.")
+@click.pass_obj
+@guarded
+def mirror(ctx: Context, full: bool) -> None:
+    """Mirror votes, payouts and rewards from the chain into WordPress meta (also part of sync)."""
+    from bridge.runner import run_once
+
+    app = ctx.app()
+    try:
+        result = run_once(lambda stop: app.engine.mirror.run(full=full), app.lock)
+    finally:
+        app.close()
+    click.echo(f"mirror: {result.summary()}")
+
+
+@main.command()
 @click.pass_obj
 @guarded
 def status(ctx: Context) -> None:

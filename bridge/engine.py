@@ -6,6 +6,7 @@ A tick, in order:
                      transaction (a crash never loses a post nor skips past one)
     3. dispatch   -- send what is due, within the chain's rate limits, and confirm it in a block
     4. write back -- store author/permlink/tx id/block (or the failure) in WordPress post meta
+    5. mirror     -- votes, payouts and members' rewards from the chain into WordPress meta
 Each step records problems and carries on; one bad post never stops the others.
 """
 
@@ -59,6 +60,7 @@ class Engine:
         self.context = context
         self.meta_writer = meta_writer
         self.mapper = mapper
+        self.mirror: Any = None  # bridge.mirror.Mirror: rewards and votes back into WordPress
         self.dispatcher = Dispatcher(store, chain, signing_key, confirm_timeout=confirm_timeout)
 
     def tick(self, should_stop: Callable[[], bool] = lambda: False,
@@ -70,6 +72,8 @@ class Engine:
             ("dispatch", lambda: self.dispatcher.dispatch(report, should_stop)),
             ("write back", lambda: self.write_back(report)),
         ]
+        if self.mirror is not None:
+            steps.append(("mirror", lambda: self.mirror.step(report)))
         for name, step in steps:
             if should_stop():
                 break

@@ -13,7 +13,7 @@ from typing import Any
 
 from bridge import localstack
 from bridge.store import StateStore
-from connectors.failures import ConnectorError
+from connectors.failures import AlreadyApplied, ConnectorError
 from connectors.steem import SteemChain
 from devnet.genesis import CHAIN_ID
 
@@ -35,6 +35,8 @@ def vote_on_published(devnet_url: str, keys_file: Path, store: StateStore) -> in
                            "weight": 10000})
             try:
                 chain.broadcast(chain.sign([op], wif))
+            except AlreadyApplied:
+                continue  # voted in an earlier demo run
             except ConnectorError as exc:  # e.g. voted in an earlier demo run: say so, go on
                 print(f"   vote @{voter} -> @{row['author']}/{row['permlink']}: {exc.message}")
                 continue

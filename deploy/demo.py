@@ -61,9 +61,17 @@ def main() -> int:
               f"moving devnet time forward 5 minutes (devnet only)")
         localstack.generate_blocks(devnet.url, 101)
         code = sync(config)
-    rows = published_table(store)
+    print_table(published_table(store))
+
+    print("\n== rewards: the demo accounts vote on each other's posts, devnet time moves past the "
+          "7-day payout (devnet only), and the next sync mirrors votes and payouts into WordPress")
+    from bridge import mirror_demo
+
+    if mirror_demo.vote_on_published(devnet.url, keys_file, store):
+        mirror_demo.advance_past_payout(devnet.url)
+    code = sync(config)
+    mirror_demo.print_rewards(store)
     store.close()
-    print_table(rows)
     print(f"\nstate: {DEMO / 'state.db'}; try: .venv/bin/wp-steem-bridge --config "
           f"{config.relative_to(ROOT)} status")
     return code

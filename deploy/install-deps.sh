@@ -7,6 +7,8 @@ need=()
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv python3-pip)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+command -v chromium >/dev/null || need+=(chromium)        # the browser check of issue 5
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

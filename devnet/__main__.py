@@ -1,4 +1,4 @@
-"""``python -m devnet --port N --data DIR --block-interval S``."""
+"""``python -m devnet --port N --data DIR --block-interval S --chain steem|hive``."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="directory for the journal (state survives restarts)")
     parser.add_argument("--block-interval", type=float, default=3.0,
                         help="seconds between blocks; 0 = a block per accepted transaction")
+    parser.add_argument("--chain", choices=("steem", "hive"), default="steem",
+                        help="steem (STEEM/SBD, STEEM_ config keys) or hive (HIVE/HBD, HIVE_ config keys)")
     args = parser.parse_args()
-    run(args.port, args.data, args.block_interval)
+    run(args.port, args.data, args.block_interval, args.chain)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def check_args(args: Any, count: int) -> list[Any]:
 def get_config(chain: Any, _: Any) -> dict[str, Any]:
     return {
         "IS_TEST_NET": False,
-        "STEEM_CHAIN_ID": G.CHAIN_ID,
+        "STEEM_CHAIN_ID": chain.chain_id,
         "STEEM_BLOCKCHAIN_VERSION": G.BLOCKCHAIN_VERSION,
         "STEEM_ADDRESS_PREFIX": G.ADDRESS_PREFIX,
         "STEEM_SYMBOL": {"nai": "@@000000021", "decimals": 3},
@@ -88,7 +88,7 @@ def dgp_appbase(chain: Any, _: Any) -> dict[str, Any]:
 
 def get_version(chain: Any, _: Any) -> dict[str, Any]:
     return {"blockchain_version": G.BLOCKCHAIN_VERSION, "steem_revision": "devnet", "fc_revision": "devnet",
-            "chain_id": G.CHAIN_ID}
+            "chain_id": chain.chain_id}
 
 
 def get_hardfork_version(chain: Any, _: Any) -> str:

@@ -17,6 +17,8 @@ SYMBOLS: dict[str, tuple[int, str]] = {
     "VESTS": (6, "@@000000037"),
 }
 NAI_TO_SYMBOL = {nai: name for name, (_, nai) in SYMBOLS.items()}
+# Hive's JSON names for the same assets; the chain checks which names a transaction may use.
+SYMBOL_ALIASES = {"HIVE": "STEEM", "HBD": "SBD"}
 
 MAX_TIME = 0xFFFFFFFF
 MIN_TIME = 0
@@ -69,6 +71,7 @@ def parse_asset(value: Any) -> Asset:
         return value
     if isinstance(value, str):
         number, _, symbol = value.strip().partition(" ")
+        symbol = SYMBOL_ALIASES.get(symbol, symbol)
         if symbol not in SYMBOLS:
             raise ValueError(f"unknown asset symbol {symbol!r}")
         precision = SYMBOLS[symbol][0]

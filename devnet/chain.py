@@ -24,7 +24,7 @@ from devnet.errors import EXPIRATION, TAPOS, ChainError, fc_assert, unknown_key
 from devnet.evaluators import EVALUATORS, EvalContext
 from devnet.history import History
 from devnet.mana import charge_rc, rc_cost
-from devnet.render import op_legacy
+from devnet.render import check_symbols, op_legacy
 from devnet.rewards import process_cashouts
 from devnet.serializer import Tx, parse_transaction
 from devnet.state import Account, Db, Manabar
@@ -45,7 +45,12 @@ class Accepted:
 class Chain:
     """All chain state; callers hold ``lock`` (the server does) around every call."""
 
-    def __init__(self, data_dir: str | None = None, seal_each_tx: bool = True):
+    def __init__(self, data_dir: str | None = None, seal_each_tx: bool = True, chain_name: str = "steem"):
+        if chain_name not in G.CHAIN_PARAMS:
+            raise ValueError(f"unsupported chain {chain_name!r} (steem or hive)")
+        self.chain_name = chain_name
+        self.chain_id = G.CHAIN_PARAMS[chain_name]["chain_id"]
+        self.chain_id_bytes = bytes.fromhex(self.chain_id)
         self.lock = threading.RLock()
         self.block_produced = threading.Condition(self.lock)
         self.seal_each_tx = seal_each_tx
@@ -153,6 +158,7 @@ class Chain:
     # ------------------------------------------------------------------ transactions
 
     def push_transaction(self, trx: dict[str, Any]) -> Accepted:
+        check_symbols(trx, self.chain_name)
         tx = parse_transaction(trx)
         raw = tx.signed_bytes()
         fc_assert(len(raw) <= G.MAXIMUM_BLOCK_SIZE - 256,
@@ -162,7 +168,7 @@ class Chain:
         fc_assert(tx_id not in self.tx_expirations,
                   "(skip & skip_transaction_dupe_check) || trx_idx.indices().get<by_trx_id>().find(trx_id) == "
                   "trx_idx.indices().get<by_trx_id>().end()", "Duplicate transaction check failed")
-        keys = signature_keys(tx, tx.sig_digest())
+        keys = signature_keys(tx, tx.sig_digest(self.chain_id_bytes))
         verify_authority(tx.operations, keys, self._getter("active"), self._getter("owner"), self._getter("posting"))
         self._check_tapos_and_expiration(tx)
         accepted = self._apply(tx, trx, tx_id, len(raw))

@@ -13,6 +13,14 @@ from datetime import UTC, datetime
 CHAIN_ID: str = hashlib.sha256(b"wp-steem-bridge devnet").hexdigest()
 CHAIN_ID_BYTES: bytes = bytes.fromhex(CHAIN_ID)
 ADDRESS_PREFIX = "STM"
+HIVE_CHAIN_ID: str = hashlib.sha256(b"wp-steem-bridge devnet hive").hexdigest()
+# ``--chain``: Steem (default) or Hive. Hive keeps prefix STM and the binary asset symbols STEEM/SBD
+# (hive ``legacy_asset`` packing, as beem's Amount does) but names them HIVE/HBD in JSON and prefixes its
+# config keys with HIVE_ (openhive-network/hive ``libraries/protocol/get_config.cpp``).
+CHAIN_PARAMS: dict[str, dict[str, str]] = {
+    "steem": {"chain_id": CHAIN_ID, "prefix": ADDRESS_PREFIX, "core": "STEEM", "debt": "SBD", "config": "STEEM"},
+    "hive": {"chain_id": HIVE_CHAIN_ID, "prefix": ADDRESS_PREFIX, "core": "HIVE", "debt": "HBD", "config": "HIVE"},
+}
 BLOCKCHAIN_VERSION = "0.23.1"
 
 INITMINER = "initminer"

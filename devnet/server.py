@@ -26,8 +26,7 @@ from devnet.errors import (
     ChainError,
     RpcError,
 )
-from devnet.genesis import CHAIN_ID
-from devnet.render import stringify_large
+from devnet.render import hive_json, stringify_large
 from devnet.sidechain import handle_http as sidechain_http
 
 BATCH_LIMIT = 50
@@ -72,7 +71,8 @@ def handle_one(chain: Chain, request: Any) -> dict[str, Any]:
             raise RpcError(-32001, 'A member "params" does not exist')
         handler, params = _resolve(request)
         with chain.lock:
-            response["result"] = stringify_large(handler(chain, params))
+            result = stringify_large(handler(chain, params))
+        response["result"] = hive_json(result) if chain.chain_name == "hive" else result
     except (ChainError, RpcError) as exc:
         response["error"] = exc.to_rpc()
     except Exception as exc:  # keep the node alive; steemd answers unknown errors the same way
@@ -146,9 +146,7 @@ def _block_timer(chain: Chain, interval: float, stop: threading.Event) -> None:
 def start_devnet(port: int = 0, data_dir: str | None = None, block_interval: float = 0.0,
                  chain: str = "steem") -> DevnetHandle:
     """Start the devnet in background threads on 127.0.0.1; ``port=0`` picks a free port."""
-    if chain != "steem":
-        raise ValueError(f"unsupported chain {chain!r} (only 'steem')")
-    state = Chain(data_dir=data_dir, seal_each_tx=block_interval <= 0)
+    state = Chain(data_dir=data_dir, seal_each_tx=block_interval <= 0, chain_name=chain)
     server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(state))
     server.daemon_threads = True
     stop = threading.Event()
@@ -169,6 +167,6 @@ def run(port: int, data_dir: str | None, block_interval: float, chain: str = "st
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
-    print(f"devnet listening on {handle.url} (chain id {CHAIN_ID})", flush=True)
+    print(f"devnet ({chain}) listening on {handle.url} (chain id {handle.chain.chain_id})", flush=True)
     done.wait()
     handle.stop()

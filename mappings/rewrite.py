@@ -15,7 +15,9 @@ What it does, and why:
   -> ``code``, ``cite``/``dfn`` -> ``em``;
 - elements WordPress hides visually (``screen-reader-text``, ``hidden``, ``aria-hidden`` spacers)
   are dropped with their content, since a frontend without the theme's CSS would show them;
-- a ``background-image`` (older Cover blocks) becomes an ``img`` before the element's content.
+- a ``background-image`` (older Cover blocks) becomes an ``img`` before the element's content;
+- a text node that is only a URL (an embed WordPress could not fetch) becomes a link to it,
+  or the image when it names one (as frontends show bare image URLs).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import re
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)\s*/?>")
 _ATTRIBUTE = re.compile(r"([^\s\"'>/=]+)(?:=\"([^\"]*)\")?")
 _BACKGROUND_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*['\"]?([^'\")]+)")
+_BARE_URL = re.compile(r"^https?://[^\s<>\"]+$")
+_IMAGE_URL = re.compile(r"^[^?#]+\.(?:jpe?g|png|gif|webp)(?:[?#]\S*)?$", re.IGNORECASE)
 _HTTP = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
 
 VOID = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"}
@@ -141,8 +145,16 @@ class _Rewriter:
                 return
 
     def text(self, chunk: str) -> None:
-        if chunk and not self.skip_depth:
-            self.out.append(chunk)
+        if not chunk or self.skip_depth:
+            return
+        bare = chunk.strip()
+        if _BARE_URL.match(bare) and not any(tag == "a" for tag, _ in self.closers):
+            # WordPress leaves an embed it could not fetch as its bare URL: make it a link, or
+            # the image it names (frontends show a bare image URL as the image).
+            markup = (f'<img src="{bare}">' if _IMAGE_URL.match(bare)
+                      else f'<a href="{bare}">{bare}</a>')  # fmt: skip
+            chunk = chunk.replace(bare, markup)
+        self.out.append(chunk)
 
 
 def rewrite(markup: str) -> str:

@@ -66,7 +66,7 @@ def main() -> int:
     header = ("benchmark", "value", "unit", "target", "")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(cell.rjust(w) if i == 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        print("  ".join(cell.rjust(w) if i == 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
     return 1 if any(r[4].startswith(("MISSED", "FAILED")) for r in rows) else 0
 
 

@@ -161,7 +161,7 @@ def genesis_keys(chain: str = "steem") -> dict[str, list[str]]:
     from devnet.genesis import INITMINER, INITMINER_WIF
 
     prefix = chain_params(chain)[1]
-    return {INITMINER: [prefix + wif_to_public_str(INITMINER_WIF)[3:]]}
+    return {INITMINER: [prefix + wif_to_public_str(INITMINER_WIF).removeprefix("STM")]}
 
 
 def chain_params(chain: str = "steem") -> tuple[str, str]:

@@ -133,3 +133,27 @@ def test_check_recorded_reads_a_data_dir(tmp_path: Any) -> None:
     finally:
         handle.stop()
     assert check_recorded(tmp_path) == (2, [])
+
+
+def test_hive_devnet_transactions_verify_with_steem_js() -> None:
+    """HIVE/HBD legacy strings pack as STEEM/SBD bytes; steem-js must agree with the devnet under Hive's id."""
+    from beem import Hive
+    from beem.account import Account
+    from beem.storage import generate_config_store
+    from beemstorage import InRamConfigurationStore
+
+    from devnet.server import start_devnet
+
+    handle = start_devnet(chain="hive")
+    try:
+        store = generate_config_store(InRamConfigurationStore(), blockchain="hive")
+        hive = Hive(node=handle.url, keys=[INITMINER_WIF], num_retries=0, config_store=store)
+        hive.create_account("hivejsx", creator=INITMINER, password="pw-hivejsx", storekeys=False)
+        Account(INITMINER, blockchain_instance=hive).transfer("hivejsx", 2, "HBD", memo="hbd")
+        records = handle.chain.accepted_transactions
+    finally:
+        handle.stop()
+    assert records[-1]["trx"]["operations"][0][1]["amount"] == "2.000 HBD"
+    assert check_recorded(records, chain="hive") == (2, [])
+    # The same records under Steem's chain id do not verify: the chain id is really in the digest.
+    assert {m["problem"] for m in check_recorded(records, chain="steem")[1]} == {"signature is not by a signer key"}

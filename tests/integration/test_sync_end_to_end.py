@@ -77,6 +77,14 @@ def test_seed_posts_reach_the_chain_and_the_chain_reaches_wordpress(seed_bridge:
         assert metadata["app"].startswith("wp-steem-bridge/")
         assert "<!--" not in content["body"]
 
+    # secrets never reach the state store or the output
+    secrets = re.findall(r'"(5[1-9A-HJ-NP-Za-km-z]{50})"', seed_bridge.keys_file.read_text())
+    secrets.append(site["app_password"])
+    state_bytes = b"".join(p.read_bytes() for p in seed_bridge.state.parent.glob("state.db*"))
+    for secret in secrets:
+        assert secret.encode() not in state_bytes
+        assert secret not in result.stdout + result.stderr
+
 
 def _expected_title(raw: str) -> str:
     raw = " ".join(raw.split())

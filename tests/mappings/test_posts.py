@@ -9,6 +9,7 @@ import pytest
 
 from bridge.model import Beneficiary, Intent, IntentKind, Skip, content_hash
 from mappings.posts import post_to_intent
+from mappings.size import MAX_TRANSACTION_BYTES, estimate_transaction_size
 from tests.mappings.factories import make_link, make_post
 from tests.mappings.seed_records import golden_context
 
@@ -112,11 +113,27 @@ def test_opt_out_false_values_do_not_skip() -> None:
         )
 
 
-def test_oversize_post_is_skipped_with_size() -> None:
-    outcome = post_to_intent(make_post(content_rendered="<p>" + "字" * 22000 + "</p>"), CTX, None)
+def test_oversize_post_is_skipped_with_size_when_configured_to_fail() -> None:
+    ctx = replace(CTX, oversize="fail")
+    outcome = post_to_intent(make_post(content_rendered="<p>" + "字" * 22000 + "</p>"), ctx, None)
     assert isinstance(outcome, Skip)
     assert outcome.reason.startswith("post too large for one transaction: ")
     assert "> 65280" in outcome.reason
+
+
+def test_oversize_post_is_cut_at_a_block_boundary_by_default() -> None:
+    post = make_post(content_rendered="".join(f"<p>{n} " + "字" * 900 + "</p>\n" for n in range(40)))
+    intent = as_intent(post_to_intent(post, CTX, None))
+    body = intent.operations[0][1]["body"]
+    assert estimate_transaction_size(intent.operations) <= MAX_TRANSACTION_BYTES
+    assert body.count("<p>") < 40 + 2 and body.count("字" * 900) >= 20
+    assert f'<p><a href="{post.link}">Read the full post</a></p>' in body
+    assert "字</p>\n<p><a href" in body  # the cut is after a whole paragraph
+
+
+def test_single_oversize_block_cannot_be_cut() -> None:
+    outcome = post_to_intent(make_post(content_rendered="<p>" + "字" * 22000 + "</p>"), CTX, None)
+    assert isinstance(outcome, Skip) and "first block alone does not fit" in outcome.reason
 
 
 def test_post_just_under_limit_is_kept() -> None:
@@ -163,7 +180,7 @@ def test_dropped_tags_are_noted_and_blog_fallback() -> None:
 
 
 def test_tags_then_categories_then_defaults() -> None:
-    ctx = replace(CTX, default_tags=("cn",), max_tags=3)
+    ctx = replace(CTX, default_tags=("cn",), max_tags=3, tags_from="both", append_default_tags=True)
     post = make_post(tags=("news",), categories=("Uncategorized", "Travel", "Food"))
     intent = as_intent(post_to_intent(post, ctx, None))
     assert json.loads(intent.operations[0][1]["json_metadata"])["tags"] == ["news", "travel",
