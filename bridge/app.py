@@ -51,7 +51,8 @@ def build_app(settings: Settings) -> App:
                     confirm_timeout=settings.chain.confirm_timeout)
     # the mirror repeats a failed run next tick (its cursor only moves on success), so it talks
     # to the connectors directly rather than through the retry layer
-    engine.mirror = Mirror(store, chain, wordpress, settings.wordpress.site_id)
+    if settings.mirror:
+        engine.mirror = Mirror(store, chain, wordpress, settings.wordpress.site_id)
     return App(settings, store, wordpress, chain, engine)
 
 

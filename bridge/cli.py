@@ -152,6 +152,9 @@ def mirror(ctx: Context, full: bool) -> None:
     from bridge.runner import run_once
 
     app = ctx.app()
+    if app.engine.mirror is None:
+        app.close()
+        raise UserError("the mirror is switched off ([mirror] enabled = false)")
     try:
         result = run_once(lambda stop: app.engine.mirror.run(full=full), app.lock)
     finally:

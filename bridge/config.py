@@ -104,6 +104,7 @@ class Settings:
     interval: float = 60.0
     state_url: str = ""  # postgresql://… when the state lives in a shared PostgreSQL
     source: str = "defaults"
+    mirror: bool = True  # votes, payouts and rewards back into WordPress meta
     webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
     webhook_secret: Secret = field(default=Secret(""), repr=False)
 
@@ -201,6 +202,7 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
                     state_path=state, interval=r.get("sync", "interval", float, 60.0),
                     state_url=state_url,
                     source=str(config_file) if config_file else "environment",
+                    mirror=r.get("mirror", "enabled", bool, True),
                     webhook_listen=listen,
                     webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen)))
 

@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+# the session-wide steem-js check of every transaction a devnet accepted
+pytest_plugins = ["tests.independent.collector"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "bridge.cli"]
 
@@ -34,14 +37,18 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> Non
 
 
 @pytest.fixture
-def devnet() -> Iterator[Any]:
-    """A fresh devnet with blocks only on demand (each broadcast seals its own block)."""
+def devnet(devnet_tx_collector: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh devnet with blocks only on demand (each broadcast seals its own block).
+
+    Every transaction it accepts is re-serialized and signature-checked by steem-js at the end
+    of the session (tests/independent/collector.py)."""
     from devnet.server import start_devnet
 
     handle = start_devnet(port=0, data_dir=None, block_interval=0.0)
     try:
         yield handle
     finally:
+        devnet_tx_collector.add(handle, request.node.nodeid)
         handle.stop()
 
 

@@ -20,10 +20,13 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture
-def devnet() -> Iterator[DevnetHandle]:
+def devnet(devnet_tx_collector: Any, request: pytest.FixtureRequest) -> Iterator[DevnetHandle]:
     handle = start_devnet()
-    yield handle
-    handle.stop()
+    try:
+        yield handle
+    finally:
+        devnet_tx_collector.add(handle, request.node.nodeid)  # steem-js checks them all
+        handle.stop()
 
 
 def make_steem(url: str, keys: list[str]) -> Any:

@@ -18,9 +18,8 @@ from typing import Any
 
 from bridge.model import Intent, MappingContext, PostRecord
 from mappings.body import render_footer
-from mappings.posts import post_to_intent
+from mappings.posts import READ_MORE, post_to_intent
 from tests.fidelity.corpus import corpus_context, corpus_site, published_records, read_site
-from mappings.posts import READ_MORE
 from tests.fidelity.measure import (
     Page,
     compare_text,

@@ -79,10 +79,23 @@ def _format(result: SteemJsResult, limit: int = 10) -> str:
     return f"steem-js found {len(result.mismatches)} mismatches in {result.checked} transactions:\n{shown}"
 
 
+SUMMARY = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the check's count in every run's summary (it is a session teardown otherwise)."""
+    line = terminalreporter.config.stash.get(SUMMARY, None)
+    if line:
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
-def devnet_tx_collector() -> Iterator[DevnetTxCollector]:
+def devnet_tx_collector(request: pytest.FixtureRequest) -> Iterator[DevnetTxCollector]:
     collector = DevnetTxCollector()
     yield collector
     result = collector.verify()
+    request.config.stash[SUMMARY] = (
+        f"steem-js independent check: {result.checked} transactions from "
+        f"{len(collector.sources)} devnets, {len(result.mismatches)} mismatches")
     assert result.checked == sum(len(s.records) for s in collector.sources)
     assert result.ok, _format(result)
