@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit lint bench deps venv clean stop
+.PHONY: demo test unit lint bench fidelity deps venv clean stop
 
 deps:
 	@deploy/install-deps.sh
@@ -39,6 +39,9 @@ lint: $(STAMP)
 
 bench: venv
 	@$(BIN)/python -m tests.bench
+
+fidelity: venv
+	@$(BIN)/python -m tests.fidelity
 
 stop:
 	@-deploy/wordpress/wp-local stop demo

@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import nh3
@@ -151,31 +150,24 @@ def tidy_lines(markup: str) -> str:
     return "".join(tidied).strip("\n")
 
 
-class _UrlCollector(HTMLParser):
-    """Collects <img src> and <a href> values (entities decoded) in document order."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.images: list[str] = []
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        wanted = {"img": ("src", self.images), "a": ("href", self.links)}.get(tag)
-        if wanted is None:
-            return
-        name, found = wanted
-        for key, value in attrs:
-            if key == name and value and value.startswith(("http://", "https://")):
-                if value not in found:
-                    found.append(value)
+_URL_TAG = re.compile(r"<(img|a)((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)\s*/?>")
+_URL_ATTRIBUTE = {"img": re.compile(r'\ssrc="([^"]*)"'), "a": re.compile(r'\shref="([^"]*)"')}
 
 
 def extract_urls(markup: str) -> tuple[list[str], list[str]]:
-    """Absolute image and link URLs of cleaned markup, each list deduplicated."""
-    collector = _UrlCollector()
-    collector.feed(markup)
-    collector.close()
-    return collector.images, collector.links
+    """Absolute image and link URLs of cleaned markup, each list deduplicated, in order.
+
+    ``markup`` is nh3 output (double-quoted attributes), so a tag pattern is exact here.
+    """
+    found: dict[str, dict[str, None]] = {"img": {}, "a": {}}
+    for match in _URL_TAG.finditer(markup):
+        tag = match.group(1)
+        value = _URL_ATTRIBUTE[tag].search(match.group(2))
+        if value:
+            url = html.unescape(value.group(1))
+            if url.startswith(("http://", "https://")):
+                found[tag].setdefault(url)
+    return list(found["img"]), list(found["a"])
 
 
 def render_footer(template: str, original_link: str, title: str, site_name: str) -> str:

@@ -50,6 +50,13 @@ RENAMED = {
     "select": ("<ul>", "</ul>"),
     "caption": ("<p><strong>", "</strong></p>"),
 }
+_NOTABLE_ATTRIBUTES = re.compile(r"hidden|screen-reader|sr-only|background")
+_NEEDS_WALK = re.compile(
+    r"<(?:iframe|embed|object|audio|video|select|option|form|button|figcaption|summary|dt|dd|q|s"
+    r"|kbd|samp|tt|var|cite|dfn|caption)[\s>]|hidden|screen-reader|sr-only|background"
+)
+_BARE_URL_TEXT = re.compile(r">(\s*)(https?://[^\s<>\"]+)(\s*)(?=<|$)")
+SPECIAL = {*RENAMED, "option", "form", "button"}
 HIDING_CLASSES = {"screen-reader-text", "sr-only", "visually-hidden", "hidden"}
 
 
@@ -63,6 +70,21 @@ def link_paragraph(urls: list[str]) -> str:
         return ""
     links = "<br>".join(f'<a href="{html.escape(u)}">{html.escape(u)}</a>' for u in unique)
     return f"<p>{links}</p>"
+
+
+def bare_url_markup(url: str) -> str:
+    """WordPress leaves an embed it could not fetch as its bare URL: a link to it, or the image
+    it names (frontends show a bare image URL as the image)."""
+    return f'<img src="{url}">' if _IMAGE_URL.match(url) else f'<a href="{url}">{url}</a>'
+
+
+def _bare_url_in_text(markup: str, match: re.Match[str]) -> str:
+    start = match.start()
+    for tag in ("a", "pre", "code"):  # html5ever never nests these in themselves
+        opened = max(markup.rfind(f"<{tag} ", 0, start), markup.rfind(f"<{tag}>", 0, start))
+        if opened > markup.rfind(f"</{tag}>", 0, start):
+            return match.group(0)
+    return ">" + match.group(1) + bare_url_markup(match.group(2)) + match.group(3)
 
 
 def _is_hidden(tag: str, values: dict[str, str]) -> bool:
@@ -83,20 +105,28 @@ class _Rewriter:
         self.form_action = ""
 
     def start(self, tag: str, raw_attributes: str, token: str) -> None:
-        values = attributes(raw_attributes)
         if self.skip_depth:
             if self.media_urls is not None and tag in ("source", "a", "track"):
+                values = attributes(raw_attributes)
                 self.media_urls.append(values.get("src") or values.get("href") or "")
             if tag not in VOID:
                 self.skip_depth += 1
             return
         if tag in MEDIA or tag == "embed":
+            values = attributes(raw_attributes)
             urls = [values.get("src") or values.get("data") or ""]
             if tag in VOID:
                 self.out.append(link_paragraph(urls))
                 return
             self.skip_depth, self.media_urls = 1, urls
             return
+        if tag not in SPECIAL and not _NOTABLE_ATTRIBUTES.search(raw_attributes):
+            # The common case: attributes that the strict pass will drop anyway.
+            self.out.append(token)
+            if tag not in VOID:
+                self.closers.append((tag, f"</{tag}>"))
+            return
+        values = attributes(raw_attributes)
         if tag not in VOID and _is_hidden(tag, values):
             self.skip_depth = 1
             return
@@ -147,18 +177,20 @@ class _Rewriter:
     def text(self, chunk: str) -> None:
         if not chunk or self.skip_depth:
             return
-        bare = chunk.strip()
-        if _BARE_URL.match(bare) and not any(tag == "a" for tag, _ in self.closers):
-            # WordPress leaves an embed it could not fetch as its bare URL: make it a link, or
-            # the image it names (frontends show a bare image URL as the image).
-            markup = (f'<img src="{bare}">' if _IMAGE_URL.match(bare)
-                      else f'<a href="{bare}">{bare}</a>')  # fmt: skip
-            chunk = chunk.replace(bare, markup)
+        bare = chunk.strip() if "://" in chunk else ""
+        if (bare and _BARE_URL.match(bare)
+                and not any(tag in ("a", "pre", "code") for tag, _ in self.closers)):  # fmt: skip
+            chunk = chunk.replace(bare, bare_url_markup(bare))
         self.out.append(chunk)
 
 
 def rewrite(markup: str) -> str:
     """``markup`` (nh3 output) with the rewrites above applied."""
+    if not _NEEDS_WALK.search(markup) and not markup.lstrip().startswith("http"):
+        # Fast path: at most bare URLs (text right after a tag) to convert.
+        if "://" not in markup:
+            return markup
+        return _BARE_URL_TEXT.sub(lambda m: _bare_url_in_text(markup, m), markup)
     rewriter = _Rewriter()
     position = 0
     for match in _TAG.finditer(markup):

@@ -33,7 +33,11 @@ def valid_utf8(text: str) -> str:
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    return _CONTROL_CHARS.sub("", _LONE_SURROGATE.sub("\ufffd", text))
+    try:
+        text.encode("utf-8")  # fast C check; only text with lone surrogates needs the regex
+    except UnicodeEncodeError:
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    return _CONTROL_CHARS.sub("", text)
 
 
 def collapse_whitespace(text: str) -> str:

@@ -3,7 +3,7 @@
 ``bench_mapping()`` maps every golden input (the seed posts and the captured Theme Unit Test
 posts) repeatedly, reports posts/s for the median-size post and for the whole set, and maps
 10,000 posts under tracemalloc to show memory stays flat (the traced size after the first
-1,000 mappings vs after all 10,000). Target: >= 1,000 posts/s for the median post (html format).
+1,000 mappings vs after all 10,000). Run: ``python -m tests.bench_mapping``. Target: >= 1,000 posts/s for the median post (html format).
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ def _median_post(posts: list[PostRecord]) -> PostRecord:
 
 
 def _memory_growth(posts: list[PostRecord], ctx: MappingContext) -> tuple[int, int]:
+    # The 260 kB post that has to be cut is left out: 500 binary-searched cuts under tracemalloc
+    # would take minutes and say nothing more about leaks than the other posts do.
+    posts = [post for post in posts if len(post.content_rendered) < 100_000]
     gc.collect()
     tracemalloc.start()
     try:
@@ -74,10 +77,13 @@ def bench_mapping() -> list[BenchRow]:
     posts = corpus_posts()
     ctx = golden_context()
     median = _median_post(posts)
+    for post in posts:  # warm up: imports (pypinyin), caches
+        post_to_intent(post, ctx, None)
+        post_to_intent(post, replace(ctx, body_format="markdown"), None)
     rows = []
     for body_format in ("html", "markdown"):
         fmt_ctx = replace(ctx, body_format=body_format)
-        rate = _rate(median, fmt_ctx)
+        rate = _rate(median, fmt_ctx, 1.0)
         target = f">= {TARGET_POSTS_PER_SECOND}" if body_format == "html" else ""
         rows.append(BenchRow(f"median post ({len(median.content_rendered)} chars), {body_format}",
                              rate, "posts/s", target,

@@ -51,6 +51,13 @@ def target_text(target: float | str | None) -> str:
     return f">= {target:g}" if isinstance(target, int | float) else str(target)
 
 
+def _fields(result: object) -> tuple:
+    """A row is a (name, value, unit, target) tuple or an object with those attributes."""
+    if isinstance(result, tuple):
+        return result
+    return tuple(getattr(result, f) for f in ("name", "value", "unit", "target"))
+
+
 def main() -> int:
     rows: list[tuple[str, str, str, str, str]] = []
     for label, function in discover():
@@ -61,12 +68,14 @@ def main() -> int:
             rows.append((label, "error", "", "", f"FAILED: {exc!r}"))
             continue
         print(f"  ran {label} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        for name, value, unit, target in results:
+        for result in results:
+            name, value, unit, target = _fields(result)
             rows.append((name, f"{value:,.1f}", unit, target_text(target), verdict(value, target)))
     header = ("benchmark", "value", "unit", "target", "")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(cell.rjust(w) if i == 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+        print("  ".join(cell.rjust(w) if i == 1 else cell.ljust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
     return 1 if any(r[4].startswith(("MISSED", "FAILED")) for r in rows) else 0
 
 

@@ -81,8 +81,9 @@ class Client:
         return name
 
     def sign(self, ops: list[Any], wifs: list[str], tapos: tuple[int, int] | None = None,
-             via_beem: bool = False) -> dict[str, Any]:
-        """Sign beembase ops: with beem's TransactionBuilder (slow pure-python ECDSA) or fast raw."""
+             via_beem: bool = True) -> dict[str, Any]:
+        """Sign beembase ops with beem's TransactionBuilder, as a client does (the default), or fast
+        raw with the devnet's own serializer (setup only: it is not independent of the node)."""
         from beem.transactionbuilder import TransactionBuilder
 
         if not via_beem and tapos is None:
@@ -124,7 +125,7 @@ class Client:
             trx["signatures"].append(sig.hex())
         return trx
 
-    def broadcast(self, ops: list[Any], wifs: list[str], via_beem: bool = False) -> dict[str, Any]:
+    def broadcast(self, ops: list[Any], wifs: list[str], via_beem: bool = True) -> dict[str, Any]:
         return self.rpc("condenser_api.broadcast_transaction", [self.sign(ops, wifs, via_beem=via_beem)])
 
     def send_ok(self, ops: list[Any], wifs: list[str]) -> None:
