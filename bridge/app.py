@@ -86,6 +86,7 @@ def _context_factory(settings: Settings, wordpress: Any) -> Callable[[], Mapping
             oversize=mapping.oversize, disclose_beneficiaries=mapping.disclose_beneficiaries,
             include_categories=mapping.include_categories,
             exclude_categories=mapping.exclude_categories,
-            publish_delay_seconds=mapping.publish_delay_minutes * 60, **extra)
+            publish_delay_seconds=mapping.publish_delay_minutes * 60,
+            include_password_protected=mapping.include_password_protected, **extra)
 
     return context

@@ -92,6 +92,7 @@ class MappingSettings:
     include_categories: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
     publish_delay_minutes: int = 0
+    include_password_protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,7 @@ def _mapping(r: _Reader) -> MappingSettings:
         include_categories=r.get("mapping", "include_categories", tuple, ()),
         exclude_categories=r.get("mapping", "exclude_categories", tuple, ()),
         publish_delay_minutes=r.get("mapping", "publish_delay_minutes", int, 0),
+        include_password_protected=r.get("mapping", "include_password_protected", bool, False),
         **picked,
     )
 

@@ -26,7 +26,6 @@ from bridge.store import StateStore
 from connectors.failures import ConnectorError, FailureClass
 from mappings.deletes import post_to_delete
 from mappings.posts import post_to_intent
-from mappings.selection import select_post
 
 log = logging.getLogger("wp_steem_bridge.engine")
 BATCH_SIZE = 50
@@ -139,7 +138,7 @@ class Engine:
         if record.status == "trash":
             self._enqueue_delete(record, link, report)
             return
-        result = select_post(record, context) or _map_safely(self.mapper, record, context, link)
+        result = _map_safely(self.mapper, record, context, link)
         if isinstance(result, Skip):
             self._record_skip(source_name, result, context, report)
             return

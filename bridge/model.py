@@ -196,6 +196,7 @@ class MappingContext:
     include_categories: tuple[str, ...] = ()  # names or slugs; empty = all
     exclude_categories: tuple[str, ...] = ()
     publish_delay_seconds: int = 0  # wait this long after WordPress publishes (SEO)
+    include_password_protected: bool = False  # announce them (notice + link, never the text)
     # tags and layout
     tags_from: str = "tags"  # "tags" | "categories" | "both"
     append_default_tags: bool = False  # defaults after the post's own tags, not only as fallback

@@ -10,6 +10,7 @@ the linked category, because steemd does not allow a post's parent_permlink to c
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,7 +62,17 @@ def _source_of(post: Any, ctx: Any) -> SourceRef:
 
 def _ineligible(post: PostRecord, ctx: MappingContext) -> Skip | None:
     """A Skip when the post must not go to the chain (now or at all), else None."""
-    return _status_skip(post) or _category_skip(post, ctx) or _delay_skip(post, ctx)
+    return _status_skip(post, ctx) or _category_skip(post, ctx) or _delay_skip(post, ctx)
+
+
+def _without_protected_text(post: PostRecord) -> PostRecord:
+    """A password-protected post goes out (by explicit option) as a notice and a link only:
+    the protected text, and any excerpt of it, never reaches the chain."""
+    link = html.escape(post.link or "", quote=True)
+    notice = (f'<p>This post is password-protected. <a href="{link}">Read it on the blog</a>.'
+              f"</p>")
+    return replace(post, content_rendered=notice, content_raw="", excerpt_rendered="",
+                   excerpt_raw="")
 
 
 def _category_skip(post: PostRecord, ctx: MappingContext) -> Skip | None:
@@ -95,7 +106,7 @@ def _delay_skip(post: PostRecord, ctx: MappingContext) -> Skip | None:
                 retry_at=due.strftime(TIME_FORMAT))  # fmt: skip
 
 
-def _status_skip(post: PostRecord) -> Skip | None:
+def _status_skip(post: PostRecord, ctx: MappingContext) -> Skip | None:
     if post.status != "publish":
         # Not terminal: a scheduled post turns "publish" without its modified date changing.
         return Skip(
@@ -103,8 +114,10 @@ def _status_skip(post: PostRecord) -> Skip | None:
             f"post status is {post.status!r}; only published posts are sent to Steem",
             terminal=False,
         )
-    if post.password_protected:
-        return Skip(post.source, "post is password-protected; remove the password to publish it")
+    if post.password_protected and not getattr(ctx, "include_password_protected", False):
+        return Skip(post.source, "post is password-protected; remove the password to publish it "
+                                 "(or set [mapping] include_password_protected to announce it "
+                                 "without its text)")
     if isinstance(post.meta, dict) and is_true(post.meta.get("steem_opt_out")):
         return Skip(post.source, "post is opted out (steem_opt_out is set); clear it to publish")
     if not post.author_account:
@@ -127,6 +140,8 @@ def _map_post(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> 
     ineligible = _ineligible(post, ctx)
     if ineligible is not None:
         return ineligible
+    if post.password_protected:
+        post = _without_protected_text(post)
     if link is not None and not is_valid_account_name(link.author):
         return Skip(post.source, f"linked chain author {link.author!r} is invalid", terminal=False)
     try:

@@ -275,8 +275,15 @@ def test_trashing_a_post_that_never_reached_the_chain_does_nothing(world) -> Non
 
 def test_publish_delay_defers_then_publishes_without_a_new_edit(world) -> None:
     store, chain, source, sink, engine = world
-    engine.holder["ctx"] = replace(engine.holder["ctx"], publish_delay_seconds=3600,
-                                   now="2026-01-01T00:10:00")
+
+    def delaying(post, ctx, link):
+        if ctx.now < "2026-01-01T01:00:00":
+            return Skip(post.source, "publish delay: goes out after 2026-01-01T01:00:00",
+                        terminal=False, retry_at="2026-01-01T01:00:00")
+        return simple_mapper(post, ctx, link)
+
+    engine.mapper = delaying
+    engine.holder["ctx"] = replace(engine.holder["ctx"], now="2026-01-01T00:10:00")
     source.put(record(1, "alice", "One", "2026-01-01T00:00:00"))
     first = engine.tick()
     assert first.enqueued == 0 and chain.broadcast_calls == 0
@@ -302,11 +309,3 @@ def test_author_without_account_is_deferred_and_picked_up_once_fixed(world) -> N
     source.put(record(1, "alice", "One"))  # the owner fixed the profile; the post is unchanged
     engine.holder["ctx"] = replace(engine.holder["ctx"], now="2026-01-01T00:20:00")
     assert engine.tick().confirmed == 1
-
-
-def test_excluded_category_is_skipped_with_a_reason(world) -> None:
-    store, chain, source, sink, engine = world
-    engine.holder["ctx"] = replace(engine.holder["ctx"], exclude_categories=("Private Notes",))
-    source.put(replace(record(1, "alice", "One"), categories=("private notes",)))
-    assert engine.tick().skipped == 1 and chain.broadcast_calls == 0
-    assert "in excluded category 'private notes'" in render_status(store)

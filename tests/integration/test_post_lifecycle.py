@@ -187,3 +187,34 @@ def _wait_for(condition: Any, timeout: float = 30) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("condition not met in time")
+
+
+def test_an_edit_whose_text_looks_like_a_patch_is_not_applied_as_one(tmp_path: Path, devnet: Any,
+                                                                     empty_site: dict) -> None:
+    """steemd applies an edit body that parses as a diff-match-patch patch as a patch, and so
+    does the devnet (tests/devnet/test_ops.py). Patch-shaped WordPress text must still arrive as
+    text: the chain body equals what the bridge sent. (The mapping's own guard is proven with
+    the library in tests/mappings; here the cleaner's block wrapper already keeps it inert.)"""
+    import sqlite3 as _sqlite3
+
+    site = empty_site
+    post = create_post(site, "Patch-shaped")
+    bridge = make_bridge(tmp_path, site, devnet.url, ["iguazi123"])
+    no_footer = {"WPSB__MAPPING__FOOTER": '""'}  # a footer would make any body a non-patch
+    assert bridge.cli("sync", "--once", env=no_footer).returncode == 0
+    # a Custom HTML block is rendered as it is: no <p> in front of the patch-shaped text
+    patch_text = "@@ -1,3 +1,3 @@\n-abc\n+xyz\n"
+    wordpress_request(site, "POST", f"/wp/v2/posts/{post['id']}", json={
+        "content": f"<!-- wp:html -->\n{patch_text}<!-- /wp:html -->"}).raise_for_status()
+    time.sleep(1.1)
+    result = bridge.cli("sync", "--once", env=no_footer)
+    assert result.returncode == 0, result.stderr
+    db = _sqlite3.connect(bridge.state)
+    (ops,) = db.execute("SELECT operations FROM intents WHERE kind='edit_post'").fetchone()
+    db.close()
+    sent_body = json.loads(ops)[0][1]["body"]
+    meta = post_meta(site, post["id"])
+    content = localstack.rpc(devnet.url, "condenser_api.get_content",
+                             [meta["steem_author"], meta["steem_permlink"]])
+    assert content["body"] == sent_body
+    assert "-abc" in content["body"] and "+xyz" in content["body"]

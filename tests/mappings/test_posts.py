@@ -204,3 +204,20 @@ def test_never_raises_on_garbage() -> None:
     assert isinstance(outcome, Skip | Intent)
     outcome = post_to_intent(None, CTX, None)  # type: ignore[arg-type]
     assert isinstance(outcome, Skip) and "internal mapping error" in outcome.reason
+
+
+def test_password_protected_post_goes_out_only_as_a_notice_when_asked() -> None:
+    from dataclasses import replace as _replace
+
+    from tests.mappings.factories import make_post
+    from tests.mappings.seed_records import golden_context
+
+    post = make_post(content_rendered="<p>the secret recipe</p>", excerpt_rendered="secret bits",
+                     password_protected=True)
+    ctx = golden_context()
+    assert isinstance(post_to_intent(post, ctx, None), Skip)
+    intent = post_to_intent(post, _replace(ctx, include_password_protected=True), None)
+    assert isinstance(intent, Intent)
+    comment = intent.operations[0][1]
+    assert "secret" not in comment["body"] + comment["json_metadata"]
+    assert "password-protected" in comment["body"] and post.link in comment["body"]

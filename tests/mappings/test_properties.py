@@ -56,3 +56,20 @@ def test_any_post_maps_to_valid_intent_or_skip(
         assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)?", tag) and len(tag) <= 24
     for text in (comment["title"], comment["body"], comment["json_metadata"]):
         text.encode("utf-8")  # valid UTF-8: raises on lone surrogates
+    passes_the_devnet_validation(outcome)
+
+
+def passes_the_devnet_validation(intent: Intent) -> None:
+    """The node's own checks, as the devnet implements them: every operation's validate() and
+    the comment evaluator's permlink rule (steem_evaluator.cpp validate_permlink_0_1)."""
+    from devnet.evaluators import _validate_permlink_0_1
+    from devnet.serializer import parse_transaction
+    from devnet.validate import validate_transaction
+
+    trx = {"ref_block_num": 1, "ref_block_prefix": 1, "expiration": "2026-01-01T00:00:30",
+           "operations": [[name, payload] for name, payload in intent.operations],
+           "extensions": [], "signatures": []}
+    validate_transaction(parse_transaction(trx))
+    comment = intent.operations[0][1]
+    _validate_permlink_0_1(comment["permlink"])
+    _validate_permlink_0_1(comment["parent_permlink"])
