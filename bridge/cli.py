@@ -205,7 +205,9 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
 @click.pass_obj
 @guarded
 def check(ctx: Context) -> None:
-    """Validate the config and reach WordPress and the chain (no writes)."""
+    """Validate the config, reach WordPress and the chain, and check every key (no writes)."""
+    from bridge.doctor import key_problems
+
     app = ctx.app()
     try:
         info = app.wordpress.site_info()
@@ -216,7 +218,15 @@ def check(ctx: Context) -> None:
         head = app.chain.head()
         click.echo(f"chain: {app.settings.chain.chain_id[:12]}… head block {head.block_num} "
                    f"at {head.time:%Y-%m-%dT%H:%M:%S}")
-        click.echo(f"keys: posting keys for {', '.join(sorted(app.settings.keys.posting))}")
+        keys = app.settings.keys
+        problems = key_problems(app.chain, dict(keys.posting), keys.app_account,
+                                app.chain.steem.prefix)
+        if problems:
+            raise UserError("some posting keys would be refused by the chain", problems,
+                            hint="fix the keys (env WPSB_POSTING_KEY_<ACCOUNT> or the [keys] "
+                                 "file), then run: wp-steem-bridge check")
+        click.echo(f"keys: posting keys for {', '.join('@' + a for a in sorted(keys.posting))} "
+                   f"match the chain")
     finally:
         app.close()
 

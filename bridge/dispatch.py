@@ -13,7 +13,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.model import IntentKind
@@ -114,7 +114,15 @@ class Dispatcher:
             if blocker:
                 self._keep(entry, blocker, report)
                 return None
-        wait = earliest_send(entry.kind, self._clock(entry.account), head.time)
+        times = self.chain.account_times(entry.account)
+        if times is None:
+            self._fail(entry, TerminalError(
+                f"the chain has no account @{entry.account}; check the author's steem_account "
+                f"in WordPress, then run: wp-steem-bridge retry --failed"), report)
+            return None
+        clock = AccountClock(times.last_root_post, times.last_post, times.last_post_edit,
+                             times.last_vote_time)
+        wait = earliest_send(entry.kind, clock, head.time)
         if wait is not None:
             with self.store.transaction():
                 self.outbox.mark_scheduled(entry.id, wait.until, wait.reason)
@@ -221,13 +229,6 @@ class Dispatcher:
         report.confirmed += 1
         report.published.append((entry, block))
 
-    def _clock(self, account: str) -> AccountClock | None:
-        times = self.chain.account_times(account)
-        if times is None:
-            return None
-        return AccountClock(times.last_root_post, times.last_post, times.last_post_edit,
-                            times.last_vote_time)
-
 
 class _StoredTx:
     """A signed transaction as kept in the outbox, shaped like the connector's SignedTx."""
@@ -237,7 +238,5 @@ class _StoredTx:
 
 
 def _parse(value: str | None) -> datetime:
-    from datetime import UTC
-
     return datetime.strptime((value or "1970-01-01T00:00:00")[:19], TIME_FORMAT).replace(
         tzinfo=UTC)

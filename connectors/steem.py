@@ -193,6 +193,21 @@ class SteemChain:
             last_vote_time=parse_chain_time(acc.get("last_vote_time", epoch)),
         )
 
+    def posting_authority(self, name: str) -> tuple[set[str], set[str]] | None:
+        """(public keys, accounts) that satisfy @name's posting authority (active and owner
+        keys satisfy it too), or None when the account does not exist."""
+        found = self._call(f"reading account @{name}", "find_accounts", {"accounts": [name]},
+                           api="database")
+        accounts = found.get("accounts", []) if isinstance(found, dict) else found
+        if not accounts:
+            return None
+        keys: set[str] = set()
+        delegates: set[str] = set()
+        for role in ("posting", "active", "owner"):
+            keys |= {str(k) for k, _ in accounts[0][role]["key_auths"]}
+            delegates |= {str(a) for a, _ in accounts[0][role]["account_auths"]}
+        return keys, delegates
+
     def get_content(self, author: str, permlink: str) -> dict[str, Any] | None:
         content = self._call(f"reading @{author}/{permlink}", "get_content", author, permlink,
                              api="condenser")

@@ -309,3 +309,12 @@ def test_author_without_account_is_deferred_and_picked_up_once_fixed(world) -> N
     source.put(record(1, "alice", "One"))  # the owner fixed the profile; the post is unchanged
     engine.holder["ctx"] = replace(engine.holder["ctx"], now="2026-01-01T00:20:00")
     assert engine.tick().confirmed == 1
+
+
+def test_an_author_without_a_chain_account_fails_with_a_clear_reason(world) -> None:
+    store, chain, source, sink, engine = world
+    chain.account_times = lambda name: None  # type: ignore[method-assign]
+    source.put(record(1, "ghost", "One"))
+    report = engine.tick()
+    assert report.failed == 1 and chain.broadcast_calls == 0
+    assert "the chain has no account @ghost" in render_status(store)

@@ -178,6 +178,10 @@ def test_wrong_posting_key_fails_that_author_only_and_status_shows_it(
     bridge = make_bridge(tmp_path, seed_site, devnet.url)
     text = bridge.keys_file.read_text()
     bridge.keys_file.write_text(re.sub(r'wenchao = "[^"]+"', f'wenchao = "{new_key().wif}"', text))
+    check = bridge.cli("check")
+    assert check.returncode == 1
+    assert "@wenchao: the configured posting key is not in its posting authority" in check.stderr
+    assert "@iguazi123" not in check.stderr
     result = bridge.cli("sync", "--once")
     assert result.returncode == 1
     assert "missing required posting authority" in result.stderr
@@ -192,6 +196,13 @@ def test_wrong_posting_key_fails_that_author_only_and_status_shows_it(
                              params={"context": "edit"}).json()["meta"]
     assert meta["steem_status"] == "failed"
     assert "WIF" not in status.stdout and "5K" not in result.stderr + status.stdout
+
+
+def test_check_reaches_everything_and_accepts_good_keys(seed_bridge: Bridge) -> None:
+    result = seed_bridge.cli("check")
+    assert result.returncode == 0, result.stderr
+    assert "wordpress: " in result.stdout and "head block" in result.stdout
+    assert "match the chain" in result.stdout
 
 
 def test_missing_config_names_every_missing_key_without_a_traceback(tmp_path: Path) -> None:
