@@ -6,7 +6,8 @@ expiration before broadcasting); broadcasting; finding a transaction by id; the 
 needs (head block time, an account's last post/vote times); account creation for devnet setups.
 
 Also owns the batched reads of the rewards mirror (``chain_props``, ``contents``, ``accounts``,
-``ops_in_blocks``, ``account_histories``): plain JSON-RPC arrays over ``requests`` (at most
+``ops_in_blocks``, ``account_histories``, ``content_replies``): plain JSON-RPC arrays over
+``requests`` (at most
 ``MAX_BATCH`` calls per HTTP request, the jussi limit), because beem 0.24.26 has no batch call for
 these and would add a ``get_config`` round trip per instance. ``read_requests`` counts the HTTP
 requests made, so the mirror and the benchmark can report their cost.
@@ -272,6 +273,13 @@ class SteemChain:
         for chunk in self.read_batch(calls, "reading accounts"):
             found.update((acc["name"], acc) for acc in chunk or [])
         return found
+
+    def content_replies(self, parents: Sequence[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+        """``get_content_replies`` of each ``(author, permlink)``: its direct replies."""
+        calls = [("condenser_api.get_content_replies", [a, p]) for a, p in parents]
+        found = self.read_batch(calls, "reading replies")
+        return [[r for r in replies or [] if isinstance(r, dict) and r.get("author")]
+                for replies in found]
 
     def ops_in_blocks(self, first: int, last: int) -> list[dict[str, Any]]:
         """Every operation (real and virtual) of blocks ``first..last``, in block order."""

@@ -8,7 +8,9 @@ post's modified date and so does not look like an edit on the next poll).
 
 For the rewards mirror: listing the users linked to a chain account, and writing mirrored post and
 user meta through the plugin's ``wp-steem-bridge/v1/mirror/...`` routes, up to ``MAX_BATCH``
-writes per request through WordPress's ``/batch/v1`` endpoint (WP >= 5.6).
+writes per request through WordPress's ``/batch/v1`` endpoint (WP >= 5.6). Optionally, chain
+replies as held comments (``mirror/comments``) and points for votes (``mirror/points``), each a
+list route taking up to ``ITEMS_PER_REQUEST`` items and answering one result per item.
 
 Returns plain JSON dicts; every failure leaves as a classified ``ConnectorError``. The application
 password is only ever put in the Authorization header, never in a message.
@@ -26,6 +28,7 @@ from connectors.failures import ConnectorError, TerminalError, TransientError, h
 PER_PAGE = 100
 MAX_BATCH = 25  # WordPress's /batch/v1 limit (rest_get_max_batch_size)
 MIRROR_ROUTES = {"post": "wp-steem-bridge/v1/mirror/posts", "user": "wp-steem-bridge/v1/mirror/users"}
+ITEMS_PER_REQUEST = 50  # comments or awards per call of the plugin's list routes
 POST_FIELDS = (
     "id,date,date_gmt,modified,modified_gmt,slug,status,type,link,title,content,excerpt,author,"
     "featured_media,categories,tags,meta,password"
@@ -191,6 +194,37 @@ class WordPressRest:
             outcomes.extend(TransientError("WordPress's batch answer was cut short")
                             for _ in range(len(chunk) - len(responses)))
         return outcomes
+
+    def write_reply_comments(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Create or update mirrored chain replies as comments; one result per comment:
+        ``{"key", "status": created|updated|unchanged|kept|error, "comment_id", "message"}``."""
+        return self._list_route("mirror/comments", "comments", comments,
+                                "writing chain replies as comments")
+
+    def award_vote_points(self, awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Award points for votes; one result per award:
+        ``{"key", "status": awarded|already|unavailable|error, "message"}``."""
+        return self._list_route("mirror/points", "awards", awards, "awarding points for votes")
+
+    def _list_route(self, route: str, field: str, items: list[dict[str, Any]],
+                    what: str) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        for start in range(0, len(items), ITEMS_PER_REQUEST):
+            chunk = items[start:start + ITEMS_PER_REQUEST]
+            try:
+                answer = self._json("POST", f"wp-steem-bridge/v1/{route}", what,
+                                    json={field: chunk})
+            except ConnectorError as exc:
+                if "HTTP 404" in exc.message:
+                    raise TerminalError(f"{exc.message} (is the companion plugin up to date? "
+                                        f"see deploy/wordpress-plugin)") from exc
+                raise
+            found = answer.get("results") if isinstance(answer, dict) else None
+            if not isinstance(found, list) or len(found) != len(chunk):
+                raise TransientError(f"{what}: the plugin's answer does not have one result "
+                                     f"per item")
+            results.extend(r if isinstance(r, dict) else {"status": "error"} for r in found)
+        return results
 
 
 def _batch_outcome(kind: str, object_id: int, response: Any) -> ConnectorError | None:

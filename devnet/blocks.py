@@ -26,8 +26,8 @@ def _fail(expression: str, message: str) -> ChainError:
     return ChainError(ASSERT, f"{expression}: {message}", JSON_RPC_ERROR_DURING_CALL)
 
 
-def render_tx(trx: dict[str, Any], legacy: bool) -> dict[str, Any]:
-    tx = parse_transaction(trx)
+def render_tx(trx: dict[str, Any], legacy: bool, chain_name: str = "steem") -> dict[str, Any]:
+    tx = parse_transaction(trx, chain_name)
     return {"ref_block_num": tx.ref_block_num, "ref_block_prefix": tx.ref_block_prefix,
             "expiration": fmt_time(tx.expiration),
             "operations": [op_legacy(op) if legacy else op_appbase(op) for op in tx.operations],
@@ -45,7 +45,7 @@ def block(chain: Any, num: int, legacy: bool) -> dict[str, Any] | None:
     txs = chain.block_txs.get(num, [])
     rendered = []
     for index, (trx, tx_id) in enumerate(txs):
-        item = render_tx(trx, legacy)
+        item = render_tx(trx, legacy, chain.chain_name)
         if legacy:
             item.update({"transaction_id": tx_id, "block_num": num, "transaction_num": index})
         rendered.append(item)
@@ -62,7 +62,7 @@ def _stored_tx(chain: Any, tx_id: str, legacy: bool) -> dict[str, Any]:
     num, index = location
     source = chain.block_txs.get(num, chain.pending if num > chain.head_num else [])
     trx = next(t for t, i in source if i == tx_id)
-    out = render_tx(trx, legacy)
+    out = render_tx(trx, legacy, chain.chain_name)
     out.update({"transaction_id": tx_id, "block_num": num, "transaction_num": index})
     return out
 

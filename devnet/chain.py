@@ -159,7 +159,7 @@ class Chain:
 
     def push_transaction(self, trx: dict[str, Any]) -> Accepted:
         check_symbols(trx, self.chain_name)
-        tx = parse_transaction(trx)
+        tx = parse_transaction(trx, self.chain_name)
         raw = tx.signed_bytes()
         fc_assert(len(raw) <= G.MAXIMUM_BLOCK_SIZE - 256,
                   "fc::raw::pack_size(trx) <= (get_dynamic_global_properties().maximum_block_size - 256)")

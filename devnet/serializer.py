@@ -77,8 +77,17 @@ class Tx:
 
 # ---------------------------------------------------------------- JSON -> Op
 
-def parse_transaction(data: dict[str, Any]) -> Tx:
-    ops = [parse_operation(raw) for raw in data.get("operations", [])]
+# hived renamed these fields (libraries/protocol/include/hive/protocol/hive_operations.hpp);
+# on a Hive chain the JSON carries the new names, the binary layout is unchanged. As in fc's
+# from_variant, an unknown field is ignored and a missing one takes its default, so a Steem
+# node given "percent_hbd" would sign-check a different transaction than the client signed.
+HIVE_FIELD_NAMES = {"percent_hbd": "percent_steem_dollars", "reward_hbd": "reward_sbd",
+                    "reward_hive": "reward_steem"}
+
+
+def parse_transaction(data: dict[str, Any], chain_name: str = "steem") -> Tx:
+    aliases = HIVE_FIELD_NAMES if chain_name == "hive" else {}
+    ops = [parse_operation(raw, aliases) for raw in data.get("operations", [])]
     if data.get("extensions"):
         raise UnsupportedOperation("transaction extensions are not supported")
     return Tx(
@@ -90,7 +99,7 @@ def parse_transaction(data: dict[str, Any]) -> Tx:
     )
 
 
-def parse_operation(raw: Any) -> Op:
+def parse_operation(raw: Any, aliases: dict[str, str] | None = None) -> Op:
     if isinstance(raw, list) and len(raw) == 2:
         name, body = raw
     elif isinstance(raw, dict) and "type" in raw:
@@ -100,6 +109,8 @@ def parse_operation(raw: Any) -> Op:
     name = name.removesuffix("_operation")
     if name not in OP_FIELDS:
         raise UnsupportedOperation(f"operation {name} is not supported by the devnet")
+    if aliases and isinstance(body, dict):
+        body = {aliases.get(key, key): value for key, value in body.items()}
     fields = {fname: _parse_field(ftype, body.get(fname)) for fname, ftype in OP_FIELDS[name][1]}
     return Op(name, fields)
 

@@ -53,9 +53,20 @@ function numericWeights(authority) {
   });
 }
 
+// hived renamed a few fields (percent_steem_dollars -> percent_hbd, ...); the binary layout is the
+// same, so a Hive transaction is re-serialized under steem-js's names.
+const HIVE_FIELD_NAMES = { percent_hbd: 'percent_steem_dollars', reward_hbd: 'reward_sbd', reward_hive: 'reward_steem' };
+
+function steemFieldNames(body) {
+  const out = {};
+  for (const [key, value] of Object.entries(body || {})) out[HIVE_FIELD_NAMES[key] || key] = value;
+  return out;
+}
+
 function normalizeOperation(op) {
-  const [name, body] = op;
-  if (name !== 'account_create' && name !== 'account_update') return op;
+  const name = op[0];
+  const body = steemFieldNames(op[1]);
+  if (name !== 'account_create' && name !== 'account_update') return [name, body];
   const out = Object.assign({}, body);
   for (const field of AUTHORITY_FIELDS) if (out[field]) out[field] = numericWeights(out[field]);
   return [name, out];

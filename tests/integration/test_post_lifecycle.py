@@ -218,3 +218,40 @@ def test_an_edit_whose_text_looks_like_a_patch_is_not_applied_as_one(tmp_path: P
                              [meta["steem_author"], meta["steem_permlink"]])
     assert content["body"] == sent_body
     assert "-abc" in content["body"] and "+xyz" in content["body"]
+
+
+def test_the_same_bridge_publishes_to_a_hive_chain(tmp_path: Path, empty_site: dict,
+                                                   devnet_tx_collector: Any) -> None:
+    from bridge import localstack as ls
+    from devnet.genesis import HIVE_CHAIN_ID
+    from devnet.server import start_devnet
+
+    hive = start_devnet(chain="hive")
+    try:
+        site = empty_site
+        post = create_post(site, "Hello Hive")
+        keys_file = tmp_path / "keys.toml"
+        chain = SteemChain([hive.url], HIVE_CHAIN_ID)
+        pair = __import__("connectors.steem", fromlist=["new_key"]).new_key()
+        from devnet.genesis import INITMINER, INITMINER_WIF
+
+        chain.create_account("iguazi123", INITMINER, INITMINER_WIF, pair.public, fee="3.000 HIVE")
+        keys_file.write_text(f'iguazi123 = "{pair.wif}"\n')
+        os.chmod(keys_file, 0o600)
+        config = ls.write_bridge_config(tmp_path, site, hive.url, keys_file,
+                                        tmp_path / "state.db")
+        config.write_text(config.read_text().replace(f'chain_id = "{CHAIN_ID}"',
+                                                     f'chain_id = "{HIVE_CHAIN_ID}"\nname = "hive"'))
+        from tests.conftest import CLI, REPO_ROOT
+
+        result = subprocess.run([*CLI, "--config", str(config), "sync", "--once"], cwd=REPO_ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        meta = post_meta(site, post["id"])
+        content = localstack.rpc(hive.url, "condenser_api.get_content",
+                                 [meta["steem_author"], meta["steem_permlink"]])
+        assert content["title"] == "Hello Hive"
+        assert content["max_accepted_payout"].endswith("HBD")
+    finally:
+        devnet_tx_collector.add(hive, "hive devnet")
+        hive.stop()
