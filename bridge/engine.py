@@ -22,7 +22,7 @@ from bridge.dispatch import Chain, Dispatcher
 from bridge.model import ChainLink, Intent, MappingContext, PostRecord, Skip
 from bridge.outbox import Outbox
 from bridge.report import TickReport
-from bridge.store import StateStore
+from bridge.store import StateStore, utcnow
 from connectors.failures import ConnectorError, FailureClass
 from mappings.deletes import post_to_delete
 from mappings.posts import post_to_intent
@@ -81,6 +81,11 @@ class Engine:
             except ConnectorError as exc:
                 report.problem(f"{name}: {exc.message}", exc.failure)
                 log.warning("%s step: %s", name, exc.message)
+                # kept in the state store so `status` shows it until the step works again
+                self.store.record_problem(f"tick:{name}", name, exc.failure.value, exc.message)
+            else:
+                self.store.clear_problem(f"tick:{name}", name)
+        self.store.set_meta("last_tick", f"{utcnow()} UTC: {report.summary()}")
         return report
 
     # -- poll ---------------------------------------------------------------------------------

@@ -318,3 +318,16 @@ def test_an_author_without_a_chain_account_fails_with_a_clear_reason(world) -> N
     report = engine.tick()
     assert report.failed == 1 and chain.broadcast_calls == 0
     assert "the chain has no account @ghost" in render_status(store)
+
+
+def test_an_unreachable_side_is_recorded_and_cleared_when_it_comes_back(world) -> None:
+    store, chain, source, sink, engine = world
+    source.fail_after = 0
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    text = render_status(store)
+    assert "tick:poll [poll, transient] listing posts: HTTP 503" in text
+    assert "last tick:" in text and "never" not in text
+    source.fail_after = None
+    engine.tick()
+    assert "tick:poll" not in render_status(store)
