@@ -12,6 +12,8 @@ from bridge import __version__
 from bridge.config import Settings
 from bridge.engine import Engine
 from bridge.mirror import Mirror
+from bridge.mirror_points import PointsMirror
+from bridge.mirror_replies import ReplyMirror
 from bridge.model import MappingContext
 from bridge.retry import retrying_chain, retrying_wordpress
 from bridge.sources import WordPressPosts
@@ -52,8 +54,19 @@ def build_app(settings: Settings) -> App:
     # the mirror repeats a failed run next tick (its cursor only moves on success), so it talks
     # to the connectors directly rather than through the retry layer
     if settings.mirror:
-        engine.mirror = Mirror(store, chain, wordpress, settings.wordpress.site_id)
+        engine.mirror = _mirror(settings, store, chain, wordpress)
     return App(settings, store, wordpress, chain, engine)
+
+
+def _mirror(settings: Settings, store: StateStore, chain: SteemChain,
+            wordpress: WordPressRest) -> Mirror:
+    site_id, extras = settings.wordpress.site_id, settings.mirror_extras
+    replies = ReplyMirror(store, chain, wordpress, site_id, frontend=extras.reply_frontend) \
+        if extras.replies_to_comments else None
+    points = PointsMirror(store, wordpress, site_id, points=extras.points_per_vote,
+                          plugin=extras.points_plugin, points_type=extras.points_type) \
+        if extras.points_per_vote > 0 else None
+    return Mirror(store, chain, wordpress, site_id, replies=replies, points=points)
 
 
 def open_store(settings: Settings) -> StateStore:

@@ -96,6 +96,17 @@ class MappingSettings:
 
 
 @dataclass(frozen=True)
+class MirrorExtras:
+    """Optional parts of the rewards mirror ([mirror]); each is off by default."""
+
+    replies_to_comments: bool = False  # chain replies -> held WordPress comments
+    reply_frontend: str = "https://steemit.com"  # where a comment's author link points
+    points_per_vote: int = 0  # > 0: each upvote awards this many points to the post's author
+    points_plugin: str = "mycred"  # mycred | gamipress
+    points_type: str = ""  # myCRED point type key / GamiPress points type slug ("" = default)
+
+
+@dataclass(frozen=True)
 class Settings:
     wordpress: WordPressSettings
     chain: ChainSettings
@@ -108,6 +119,7 @@ class Settings:
     mirror: bool = True  # votes, payouts and rewards back into WordPress meta
     webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
     webhook_secret: Secret = field(default=Secret(""), repr=False)
+    mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -205,7 +217,28 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
                     source=str(config_file) if config_file else "environment",
                     mirror=r.get("mirror", "enabled", bool, True),
                     webhook_listen=listen,
-                    webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen)))
+                    webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen)),
+                    mirror_extras=_mirror_extras(r))
+
+
+def _mirror_extras(r: _Reader) -> MirrorExtras:
+    extras = MirrorExtras(
+        replies_to_comments=r.get("mirror", "replies_to_comments", bool, False),
+        reply_frontend=r.get("mirror", "reply_frontend", str, "https://steemit.com"),
+        points_per_vote=r.get("mirror", "points_per_vote", int, 0),
+        points_plugin=r.get("mirror", "points_plugin", str, "mycred"),
+        points_type=r.get("mirror", "points_type", str, ""))
+    if not extras.reply_frontend.startswith(("http://", "https://")):
+        r.problems.append(f"mirror.reply_frontend: expected an http(s) URL, got "
+                          f"{extras.reply_frontend!r}")
+    if extras.points_plugin not in ("mycred", "gamipress"):
+        r.problems.append(f"mirror.points_plugin: expected mycred or gamipress, got "
+                          f"{extras.points_plugin!r}")
+    if extras.points_per_vote < 0:
+        r.problems.append("mirror.points_per_vote: expected 0 (off) or more")
+    if extras.points_per_vote and extras.points_plugin == "gamipress" and not extras.points_type:
+        r.problems.append("mirror.points_type: GamiPress needs the slug of a points type")
+    return extras
 
 
 def _check_chain(r: _Reader, chain: ChainSettings) -> None:

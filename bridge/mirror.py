@@ -12,6 +12,10 @@ A full run (the first one, or ``full=True``) refreshes every bridged post and me
 seen for the first time has the last 30 days of their history read once, so the 7/30-day sums
 start complete. Posts still pending are re-read every ``pending_refresh`` seconds, since their
 pending payout drifts with the reward pool even when nobody votes.
+
+Optional extras run after step 5 on the posts this run read (``get_content`` already in hand):
+``replies`` (bridge/mirror_replies.py: chain replies -> held WordPress comments) and ``points``
+(bridge/mirror_points.py: votes -> myCRED/GamiPress points). Each keeps its own state rows.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bridge.mirror_points import PointsMirror
+from bridge.mirror_replies import ReplyMirror
 from bridge.mirror_scan import Changes, PostKey, backfill, changes_since
 from bridge.model import Skip, SourceRef
 from bridge.report import TickReport
@@ -70,13 +76,17 @@ class MirrorReport:
     members_read: int = 0
     written: int = 0
     unchanged: int = 0
+    comments_written: int = 0
+    points_awarded: int = 0
     problems: list[tuple[FailureClass, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"mirror: {self.strategy} to block {self.irreversible_block}, "
                 f"{self.rpc_requests} chain requests, {self.posts_read} posts and "
                 f"{self.members_read} members read, {self.written} written, "
-                f"{self.unchanged} unchanged, {len(self.problems)} problems")
+                f"{self.unchanged} unchanged, {len(self.problems)} problems"
+                + (f", {self.comments_written} comments" if self.comments_written else "")
+                + (f", {self.points_awarded} points awards" if self.points_awarded else ""))
 
 
 @dataclass
@@ -89,11 +99,15 @@ class _Row:
 class Mirror:
     def __init__(self, store: StateStore, chain: MirrorChain, site: MirrorSite, site_id: str, *,
                  pending_refresh: float = 3600, members_ttl: float = 900,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, replies: ReplyMirror | None = None,
+                 points: PointsMirror | None = None) -> None:
         self.store, self.chain, self.site, self.site_id = store, chain, site, site_id
         self.pending_refresh = pending_refresh
         self.members_ttl = members_ttl
         self.clock = clock
+        self.replies, self.points = replies, points
+        self._read: dict[PostKey, dict[str, Any]] = {}  # get_content of this run, for the extras
+        self._threads: set[PostKey] = set()  # posts whose thread a reply op touched this run
 
     def step(self, report: TickReport) -> MirrorReport:
         """The engine's ``mirror`` step: problems go into the tick report."""
@@ -104,13 +118,27 @@ class Mirror:
         return result
 
     def run(self, *, full: bool = False) -> MirrorReport:
-        report = MirrorReport()
+        result = MirrorReport()
         requests_before = self.chain.read_requests
         try:
-            self._run(report, full)
+            self._run(result, full)
+            self._extras(result)
         finally:
-            report.rpc_requests = self.chain.read_requests - requests_before
-        return report
+            self._read, self._threads = {}, set()
+            result.rpc_requests = self.chain.read_requests - requests_before
+        return result
+
+    def _extras(self, report: MirrorReport) -> None:
+        """Replies and points, on the posts this run read; their problems join the report's."""
+        if not self._read or (self.replies is None and self.points is None):
+            return
+        posts = self._bridged_posts()
+        block = report.irreversible_block
+        if self.replies is not None:
+            report.comments_written = self.replies.sync(self._read, posts, self._threads, block,
+                                                        report.problems)
+        if self.points is not None:
+            report.points_awarded = self.points.sync(self._read, posts, block, report.problems)
 
     # -- one run --------------------------------------------------------------------------------
 
@@ -128,8 +156,10 @@ class Mirror:
         watched = set(members) | {author for author, _ in posts}
         keys = set(posts)
 
+        reply_roots = self.replies.reply_roots() if self.replies is not None else None
         changes = Changes(strategy="full") if full else changes_since(
-            self.chain, cursor or lib, lib, keys, watched)
+            self.chain, cursor or lib, lib, keys, watched, reply_roots)
+        self._threads = changes.threads
         new_members = [m for m in members
                        if "ledger_since" not in member_rows.get(m, _Row(0, {}, {})).data]
         fresh = backfill(self.chain, new_members, lib, now - 30 * DAY, keys, watched)
@@ -140,7 +170,7 @@ class Mirror:
         touched_posts = set(keys) if full else changes.posts | fresh.posts | {
             k for k in keys if self._due(post_rows.get(_key(k)), now)}
         events_by_post = _events_by_post(changes.events.values(), keys)
-        touched_posts |= set(events_by_post)
+        touched_posts |= set(events_by_post) | self._extras_due(keys)
         touched_members = set(members) if full else (changes.accounts | set(new_members) | {
             m for m in members if self._due(member_rows.get(m), now)}) & set(members)
         touched_members |= {author for author, _ in touched_posts if author in members}
@@ -155,6 +185,13 @@ class Mirror:
                                                report)
         self._write(post_updates, member_updates, lib, report)
         self._commit(post_updates, member_updates, lib)
+
+    def _extras_due(self, keys: set[PostKey]) -> set[PostKey]:
+        due: set[PostKey] = set()
+        for extra in (self.replies, self.points):
+            if extra is not None:
+                due |= extra.due(keys)
+        return due
 
     def _due(self, row: _Row | None, now: int) -> bool:
         """New rows, failed writes, pending posts to re-read, members whose window sums move."""
@@ -173,6 +210,8 @@ class Mirror:
         updates: dict[str, _Row] = {}
         for key, content in zip(keys, self.chain.contents(keys), strict=True):
             report.posts_read += 1
+            if content is not None:
+                self._read[key] = content
             old = rows.get(_key(key), _Row(posts[key], {}, {}))
             known = {e[0]: RewardEvent.from_row(e) for e in old.data.get("events", [])}
             known.update((e.key, e) for e in events.get(key, []))

@@ -24,7 +24,6 @@ from typing import Any, Protocol
 
 from bridge.mirror_scan import PostKey
 from bridge.model import SourceRef
-from bridge.report import TickReport
 from bridge.store import StateStore
 from connectors.failures import ConnectorError, FailureClass
 from mappings.replies import DEFAULT_FRONTEND, ReplyComment, thread_comments, to_write
@@ -67,7 +66,8 @@ class ReplyMirror:
     # -- one run ----------------------------------------------------------------------------
 
     def sync(self, contents: dict[PostKey, dict[str, Any]], posts: dict[PostKey, int],
-             touched_threads: set[PostKey], block: int, report: TickReport | None) -> int:
+             touched_threads: set[PostKey], block: int,
+             problems: list[tuple[FailureClass, str]]) -> int:
         """Mirror the threads of the posts read this run that changed; returns comments written."""
         threads = {k: json.loads(r["data"]) for k, r in self.store.mirror_rows("thread").items()}
         changed = [key for key, content in sorted(contents.items())
@@ -78,12 +78,18 @@ class ReplyMirror:
         if not changed:
             self._save_threads({k: int(contents[k].get("children", 0)) for k in quiet}, {}, block)
             return 0
-        replies = self._read_threads(changed, contents)
+        try:
+            replies = self._read_threads(changed, contents)
+        except ConnectorError as exc:  # the scan cursor has moved on: look again next run
+            self._save_threads({k: int(threads.get(_key(k), {}).get("children", -1))
+                                for k in changed}, dict.fromkeys(changed, True), block)
+            problems.append((exc.failure, f"mirror replies: {exc.message}"))
+            return 0
         written = {k: json.loads(r["written"]).get("version", "")
                    for k, r in self.store.mirror_rows("reply").items()}
         comments = {key: to_write(thread_comments(replies[key], posts[key], self.frontend),
                                   written) for key in changed}
-        outcomes = self._write([c for key in changed for c in comments[key]], report)
+        outcomes = self._write([c for key in changed for c in comments[key]], problems)
         failed = {key for key in changed if any(outcomes.get(c.key) is None for c in comments[key])}
         children = {k: int(contents[k].get("children", 0)) for k in [*changed, *quiet]}
         stored = [(key, c, result) for key in changed for c in comments[key]
@@ -108,7 +114,7 @@ class ReplyMirror:
             level = next_level
         return found
 
-    def _write(self, comments: list[ReplyComment], report: TickReport | None
+    def _write(self, comments: list[ReplyComment], problems: list[tuple[FailureClass, str]]
                ) -> dict[str, dict[str, Any] | None]:
         """Result per comment key; None for a comment whose write failed."""
         if not comments:
@@ -118,21 +124,19 @@ class ReplyMirror:
             results = self.site.write_reply_comments([c.as_payload() for c in comments])
         except ConnectorError as exc:
             self.store.record_problem(source, "mirror replies", exc.failure.value, exc.message)
-            if report is not None:
-                report.problem(f"mirror replies: {exc.message}", exc.failure)
+            problems.append((exc.failure, f"mirror replies: {exc.message}"))
             return {c.key: None for c in comments}
         outcomes: dict[str, dict[str, Any] | None] = {}
-        problems = []
+        failed = []
         for comment, result in zip(comments, results, strict=True):
             ok = result.get("status") in ("created", "updated", "unchanged", "kept")
             outcomes[comment.key] = result if ok else None
             if not ok:
-                problems.append(f"@{comment.key}: {result.get('message') or 'not stored'}")
-        if problems:
-            text = "; ".join(problems)[:1900]
+                failed.append(f"@{comment.key}: {result.get('message') or 'not stored'}")
+        if failed:
+            text = "; ".join(failed)[:1900]
             self.store.record_problem(source, "mirror replies", FailureClass.TRANSIENT.value, text)
-            if report is not None:
-                report.problem(f"mirror replies: {text}", FailureClass.TRANSIENT)
+            problems.append((FailureClass.TRANSIENT, f"mirror replies: {text}"))
         else:
             self.store.clear_problem(source, "mirror replies")
         return outcomes

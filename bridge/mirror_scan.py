@@ -6,7 +6,10 @@ Owns the choice between the two incremental readers and the history backfill:
                 (``get_account_history``, 50 accounts/request)
 whichever needs fewer requests for this gap (a few new blocks: scan; a day of blocks, or a
 devnet jump of 7 days: history). Only ops in blocks up to the last irreversible block are
-taken, so a fork can never put a payout into WordPress that the chain later drops.
+taken, so a fork can never put a payout into WordPress that the chain later drops. With the
+reply mirror on, reply ops in a bridged post's thread touch that post too (``Changes.threads``);
+the history reader only sees replies whose parent's author is watched, the rest are found by the
+post's ``children`` count when the post is next read.
 """
 
 from __future__ import annotations
@@ -37,10 +40,13 @@ class Changes:
     posts: set[PostKey] = field(default_factory=set)
     accounts: set[str] = field(default_factory=set)  # accounts that received a reward
     events: dict[str, RewardEvent] = field(default_factory=dict)  # by RewardEvent.key
+    threads: set[PostKey] = field(default_factory=set)  # posts a reply op (new or edit) touched
 
     def take(self, entries: Iterable[dict[str, Any]], posts: set[PostKey],
-             accounts: set[str]) -> None:
+             accounts: set[str], reply_roots: dict[PostKey, PostKey] | None = None) -> None:
         for entry in entries:
+            if reply_roots is not None:
+                self._take_reply(entry, posts, reply_roots)
             post = touched_post(entry)
             event = reward_event(entry)
             if post in posts:
@@ -51,6 +57,20 @@ class Changes:
                 self.events[event.key] = event
             if event.account in accounts:
                 self.accounts.add(event.account)
+
+    def _take_reply(self, entry: dict[str, Any], posts: set[PostKey],
+                    reply_roots: dict[PostKey, PostKey]) -> None:
+        """A reply in a bridged post's thread (new, or an edit of a mirrored one) touches the
+        post: its ``children`` is re-read and the thread looked at (bridge/mirror_replies.py)."""
+        name, op = entry["op"]
+        if name != "comment" or not op.get("parent_author"):
+            return
+        parent = (op["parent_author"], op["parent_permlink"])
+        root = parent if parent in posts else reply_roots.get(parent) or reply_roots.get(
+            (op["author"], op["permlink"]))
+        if root in posts:
+            self.posts.add(root)
+            self.threads.add(root)
 
 
 def choose_strategy(gap_blocks: int, accounts: int) -> str:
@@ -63,14 +83,16 @@ def choose_strategy(gap_blocks: int, accounts: int) -> str:
 
 
 def changes_since(chain: ChainReads, cursor: int, lib: int, posts: set[PostKey],
-                  accounts: set[str]) -> Changes:
-    """Votes and reward ops in blocks ``cursor+1 .. lib`` touching ``posts`` or ``accounts``."""
+                  accounts: set[str], reply_roots: dict[PostKey, PostKey] | None = None
+                  ) -> Changes:
+    """Votes and reward ops in blocks ``cursor+1 .. lib`` touching ``posts`` or ``accounts``
+    (and, given ``reply_roots``, reply ops in their threads)."""
     changes = Changes(strategy=choose_strategy(lib - cursor, len(accounts)))
     if changes.strategy == "scan":
-        changes.take(chain.ops_in_blocks(cursor + 1, lib), posts, accounts)
+        changes.take(chain.ops_in_blocks(cursor + 1, lib), posts, accounts, reply_roots)
     elif changes.strategy == "history":
         entries = history_since(chain, sorted(accounts), first_block=cursor + 1, last_block=lib)
-        changes.take(entries, posts, accounts)
+        changes.take(entries, posts, accounts, reply_roots)
     return changes
 
 

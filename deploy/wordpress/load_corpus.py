@@ -43,6 +43,10 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "wordpress"
 TIMEOUT_SECONDS = 60
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from admin_rest import AdminRest  # noqa: E402 - a sibling script module
+
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 LOADED_TYPES = {"post": "posts", "page": "pages"}
@@ -167,32 +171,11 @@ def rest_date(wxr_date: str) -> str | None:
     return wxr_date.replace(" ", "T")
 
 
-class Site:
+class Site(AdminRest):
     """The REST calls loading needs, as the site's administrator."""
 
     def __init__(self, site: dict[str, Any]) -> None:
-        self.api = site["url"].rstrip("/") + "/wp-json/wp/v2"
-        self.session = requests.Session()
-        self.session.auth = (site["admin_user"], site["app_password"].replace(" ", ""))
-
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.session.request(method, self.api + path, timeout=TIMEOUT_SECONDS, **kwargs)
-        if response.status_code >= 400:
-            raise RuntimeError(f"{method} {path}: HTTP {response.status_code}: {response.text[:400]}")
-        return response.json()
-
-    def all(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        page, pages = 1, 1
-        while page <= pages:
-            response = self.session.get(self.api + path, timeout=TIMEOUT_SECONDS,
-                                        params={"per_page": 100, "page": page, **params})
-            if response.status_code >= 400:
-                raise RuntimeError(f"GET {path}: HTTP {response.status_code}: {response.text[:400]}")
-            pages = int(response.headers.get("X-WP-TotalPages", "1") or 1)
-            found += response.json()
-            page += 1
-        return found
+        super().__init__(site, timeout=TIMEOUT_SECONDS)
 
 
 class Loader:

@@ -29,6 +29,9 @@ FRONT_MATTER = re.compile(r"\A\s*---\n(.*?)\n---\n", re.S)
 HTML_BLOCK = re.compile(r"<(p|div|section|center|html)\b", re.I)
 TIMEOUT_SECONDS = 30
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from admin_rest import AdminRest  # noqa: E402 - a sibling script module
+
 
 @dataclass(frozen=True)
 class SeedPost:
@@ -125,21 +128,11 @@ def parse_seed_file(path: Path) -> SeedPost:
     )
 
 
-class WordPressClient:
+class WordPressClient(AdminRest):
     """The few REST calls seeding needs, authenticated with the site's application password."""
 
     def __init__(self, site: dict[str, Any]) -> None:
-        self.api = site["url"].rstrip("/") + "/wp-json/wp/v2"
-        self.session = requests.Session()
-        self.session.auth = (site["admin_user"], site["app_password"].replace(" ", ""))
-
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.session.request(method, self.api + path, timeout=TIMEOUT_SECONDS, **kwargs)
-        if response.status_code >= 400:
-            raise RuntimeError(
-                f"{method} {path}: HTTP {response.status_code}: {response.text[:500]}"
-            )
-        return response.json()
+        super().__init__(site, timeout=TIMEOUT_SECONDS)
 
     def posts_by_slug(self, slugs: list[str]) -> dict[str, int]:
         params = {"slug": ",".join(slugs), "status": "any", "context": "edit", "per_page": 100}
