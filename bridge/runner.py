@@ -77,6 +77,9 @@ def run_forever(tick: Callable[[Callable[[], bool]], TickReport], lock: Lock,
             report = run_once(tick, lock, stop)
         except LockHeld as exc:
             log.info("%s", exc.message)
+        except Exception:  # noqa: BLE001 - a bug in one tick must not become a crash loop
+            log.exception("tick failed unexpectedly; trying again in %s s "
+                          "(please report this with the traceback)", interval)
         else:
             on_report(report)
         deadline = time.monotonic() + interval

@@ -41,3 +41,4 @@ def test_only_authentic_pokes_wake_the_loop() -> None:
         assert requests.get(f"{url}/health", timeout=5).json()["pokes"] == 1
     finally:
         server.stop()
+
