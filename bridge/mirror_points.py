@@ -88,7 +88,7 @@ class PointsMirror:
         errors = []
         for award, result in zip(awards, results, strict=True):
             status = result.get("status")
-            outcomes[award.key] = result if status in ("awarded", "already") else None
+            outcomes[award.key] = result if status in ("awarded", "already", "declined") else None
             if status == "unavailable":
                 unavailable = str(result.get("message") or f"{self.plugin} is not active")
             elif outcomes[award.key] is None:

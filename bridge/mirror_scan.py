@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from mappings.rewards import RewardEvent, chain_seconds, reward_event, touched_post
 
-OPS_PER_REQUEST = 50  # connectors.steem.MAX_BATCH
+OPS_PER_REQUEST = 50  # connectors.steem_reads.MAX_BATCH
 HISTORY_PAGE = 1000  # entries per get_account_history call (steemd allows up to 10000)
 PostKey = tuple[str, str]
 

@@ -5,12 +5,8 @@ Owns: connecting over http(s) to an explicit node list with the chain id checked
 expiration before broadcasting); broadcasting; finding a transaction by id; the reads the scheduler
 needs (head block time, an account's last post/vote times); account creation for devnet setups.
 
-Also owns the batched reads of the rewards mirror (``chain_props``, ``contents``, ``accounts``,
-``ops_in_blocks``, ``account_histories``, ``content_replies``): plain JSON-RPC arrays over
-``requests`` (at most
-``MAX_BATCH`` calls per HTTP request, the jussi limit), because beem 0.24.26 has no batch call for
-these and would add a ``get_config`` round trip per instance. ``read_requests`` counts the HTTP
-requests made, so the mirror and the benchmark can report their cost.
+The rewards mirror's batched reads come from ``connectors.steem_reads.BatchReads`` (plain
+JSON-RPC arrays, no beem), which ``SteemChain`` extends.
 
 Every failure leaves this module as a classified ``connectors.failures.ConnectorError``.
 beem's own retries are pinned (``num_retries=1``, ``num_retries_call=1``) so that the engine's one
@@ -25,16 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
-
-from connectors.failures import (
-    ConnectorError,
-    FailureClass,
-    TerminalError,
-    TransientError,
-    http_error,
-    rpc_error,
-)
+from connectors.failures import ConnectorError, TerminalError, TransientError, rpc_error
+from connectors.steem_reads import BatchReads, ChainProps  # noqa: F401 - ChainProps re-exported
 
 for _name in ("beem", "beemapi", "beembase", "beemgraphenebase", "beemstorage", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -48,8 +36,6 @@ from beemgraphenebase.account import PrivateKey  # noqa: E402
 from beemstorage import InRamConfigurationStore  # noqa: E402
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
-MAX_BATCH = 50  # calls per JSON-RPC array (jussi's JUSSI_JSONRPC_BATCH_SIZE_LIMIT)
-MAX_ACCOUNTS_PER_CALL = 1000  # DATABASE_API_SINGLE_QUERY_LIMIT
 # Operations that need the active authority; everything else we send needs posting.
 ACTIVE_OPERATIONS = frozenset({"transfer", "account_create", "account_update", "claim_reward_balance"})
 
@@ -59,17 +45,6 @@ class ChainHead:
     block_num: int
     time: datetime  # head block time, UTC (naive values from the node are UTC)
     irreversible_block_num: int
-
-
-@dataclass(frozen=True)
-class ChainProps:
-    """Dynamic global properties the mirror needs (one call)."""
-
-    head_block_num: int
-    irreversible_block_num: int
-    time: str  # head block time, chain format
-    total_vesting_fund_steem: str  # legacy asset string
-    total_vesting_shares: str
 
 
 @dataclass(frozen=True)
@@ -113,7 +88,7 @@ def public_key_of(wif: str, prefix: str = "STM") -> str:
         raise TerminalError("a configured key is not a valid WIF private key") from exc
 
 
-class SteemChain:
+class SteemChain(BatchReads):
     """A connection to one chain (Steem or Hive) through an explicit list of http(s) nodes."""
 
     def __init__(self, nodes: Sequence[str], expected_chain_id: str, *, timeout: float = 10,
@@ -128,10 +103,7 @@ class SteemChain:
         self.timeout = timeout
         self.tx_expiration = tx_expiration
         self._steem: Steem | None = None
-        self._http = requests.Session()
-        self._http.headers["User-Agent"] = "wp-steem-bridge"
-        self._reads_checked = False
-        self.read_requests = 0  # HTTP requests made by the batched reads
+        self._init_reads()
 
     # -- connection -------------------------------------------------------------------------
 
@@ -229,113 +201,6 @@ class SteemChain:
             return None
         return int(found["block_num"])
 
-    # -- batched reads (rewards mirror) ------------------------------------------------------
-
-    def read_batch(self, calls: Sequence[tuple[str, Any]], what: str) -> list[Any]:
-        """Results of ``(method, params)`` calls, in order, sent ``MAX_BATCH`` per request."""
-        self._check_chain_for_reads()
-        results: list[Any] = []
-        for start in range(0, len(calls), MAX_BATCH):
-            chunk = calls[start:start + MAX_BATCH]
-            payload = [{"jsonrpc": "2.0", "id": index, "method": method, "params": params}
-                       for index, (method, params) in enumerate(chunk)]
-            answer = self._post(payload, what)
-            if not isinstance(answer, list):
-                raise _answer_error(answer, what)
-            by_id = {item.get("id"): item for item in answer if isinstance(item, dict)}
-            for index in range(len(chunk)):
-                item = by_id.get(index)
-                if item is None:
-                    raise TransientError(f"{what}: the node's batch answer lacks call {index}")
-                if "error" in item:
-                    raise _answer_error(item, what)
-                results.append(item.get("result"))
-        return results
-
-    def chain_props(self) -> ChainProps:
-        (props,) = self.read_batch([("condenser_api.get_dynamic_global_properties", [])],
-                                   "reading global properties")
-        return ChainProps(int(props["head_block_number"]),
-                          int(props["last_irreversible_block_num"]), props["time"],
-                          props["total_vesting_fund_steem"], props["total_vesting_shares"])
-
-    def contents(self, posts: Sequence[tuple[str, str]]) -> list[dict[str, Any] | None]:
-        """``get_content`` of each ``(author, permlink)``; None where the chain has no such post."""
-        found = self.read_batch([("condenser_api.get_content", [a, p]) for a, p in posts],
-                                "reading posts")
-        return [c if isinstance(c, dict) and c.get("author") else None for c in found]
-
-    def accounts(self, names: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """``get_accounts`` by name, ``MAX_ACCOUNTS_PER_CALL`` names per call."""
-        calls = [("condenser_api.get_accounts", [list(names[i:i + MAX_ACCOUNTS_PER_CALL])])
-                 for i in range(0, len(names), MAX_ACCOUNTS_PER_CALL)]
-        found: dict[str, dict[str, Any]] = {}
-        for chunk in self.read_batch(calls, "reading accounts"):
-            found.update((acc["name"], acc) for acc in chunk or [])
-        return found
-
-    def content_replies(self, parents: Sequence[tuple[str, str]]) -> list[list[dict[str, Any]]]:
-        """``get_content_replies`` of each ``(author, permlink)``: its direct replies."""
-        calls = [("condenser_api.get_content_replies", [a, p]) for a, p in parents]
-        found = self.read_batch(calls, "reading replies")
-        return [[r for r in replies or [] if isinstance(r, dict) and r.get("author")]
-                for replies in found]
-
-    def ops_in_blocks(self, first: int, last: int) -> list[dict[str, Any]]:
-        """Every operation (real and virtual) of blocks ``first..last``, in block order."""
-        calls = [("condenser_api.get_ops_in_block", [n, False]) for n in range(first, last + 1)]
-        return [op for ops in self.read_batch(calls, "reading blocks") for op in ops or []]
-
-    def account_histories(self, starts: Sequence[tuple[str, int]],
-                          limit: int) -> dict[str, list[tuple[int, dict[str, Any]]]]:
-        """One history page per ``(account, start)`` (start -1 = newest), ascending by sequence."""
-        calls = [("condenser_api.get_account_history", [name, start, limit if start < 0
-                                                          else min(limit, start)])
-                 for name, start in starts]
-        pages = self.read_batch(calls, "reading account history")
-        return {name: [(int(seq), entry) for seq, entry in page or []]
-                for (name, _), page in zip(starts, pages, strict=True)}
-
-    def _check_chain_for_reads(self) -> None:
-        """The same chain id check as ``connect``, once, without beem's extra round trips."""
-        if self._reads_checked:
-            return
-        self._reads_checked = True
-        config = self._post({"jsonrpc": "2.0", "id": 0, "method": "condenser_api.get_config",
-                             "params": []}, "reading chain config")
-        if not isinstance(config, dict) or "result" not in config:
-            self._reads_checked = False
-            raise _answer_error(config, "reading chain config")
-        chain_id = next((v for k, v in config["result"].items() if k.endswith("_CHAIN_ID")), None)
-        if chain_id != self.expected_chain_id:
-            self._reads_checked = False
-            raise TerminalError(
-                f"node {self.nodes[0]} serves chain id {chain_id}, but the config expects "
-                f"{self.expected_chain_id}; refusing to mirror another chain's rewards")
-
-    def _post(self, payload: Any, what: str) -> Any:
-        """POST to the first node that answers; transport failures try the next node."""
-        failure: ConnectorError | None = None
-        for node in self.nodes:
-            self.read_requests += 1
-            try:
-                response = self._http.post(node, json=payload, timeout=self.timeout)
-            except requests.RequestException as exc:
-                failure = TransientError(f"{what}: {type(exc).__name__} reaching {node}")
-                continue
-            if response.status_code >= 400:
-                failure = http_error(response.status_code, f"{what} ({node})",
-                                     response.headers.get("Retry-After"))
-                if failure.failure is not FailureClass.TRANSIENT:
-                    raise failure
-                continue
-            try:
-                return response.json()
-            except ValueError:
-                failure = TransientError(f"{what}: {node} answered with something that is not JSON")
-        assert failure is not None
-        raise failure
-
     # -- writes -------------------------------------------------------------------------------
 
     def sign(self, operations: Iterable[tuple[str, dict[str, Any]]], wif: str) -> SignedTx:
@@ -395,15 +260,6 @@ def _as_connector_error(exc: Exception, what: str) -> ConnectorError:
     if _looks_like_transport(exc):
         return TransientError(f"{what}: {text}")
     classified = rpc_error(text)
-    return type(classified)(f"{what}: {classified.message}", retry_after=classified.retry_after)
-
-
-def _answer_error(answer: Any, what: str) -> ConnectorError:
-    """A JSON-RPC error object (or anything unexpected) as a classified error."""
-    error = answer.get("error") if isinstance(answer, dict) else None
-    if not isinstance(error, dict):
-        return TransientError(f"{what}: unexpected answer from the node: {str(answer)[:200]}")
-    classified = rpc_error(str(error.get("message") or error))
     return type(classified)(f"{what}: {classified.message}", retry_after=classified.retry_after)
 
 

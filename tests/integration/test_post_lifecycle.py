@@ -223,7 +223,8 @@ def test_an_edit_whose_text_looks_like_a_patch_is_not_applied_as_one(tmp_path: P
 def test_the_same_bridge_publishes_to_a_hive_chain(tmp_path: Path, empty_site: dict,
                                                    devnet_tx_collector: Any) -> None:
     from bridge import localstack as ls
-    from devnet.genesis import HIVE_CHAIN_ID
+    from connectors.steem import new_key
+    from devnet.genesis import HIVE_CHAIN_ID, INITMINER, INITMINER_WIF
     from devnet.server import start_devnet
 
     hive = start_devnet(chain="hive")
@@ -232,8 +233,7 @@ def test_the_same_bridge_publishes_to_a_hive_chain(tmp_path: Path, empty_site: d
         post = create_post(site, "Hello Hive")
         keys_file = tmp_path / "keys.toml"
         chain = SteemChain([hive.url], HIVE_CHAIN_ID)
-        pair = __import__("connectors.steem", fromlist=["new_key"]).new_key()
-        from devnet.genesis import INITMINER, INITMINER_WIF
+        pair = new_key()
 
         chain.create_account("iguazi123", INITMINER, INITMINER_WIF, pair.public, fee="3.000 HIVE")
         keys_file.write_text(f'iguazi123 = "{pair.wif}"\n')

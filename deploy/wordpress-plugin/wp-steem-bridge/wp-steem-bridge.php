@@ -20,6 +20,9 @@ const WPSB_REST_NAMESPACE = 'wp-steem-bridge/v1';
 
 require_once __DIR__ . '/includes/mirror-meta.php';
 require_once __DIR__ . '/includes/mirror-render.php';
+require_once __DIR__ . '/includes/mirror-comments.php';
+require_once __DIR__ . '/includes/mirror-points.php';
+require_once __DIR__ . '/includes/webhook.php';
 register_activation_hook( __FILE__, 'wpsb_grant_write_cap' );
 
 /** Steem account names: 3-16 chars, dot-separated segments of >= 3 chars, [a-z][a-z0-9-]*[a-z0-9]. */
@@ -216,6 +219,7 @@ function wpsb_get_chain( WP_REST_Request $request ) {
  * alone, so the worker does not mistake its own write-back for an author's edit.
  */
 function wpsb_update_chain( WP_REST_Request $request ) {
+	$GLOBALS['wpsb_bridge_writing'] = true; // The bridge's own write-back never pokes it.
 	$post_id = (int) $request['id'];
 	$input   = $request->get_json_params();
 	if ( ! is_array( $input ) || array() === $input || wp_is_numeric_array( $input ) ) {

@@ -184,6 +184,7 @@ function wpsb_mirror_permission( WP_REST_Request $request, $type ) {
 
 /** Validates every given key first, then stores them; keys not named are never touched. */
 function wpsb_mirror_update( WP_REST_Request $request, $type ) {
+	$GLOBALS['wpsb_bridge_writing'] = true; // No webhook poke for the bridge's own writes.
 	$object_id = (int) $request['id'];
 	$schemas   = 'post' === $type ? wpsb_mirror_post_schemas() : wpsb_mirror_user_schemas();
 	// Direct calls carry JSON; sub-requests of /batch/v1 carry their body as body params.

@@ -1,0 +1,194 @@
+<?php
+/**
+ * Reply mirror, storage side (optional in the worker: `[mirror] replies_to_comments`): replies on
+ * the chain to a bridged post become comments, held for moderation, threaded, sanitized with
+ * wp_kses_post, one per chain `author/permlink` (comment meta `steem_author`, `steem_permlink`),
+ * marked `steem_origin = chain` so no WordPress -> chain path may ever send them back.
+ *
+ * Route: POST wp-steem-bridge/v1/mirror/comments {"comments": [ {post_id, author, permlink,
+ * parent_author, parent_permlink, content, date_gmt, author_url}, ... ]} (parents first), answers
+ * {"results": [ {key, status: created|updated|unchanged|kept|error, comment_id, message}, ... ]}.
+ * An edit of a reply changes the comment only while it is still held; once a moderator approved,
+ * spammed or trashed it, it is kept as it is. Needs the wpsb_write_chain_data capability.
+ *
+ * @package wp-steem-bridge
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+const WPSB_MAX_LIST_ITEMS = 50;
+
+/** The comment mirrored from `author/permlink`, whatever its status, or null. */
+function wpsb_find_chain_comment( $author, $permlink ) {
+	$ids = get_comments(
+		array(
+			'status'     => 'any',
+			'type'       => 'all',
+			'number'     => 1,
+			'fields'     => 'ids',
+			'meta_query' => array(
+				array( 'key' => 'steem_author', 'value' => $author ),
+				array( 'key' => 'steem_permlink', 'value' => $permlink ),
+			),
+		)
+	);
+	return $ids ? (int) $ids[0] : null;
+}
+
+/** Validates one item; returns an error message or ''. */
+function wpsb_comment_item_problem( $item ) {
+	if ( ! is_array( $item ) ) {
+		return 'each comment must be an object';
+	}
+	foreach ( array( 'author', 'permlink', 'parent_author', 'parent_permlink', 'content', 'date_gmt', 'author_url' ) as $field ) {
+		if ( ! isset( $item[ $field ] ) || ! is_string( $item[ $field ] ) ) {
+			return "missing or non-string field $field";
+		}
+	}
+	if ( ! preg_match( '/' . WPSB_ACCOUNT_PATTERN . '/', $item['author'] ) || ! preg_match( '/^[a-z0-9-]{1,256}$/', $item['permlink'] ) ) {
+		return 'author or permlink is not a chain address';
+	}
+	if ( ! preg_match( '/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$/', $item['date_gmt'] ) ) {
+		return 'date_gmt must look like 2024-01-31T12:00:00';
+	}
+	$post = get_post( isset( $item['post_id'] ) ? (int) $item['post_id'] : 0 );
+	if ( ! $post || 'post' !== $post->post_type ) {
+		return 'post_id is not a post';
+	}
+	return '';
+}
+
+/** The comment_parent for an item: 0 under the post itself, else the mirrored parent reply. */
+function wpsb_comment_parent( $item ) {
+	$post_id = (int) $item['post_id'];
+	if ( get_post_meta( $post_id, 'steem_author', true ) === $item['parent_author']
+		&& get_post_meta( $post_id, 'steem_permlink', true ) === $item['parent_permlink'] ) {
+		return 0;
+	}
+	$parent = wpsb_find_chain_comment( $item['parent_author'], $item['parent_permlink'] );
+	return $parent ? $parent : new WP_Error( 'wpsb_parent_missing', 'parent reply @' . $item['parent_author'] . '/' . $item['parent_permlink'] . ' is not mirrored yet' );
+}
+
+/** Creates or (while held) updates one mirrored comment. */
+function wpsb_mirror_one_comment( $item ) {
+	$key     = ( is_array( $item ) && isset( $item['author'], $item['permlink'] ) ) ? $item['author'] . '/' . $item['permlink'] : '';
+	$problem = wpsb_comment_item_problem( $item );
+	if ( '' !== $problem ) {
+		return array( 'key' => $key, 'status' => 'error', 'message' => $problem );
+	}
+	$content  = wp_kses_post( $item['content'] );
+	$existing = wpsb_find_chain_comment( $item['author'], $item['permlink'] );
+	if ( $existing ) {
+		$comment = get_comment( $existing );
+		if ( '0' !== (string) $comment->comment_approved ) {
+			return array( 'key' => $key, 'status' => 'kept', 'comment_id' => $existing );
+		}
+		if ( $comment->comment_content === $content ) {
+			return array( 'key' => $key, 'status' => 'unchanged', 'comment_id' => $existing );
+		}
+		// Not wp_update_comment: for a comment without a user it re-filters the content with the
+		// narrower comment kses, so an edit would not look like the same reply first written.
+		global $wpdb;
+		if ( false === $wpdb->update( $wpdb->comments, array( 'comment_content' => $content ), array( 'comment_ID' => $existing ) ) ) {
+			return array( 'key' => $key, 'status' => 'error', 'message' => 'the comment could not be updated' );
+		}
+		clean_comment_cache( $existing );
+		do_action( 'edit_comment', $existing, array( 'comment_content' => $content ) );
+		return array( 'key' => $key, 'status' => 'updated', 'comment_id' => $existing );
+	}
+	$parent = wpsb_comment_parent( $item );
+	if ( is_wp_error( $parent ) ) {
+		return array( 'key' => $key, 'status' => 'error', 'message' => $parent->get_error_message() );
+	}
+	$date_gmt = str_replace( 'T', ' ', $item['date_gmt'] );
+	$id       = wp_insert_comment(
+		wp_slash(
+			array(
+				'comment_post_ID'      => (int) $item['post_id'],
+				'comment_author'       => $item['author'],
+				'comment_author_email' => '',
+				'comment_author_url'   => esc_url_raw( $item['author_url'] ),
+				'comment_author_IP'    => '',
+				'comment_content'      => $content,
+				'comment_date_gmt'     => $date_gmt,
+				'comment_date'         => get_date_from_gmt( $date_gmt ),
+				'comment_approved'     => 0,
+				'comment_parent'       => $parent,
+				'comment_type'         => 'comment',
+				'comment_agent'        => 'wp-steem-bridge',
+				'user_id'              => 0,
+				'comment_meta'         => array(
+					'steem_author'   => $item['author'],
+					'steem_permlink' => $item['permlink'],
+					'steem_origin'   => 'chain',
+				),
+			)
+		)
+	);
+	if ( ! $id ) {
+		return array( 'key' => $key, 'status' => 'error', 'message' => 'wp_insert_comment failed' );
+	}
+	return array( 'key' => $key, 'status' => 'created', 'comment_id' => (int) $id );
+}
+
+/** Items of a list route: the JSON body (direct call) or the body params (/batch/v1). */
+function wpsb_list_items( WP_REST_Request $request, $field ) {
+	$input = $request->get_json_params();
+	$input = is_array( $input ) ? $input : $request->get_body_params();
+	$items = isset( $input[ $field ] ) ? $input[ $field ] : null;
+	if ( ! is_array( $items ) || ! wp_is_numeric_array( $items ) || count( $items ) > WPSB_MAX_LIST_ITEMS ) {
+		return new WP_Error( 'rest_invalid_json', sprintf( 'Send {"%s": [...]} with at most %d items.', $field, WPSB_MAX_LIST_ITEMS ), array( 'status' => 400 ) );
+	}
+	return $items;
+}
+
+function wpsb_mirror_comments( WP_REST_Request $request ) {
+	$items = wpsb_list_items( $request, 'comments' );
+	if ( is_wp_error( $items ) ) {
+		return $items;
+	}
+	$GLOBALS['wpsb_bridge_writing'] = true; // No webhook poke for the bridge's own writes.
+	return rest_ensure_response( array( 'results' => array_map( 'wpsb_mirror_one_comment', $items ) ) );
+}
+
+/** The chain address and origin of mirrored comments, readable by themes (read-only). */
+function wpsb_register_comment_meta() {
+	$keys = array(
+		'steem_author'   => 'Chain account that wrote the reply this comment mirrors.',
+		'steem_permlink' => 'Permlink of the reply this comment mirrors.',
+		'steem_origin'   => '"chain" for comments mirrored from the chain: never send them back.',
+	);
+	foreach ( $keys as $key => $description ) {
+		register_meta(
+			'comment',
+			$key,
+			array(
+				'type'          => 'string',
+				'description'   => $description,
+				'single'        => true,
+				'default'       => '',
+				'auth_callback' => 'wpsb_can_write_chain_data',
+				'show_in_rest'  => true,
+			)
+		);
+	}
+}
+add_action( 'init', 'wpsb_register_comment_meta' );
+
+function wpsb_register_comment_routes() {
+	register_rest_route(
+		WPSB_REST_NAMESPACE,
+		'/mirror/comments',
+		array(
+			array(
+				'methods'             => WP_REST_Server::CREATABLE,
+				'callback'            => 'wpsb_mirror_comments',
+				'permission_callback' => 'wpsb_can_write_chain_data',
+			),
+			'allow_batch' => array( 'v1' => true ),
+		)
+	);
+}
+add_action( 'rest_api_init', 'wpsb_register_comment_routes' );
