@@ -70,7 +70,7 @@ def _mirror(settings: Settings, store: StateStore, chain: SteemChain,
 
 
 def open_store(settings: Settings) -> StateStore:
-    return StateStore(settings.state_url or settings.state_path)
+    return StateStore(settings.state_url or settings.state_path, site=settings.wordpress.site_id)
 
 
 def _context_factory(settings: Settings, wordpress: Any) -> Callable[[], MappingContext]:

@@ -9,6 +9,7 @@ old one has expired unseen.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -28,10 +29,16 @@ from connectors.failures import (
     RateLimited,
     TerminalError,
     TransientError,
+    is_node_rejection,
 )
 from mappings.deletes import deletion_blocker
 
 CHAIN_META_KINDS = (IntentKind.CREATE_POST, IntentKind.EDIT_POST)
+# A tx id unknown this long after its expiration is treated as never landed (covers a node or
+# gateway backend a few blocks behind the one that answered head()).
+EXPIRY_MARGIN = timedelta(seconds=60)
+MAX_ATTEMPTS = 5  # signed transactions per intent before a person is asked to look
+log = logging.getLogger("wp_steem_bridge.dispatch")
 
 
 class Chain(Protocol):
@@ -73,14 +80,28 @@ class Dispatcher:
             block = self.chain.find_transaction(entry.tx_id or "")
             if block:
                 self._confirm(entry, block, report)
-            elif head.time >= _parse(entry.tx_expiration):
-                with self.store.transaction():
-                    self.outbox.mark_retry(entry.id, FailureClass.TRANSIENT.value,
-                                           "transaction expired without reaching a block; "
-                                           "it will be signed again")
-                report.requeued += 1
-            else:
+            elif head.time >= _parse(entry.tx_expiration) + EXPIRY_MARGIN:
+                self._expired(entry, report)
+            elif head.time < _parse(entry.tx_expiration):
                 self._resend(entry, report)
+            # else: just expired; look again next tick before deciding it never landed
+
+    def _expired(self, entry: OutboxEntry, report: TickReport) -> None:
+        """Expired, and a margin of blocks later still unknown: it can never land now."""
+        block = self.chain.find_transaction(entry.tx_id or "")  # ask once more
+        if block:
+            self._confirm(entry, block, report)
+            return
+        if entry.attempts >= MAX_ATTEMPTS:
+            self._fail(entry, TerminalError(
+                f"{entry.attempts} signed attempts never reached a block "
+                f"(last: {entry.reason or 'no answer'})"), report)
+            return
+        with self.store.transaction():
+            self.outbox.mark_retry(entry.id, FailureClass.TRANSIENT.value,
+                                   "transaction expired without reaching a block; "
+                                   "it will be signed again")
+        report.requeued += 1
 
     def _resend(self, entry: OutboxEntry, report: TickReport) -> None:
         signed = _StoredTx(entry.tx_id or "", _parse(entry.tx_expiration), entry.signed_tx or {})
@@ -106,7 +127,21 @@ class Dispatcher:
             if entry.not_before and _parse(entry.not_before) > head.time:
                 report.waiting += 1
                 continue
-            head = self._send(entry, head, report) or head
+            head = self._send_isolated(entry, head, report) or head
+
+    def _send_isolated(self, entry: OutboxEntry, head: Any, report: TickReport) -> Any:
+        """One intent's trouble (a read that failed, a bug) never stops the others."""
+        try:
+            return self._send(entry, head, report)
+        except ConnectorError as exc:
+            report.problem(f"{entry.key}: {exc.message}", exc.failure)
+        except Exception as exc:  # noqa: BLE001 - recorded with its reason, not a crash loop
+            log.exception("intent %s: unexpected error", entry.key)
+            current = self.outbox.get(entry.id)
+            if current.tx_id is None:  # never signed: safe to park it for a person
+                self._fail(entry, TerminalError(
+                    f"internal error ({type(exc).__name__}: {exc}); please report it"), report)
+        return None
 
     def _send(self, entry: OutboxEntry, head: Any, report: TickReport) -> Any:
         if entry.kind is IntentKind.DELETE_POST:
@@ -148,7 +183,7 @@ class Dispatcher:
         except AlreadyApplied:
             pass
         except ConnectorError as exc:
-            self._handle_send_error(entry, exc, head, report)
+            self._handle_broadcast_error(entry, exc, head, report)
             return None
         _crash_point("after-broadcast")
         with self.store.transaction():
@@ -157,19 +192,31 @@ class Dispatcher:
         self._await_block(self.outbox.get(entry.id), report)
         return self.chain.head()
 
+    def _handle_broadcast_error(self, entry: OutboxEntry, exc: ConnectorError, head: Any,
+                                report: TickReport) -> None:
+        """After a send, only the node's own refusal proves the tx did not land. Anything else
+        (a timeout, a gateway page, an error text we do not know) leaves the row SIGNED for
+        ``reconcile``, which looks the tx id up before anything is signed again."""
+        if isinstance(exc, RateLimited) or (exc.failure is FailureClass.TERMINAL
+                                            and is_node_rejection(exc.message)):
+            self._handle_send_error(entry, exc, head, report)
+            return
+        with self.store.transaction():
+            self.outbox.note(entry.id, exc.failure.value,
+                             f"broadcast outcome unknown, will look the tx up: {exc.message}")
+        report.problem(f"{entry.key}: {exc.message}", FailureClass.TRANSIENT)
+
     def _handle_send_error(self, entry: OutboxEntry, exc: ConnectorError, head: Any,
                            report: TickReport) -> None:
+        """Errors that prove nothing reached the chain (before a send, or a node's refusal)."""
         if isinstance(exc, RateLimited):
             until = head.time + timedelta(seconds=exc.retry_after or 3)
             with self.store.transaction():
                 self.outbox.mark_retry(entry.id, exc.failure.value, exc.message, until)
             report.scheduled += 1
         elif isinstance(exc, TransientError):
-            # Leave a signed row as it is: it may have reached the node; reconcile decides.
-            current = self.outbox.get(entry.id)
-            if current.tx_id is None:
-                with self.store.transaction():
-                    self.outbox.mark_retry(entry.id, exc.failure.value, exc.message)
+            with self.store.transaction():
+                self.outbox.mark_retry(entry.id, exc.failure.value, exc.message)
             report.problem(f"{entry.key}: {exc.message}", exc.failure)
         elif entry.kind is IntentKind.DELETE_POST and "Cannot delete a comment" in exc.message:
             self._keep(entry, exc.message, report)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.dispatch import Chain, Dispatcher
-from bridge.model import ChainLink, Intent, MappingContext, PostRecord, Skip
+from bridge.model import ChainLink, Intent, IntentKind, MappingContext, PostRecord, Skip
 from bridge.outbox import Outbox
 from bridge.report import TickReport
 from bridge.store import StateStore, utcnow
@@ -60,6 +60,7 @@ class Engine:
         self.meta_writer = meta_writer
         self.mapper = mapper
         self.mirror: Any = None  # bridge.mirror.Mirror: rewards and votes back into WordPress
+        self._tick_ref = f"wp:{store.site}:tick" if store.site else "tick"
         self.dispatcher = Dispatcher(store, chain, signing_key, confirm_timeout=confirm_timeout)
 
     def tick(self, should_stop: Callable[[], bool] = lambda: False,
@@ -82,10 +83,10 @@ class Engine:
                 report.problem(f"{name}: {exc.message}", exc.failure)
                 log.warning("%s step: %s", name, exc.message)
                 # kept in the state store so `status` shows it until the step works again
-                self.store.record_problem(f"tick:{name}", name, exc.failure.value, exc.message)
+                self.store.record_problem(self._tick_ref, name, exc.failure.value, exc.message)
             else:
-                self.store.clear_problem(f"tick:{name}", name)
-        self.store.set_meta("last_tick", f"{utcnow()} UTC: {report.summary()}")
+                self.store.clear_problem(self._tick_ref, name)
+        self.store.set_meta(self.store.scoped("last_tick"), f"{utcnow()} UTC: {report.summary()}")
         return report
 
     # -- poll ---------------------------------------------------------------------------------
@@ -143,6 +144,12 @@ class Engine:
         if record.status == "trash":
             self._enqueue_delete(record, link, report)
             return
+        # back from the trash: a delete that was never signed is no longer wanted
+        self.outbox.supersede_unsigned(record.source, (IntentKind.DELETE_POST,),
+                                       "the post is no longer in the trash")
+        if link is not None and link.state == "deleted":
+            self.store.drop_link(record.source)  # gone from chain: it is created anew
+            link = None
         result = _map_safely(self.mapper, record, context, link)
         if isinstance(result, Skip):
             self._record_skip(source_name, result, context, report)
@@ -185,10 +192,17 @@ class Engine:
 
     def _enqueue_delete(self, record: PostRecord, link: ChainLink | None,
                         report: TickReport) -> None:
+        if link is None or link.state == "deleted":
+            return  # never reached the chain, or already deleted: nothing to undo
+        self.outbox.supersede_unsigned(record.source, (IntentKind.CREATE_POST,
+                                                       IntentKind.EDIT_POST),
+                                       "the post was moved to the trash")
+        if not self.outbox.may_have_reached_chain(record.source):
+            self.store.drop_link(record.source)  # its create was never sent: just forget it
+            return
         result = post_to_delete(record, link)
         if isinstance(result, Skip):
-            return  # never reached the chain: nothing to undo
-        self.outbox.supersede_unsigned_edits(record.source)
+            return
         if self.outbox.enqueue(result):
             report.enqueued += 1
 

@@ -146,7 +146,7 @@ class Mirror:
         props = self.chain.chain_props()
         lib, now = props.irreversible_block_num, chain_seconds(props.time)
         report.irreversible_block = lib
-        stored = self.store.get_cursor(CURSOR)
+        stored = self.store.get_cursor(self.store.scoped(CURSOR))
         cursor = int(json.loads(stored)["block"]) if stored else None
         full = full or cursor is None
         posts = self._bridged_posts()
@@ -292,7 +292,7 @@ class Mirror:
                 for key, row in updates.items():
                     row.data.pop("values", None)
                     self.store.put_mirror_row(kind, key, row.wp_id, row.written, row.data, block)
-            self.store.set_cursor(CURSOR, json.dumps({"block": block}))
+            self.store.set_cursor(self.store.scoped(CURSOR), json.dumps({"block": block}))
 
     # -- what is watched --------------------------------------------------------------------
 
@@ -306,13 +306,13 @@ class Mirror:
 
     def _members(self, force: bool) -> dict[str, int]:
         """Linked WordPress users, re-listed at most every ``members_ttl`` seconds."""
-        stored = self.store.get_cursor(MEMBERS_CURSOR)
+        stored = self.store.get_cursor(self.store.scoped(MEMBERS_CURSOR))
         cached = json.loads(stored) if stored else None
         if not force and cached and self.clock() - cached["at"] < self.members_ttl:
             return {name: int(uid) for name, uid in cached["members"].items()}
         members = self.site.users_with_steem_account()
         with self.store.transaction():
-            self.store.set_cursor(MEMBERS_CURSOR, json.dumps(
+            self.store.set_cursor(self.store.scoped(MEMBERS_CURSOR), json.dumps(
                 {"at": self.clock(), "members": members}, sort_keys=True))
         return members
 

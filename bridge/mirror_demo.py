@@ -35,9 +35,9 @@ def vote_on_published(devnet_url: str, keys_file: Path, store: StateStore) -> in
                            "weight": 10000})
             try:
                 chain.broadcast(chain.sign([op], wif))
-            except AlreadyApplied:
-                continue  # voted in an earlier demo run
-            except ConnectorError as exc:  # e.g. voted in an earlier demo run: say so, go on
+            except ConnectorError as exc:
+                if isinstance(exc, AlreadyApplied) or "identical" in exc.message:
+                    continue  # voted in an earlier demo run
                 print(f"   vote @{voter} -> @{row['author']}/{row['permlink']}: {exc.message}")
                 continue
             votes += 1

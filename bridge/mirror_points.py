@@ -105,15 +105,15 @@ class PointsMirror:
     # -- the points plugin is missing: say so once, ask again later -----------------------------
 
     def _paused(self) -> bool:
-        stored = self.store.get_cursor(CURSOR)
+        stored = self.store.get_cursor(self.store.scoped(CURSOR))
         state = json.loads(stored) if stored else {}
         return bool(state.get("unavailable")) and self.clock() < float(state.get("until", 0))
 
     def _pause(self, message: str, problems: list[tuple[FailureClass, str]]) -> None:
-        stored = self.store.get_cursor(CURSOR)
+        stored = self.store.get_cursor(self.store.scoped(CURSOR))
         previous = json.loads(stored) if stored else {}
         with self.store.transaction():
-            self.store.set_cursor(CURSOR, json.dumps(
+            self.store.set_cursor(self.store.scoped(CURSOR), json.dumps(
                 {"unavailable": message, "until": self.clock() + self.unavailable_retry}))
         if previous.get("unavailable") != message:  # recorded once, not on every retry
             self._problem(FailureClass.TERMINAL, message, problems)
@@ -121,9 +121,9 @@ class PointsMirror:
                         self.unavailable_retry)
 
     def _resume(self) -> None:
-        if self.store.get_cursor(CURSOR):
+        if self.store.get_cursor(self.store.scoped(CURSOR)):
             with self.store.transaction():
-                self.store.set_cursor(CURSOR, json.dumps({}))
+                self.store.set_cursor(self.store.scoped(CURSOR), json.dumps({}))
 
     def _problem(self, failure: FailureClass, message: str, problems: list[tuple[FailureClass, str]]) -> None:
         self.store.record_problem(self.source, "mirror points", failure.value, message)

@@ -132,6 +132,7 @@ class ChainLink:
     body_hash: str = ""
     tx_id: str = ""
     block_num: int = 0
+    state: str = "reserved"  # "reserved" (permlink chosen), "on_chain", "deleted"
 
 
 @dataclass(frozen=True)

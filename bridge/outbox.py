@@ -76,29 +76,46 @@ class Outbox:
              IntentStatus.PENDING.value, now, now))
         return cursor.rowcount == 1
 
+    def supersede_unsigned(self, source: SourceRef, kinds: tuple[IntentKind, ...],
+                           reason: str) -> int:
+        """Rows of these kinds that never reached the node are replaced by newer intent: queued,
+        scheduled, or failed before a transaction was signed."""
+        marks = ",".join("?" for _ in kinds)
+        cursor = self.db.execute(
+            f"UPDATE intents SET status=?, reason=?, updated_at=? WHERE source_ref=? "
+            f"AND kind IN ({marks}) AND (status IN (?, ?) OR (status=? AND tx_id IS NULL))",
+            (IntentStatus.SUPERSEDED.value, reason, utcnow(), str(source),
+             *[k.value for k in kinds], IntentStatus.PENDING.value,
+             IntentStatus.SCHEDULED.value, IntentStatus.FAILED.value))
+        return cursor.rowcount
+
     def supersede_unsigned_edits(self, source: SourceRef) -> int:
         """A newer edit replaces older edits of the same object that were never signed."""
-        cursor = self.db.execute(
-            "UPDATE intents SET status=?, reason='replaced by a newer edit', updated_at=? "
-            "WHERE source_ref=? AND kind=? AND status IN (?, ?)",
-            (IntentStatus.SUPERSEDED.value, utcnow(), str(source), IntentKind.EDIT_POST.value,
-             IntentStatus.PENDING.value, IntentStatus.SCHEDULED.value))
-        return cursor.rowcount
+        return self.supersede_unsigned(source, (IntentKind.EDIT_POST,),
+                                       "replaced by a newer edit")
+
+    def may_have_reached_chain(self, source: SourceRef) -> bool:
+        """Whether any create of this object was ever signed (it may be on chain)."""
+        return self.db.execute(
+            "SELECT 1 FROM intents WHERE source_ref=? AND kind=? AND tx_id IS NOT NULL "
+            "LIMIT 1", (str(source), IntentKind.CREATE_POST.value)).fetchone() is not None
 
     def in_flight(self) -> list[OutboxEntry]:
         """Rows that were signed: they must be reconciled before anything else is sent."""
+        where, args = self.store.scope()
         rows = self.db.execute(
-            "SELECT * FROM intents WHERE status IN (?, ?) ORDER BY id",
-            (IntentStatus.SIGNED.value, IntentStatus.BROADCAST.value)).fetchall()
+            f"SELECT * FROM intents WHERE status IN (?, ?){where} ORDER BY id",
+            (IntentStatus.SIGNED.value, IntentStatus.BROADCAST.value, *args)).fetchall()
         return [OutboxEntry.from_row(r) for r in rows]
 
     def dispatchable(self) -> list[OutboxEntry]:
         """Pending/scheduled rows first in line for their object (a failed row blocks the rest)."""
+        where, args = self.store.scope("i.source_ref")
         rows = self.db.execute(
-            "SELECT * FROM intents i WHERE status IN (?, ?) AND NOT EXISTS ("
-            " SELECT 1 FROM intents e WHERE e.source_ref = i.source_ref AND e.id < i.id"
-            " AND e.status IN (?, ?, ?, ?, ?)) ORDER BY id",
-            (IntentStatus.PENDING.value, IntentStatus.SCHEDULED.value,
+            f"SELECT * FROM intents i WHERE status IN (?, ?){where} AND NOT EXISTS ("
+            f" SELECT 1 FROM intents e WHERE e.source_ref = i.source_ref AND e.id < i.id"
+            f" AND e.status IN (?, ?, ?, ?, ?)) ORDER BY id",
+            (IntentStatus.PENDING.value, IntentStatus.SCHEDULED.value, *args,
              *[s.value for s in LIVE_STATUSES], IntentStatus.FAILED.value)).fetchall()
         return [OutboxEntry.from_row(r) for r in rows]
 
@@ -118,6 +135,10 @@ class Outbox:
                   tx_expiration=expiration.strftime(TIME_FORMAT),
                   signed_tx=json.dumps(signed_tx), attempts=_plus_one(self, intent_id),
                   reason=None, failure_class=None)
+
+    def note(self, intent_id: int, failure_class: str, reason: str) -> None:
+        """Record why a row is waiting without changing its state."""
+        self._set(intent_id, failure_class=failure_class, reason=reason)
 
     def mark_broadcast(self, intent_id: int) -> None:
         self._set(intent_id, status=IntentStatus.BROADCAST.value)
@@ -147,22 +168,33 @@ class Outbox:
         self._set(intent_id, status=IntentStatus.KEPT.value, failure_class="kept", reason=reason)
 
     def count_by_status(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT status, COUNT(*) AS n FROM intents GROUP BY status")
+        where, args = self.store.scope()
+        rows = self.db.execute(
+            f"SELECT status, COUNT(*) AS n FROM intents WHERE 1=1{where} GROUP BY status", args)
         return {r["status"]: r["n"] for r in rows}
 
     def rows(self, *statuses: IntentStatus) -> list[OutboxEntry]:
         marks = ",".join("?" for _ in statuses)
-        rows = self.db.execute(f"SELECT * FROM intents WHERE status IN ({marks}) ORDER BY id",
-                               [s.value for s in statuses]).fetchall()
+        where, args = self.store.scope()
+        rows = self.db.execute(
+            f"SELECT * FROM intents WHERE status IN ({marks}){where} ORDER BY id",
+            [*[s.value for s in statuses], *args]).fetchall()
         return [OutboxEntry.from_row(r) for r in rows]
 
     def retry_failed(self, key: str | None = None) -> int:
-        """A person fixed the cause (e.g. the key): failed rows go back to the queue."""
+        """A person fixed the cause (e.g. the key): failed rows go back to the queue.
+
+        A row that was signed goes back as SIGNED, not PENDING: the next tick looks its tx id
+        up on chain first (it may have landed after all) and only signs again once it expired.
+        """
         where, args = ("AND key=?", [key]) if key else ("", [])
+        scope, scope_args = self.store.scope()
         cursor = self.db.execute(
-            f"UPDATE intents SET status=?, reason=NULL, failure_class=NULL, tx_id=NULL, "
-            f"tx_expiration=NULL, signed_tx=NULL, updated_at=? WHERE status=? {where}",
-            [IntentStatus.PENDING.value, utcnow(), IntentStatus.FAILED.value, *args])
+            f"UPDATE intents SET status=CASE WHEN tx_id IS NULL THEN ? ELSE ? END, "
+            f"reason=NULL, failure_class=NULL, attempts=0, updated_at=? "
+            f"WHERE status=? {where}{scope}",
+            [IntentStatus.PENDING.value, IntentStatus.SIGNED.value, utcnow(),
+             IntentStatus.FAILED.value, *args, *scope_args])
         return cursor.rowcount
 
 

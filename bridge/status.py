@@ -12,7 +12,7 @@ from bridge.store import StateStore
 def render_status(store: StateStore) -> str:
     outbox = Outbox(store)
     lines = [f"state: {store.path} (schema {store.schema_version()})",
-             f"last tick: {store.get_meta('last_tick') or 'never'}", "", "cursors:"]
+             f"last tick: {store.get_meta(store.scoped('last_tick')) or 'never'}", "", "cursors:"]
     cursors = store.cursors()
     lines += [f"  {c['source']}: {json.loads(c['value']).get('modified', '')} "
               f"(updated {c['updated_at']})" for c in cursors] or ["  (none yet)"]

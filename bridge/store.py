@@ -116,7 +116,10 @@ def utcnow() -> str:
 class StateStore:
     """The state store over a ``bridge.db`` database; ``transaction()`` is one atomic unit."""
 
-    def __init__(self, target: str | Path) -> None:
+    def __init__(self, target: str | Path, site: str = "") -> None:
+        """``site``: the WordPress site this worker serves. With a shared database every read
+        of intents, links, problems, write-backs and mirror rows is limited to that site."""
+        self.site = site
         self.db = connect(target)
         self.path = self.db.display
         self._migrate()
@@ -149,6 +152,16 @@ class StateStore:
             db.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT(key) DO "
                        "UPDATE SET value=excluded.value", (str(SCHEMA_VERSION),))
 
+    def scope(self, column: str = "source_ref") -> tuple[str, tuple[str, ...]]:
+        """SQL condition (`` AND ...``) and parameters limiting rows to this store's site."""
+        if not self.site:
+            return "", ()
+        return f" AND {column} LIKE ?", (f"wp:{self.site}:%",)
+
+    def scoped(self, name: str) -> str:
+        """A per-site name for state that is not keyed by a source (mirror cursors, kinds)."""
+        return f"{name}@{self.site}" if self.site else name
+
     def schema_version(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         return int(row["value"])
@@ -173,7 +186,11 @@ class StateStore:
             "value=excluded.value, updated_at=excluded.updated_at", (source, value, utcnow()))
 
     def cursors(self) -> list[Any]:
-        return self.db.execute("SELECT * FROM cursors ORDER BY source").fetchall()
+        if not self.site:
+            return self.db.execute("SELECT * FROM cursors ORDER BY source").fetchall()
+        return self.db.execute(
+            "SELECT * FROM cursors WHERE source LIKE ? OR source LIKE ? ORDER BY source",
+            (f"wp:{self.site}:%", f"%@{self.site}")).fetchall()
 
     # -- links --------------------------------------------------------------------------------
 
@@ -183,7 +200,11 @@ class StateStore:
             return None
         return ChainLink(source=source, author=row["author"], permlink=row["permlink"],
                          category=row["category"], body_hash=row["body_hash"],
-                         tx_id=row["tx_id"], block_num=row["block_num"])
+                         tx_id=row["tx_id"], block_num=row["block_num"], state=row["state"])
+
+    def drop_link(self, source: SourceRef) -> None:
+        """Forget the binding: the object is not (or no longer) on chain."""
+        self.db.execute("DELETE FROM links WHERE source_ref=?", (str(source),))
 
     def permlink_taken(self, author: str, permlink: str) -> bool:
         return self.db.execute("SELECT 1 FROM links WHERE author=? AND permlink=?",
@@ -211,7 +232,9 @@ class StateStore:
             "WHERE source_ref=?", (tx_id, block_num, utcnow(), str(source)))
 
     def links(self) -> list[Any]:
-        return self.db.execute("SELECT * FROM links ORDER BY source_ref").fetchall()
+        where, args = self.scope()
+        return self.db.execute(f"SELECT * FROM links WHERE 1=1{where} ORDER BY source_ref",
+                               args).fetchall()
 
     # -- problems -----------------------------------------------------------------------------
 
@@ -228,7 +251,9 @@ class StateStore:
         self.db.execute("DELETE FROM problems WHERE source_ref=? AND stage=?", (source, stage))
 
     def problems(self) -> list[Any]:
-        return self.db.execute("SELECT * FROM problems ORDER BY last_seen DESC").fetchall()
+        where, args = self.scope()
+        return self.db.execute(f"SELECT * FROM problems WHERE 1=1{where} "
+                               f"ORDER BY last_seen DESC", args).fetchall()
 
     # -- deferred -----------------------------------------------------------------------------
 
@@ -253,7 +278,9 @@ class StateStore:
         return [int(r["object_id"]) for r in rows]
 
     def deferred(self) -> list[Any]:
-        return self.db.execute("SELECT * FROM deferred ORDER BY retry_at").fetchall()
+        where, args = self.scope()
+        return self.db.execute(f"SELECT * FROM deferred WHERE 1=1{where} ORDER BY retry_at",
+                               args).fetchall()
 
     # -- writebacks ---------------------------------------------------------------------------
 
@@ -265,8 +292,10 @@ class StateStore:
             (str(source), object_id, canonical_json(payload), utcnow()))
 
     def pending_writebacks(self) -> list[Any]:
+        where, args = self.scope()
         return self.db.execute(
-            "SELECT * FROM writebacks WHERE status='pending' ORDER BY updated_at").fetchall()
+            f"SELECT * FROM writebacks WHERE status='pending'{where} ORDER BY updated_at",
+            args).fetchall()
 
     def finish_writeback(self, source_ref: str, status: str, reason: str | None = None) -> None:
         self.db.execute(
@@ -277,7 +306,7 @@ class StateStore:
 
     def mirror_rows(self, kind: str) -> dict[str, Any]:
         return {row["key"]: row for row in self.db.execute(
-            "SELECT * FROM mirror WHERE kind=?", (kind,))}
+            "SELECT * FROM mirror WHERE kind=?", (self.scoped(kind),))}
 
     def put_mirror_row(self, kind: str, key: str, wp_id: int, written: dict[str, Any],
                        data: dict[str, Any], block: int) -> None:
@@ -285,4 +314,5 @@ class StateStore:
             "INSERT INTO mirror VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, key) DO UPDATE SET "
             "wp_id=excluded.wp_id, written=excluded.written, data=excluded.data, "
             "block=excluded.block, updated_at=excluded.updated_at",
-            (kind, key, wp_id, canonical_json(written), canonical_json(data), block, utcnow()))
+            (self.scoped(kind), key, wp_id, canonical_json(written), canonical_json(data), block,
+             utcnow()))

@@ -71,7 +71,9 @@ class Rule:
 # Order matters: the first match wins. Texts are the node's own (protocol-facts.md section 4).
 RPC_RULES: tuple[Rule, ...] = (
     Rule("Duplicate transaction check failed", FailureClass.ALREADY_APPLIED),
-    Rule("Your current vote on this comment is identical", FailureClass.ALREADY_APPLIED),
+    # the node rejected the tx (it never lands), though the vote we wanted is already there
+    Rule("Your current vote on this comment is identical", FailureClass.TERMINAL,
+         hint="the account already voted with this weight"),
     Rule("You may only post once every 5 minutes", FailureClass.RATE_LIMITED, 300),
     Rule("You may only comment once every 3 seconds", FailureClass.RATE_LIMITED, 3),
     Rule("Can only perform one comment edit per block", FailureClass.RATE_LIMITED, 3),
@@ -89,8 +91,9 @@ RPC_RULES: tuple[Rule, ...] = (
     Rule("Too Many Requests", FailureClass.RATE_LIMITED, 10),
     Rule("Service Temporarily Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error",
          FailureClass.TRANSIENT),
-    Rule("NumRetriesReached|Connection refused|Max retries exceeded|timed out|"
-         "RemoteDisconnected|Connection aborted", FailureClass.TRANSIENT),
+    Rule("NumRetriesReached|CallRetriesReached|RPCErrorDoRetry|Connection refused|"
+         "Max retries exceeded|timed out|RemoteDisconnected|Connection aborted|"
+         "Client returned invalid format", FailureClass.TRANSIENT),
     Rule("missing required posting authority", FailureClass.TERMINAL,
          hint="the posting key configured for this account is wrong, or the app account "
               "was not granted posting authority"),
@@ -106,6 +109,18 @@ def classify_rpc_message(message: str) -> Rule:
         if re.search(rule.pattern, message):
             return rule
     return Rule("", FailureClass.TERMINAL)
+
+
+# What a node says when it has looked at a transaction and refused it (protocol-facts.md §4):
+# only these prove a broadcast did not land. Anything else after a send is "unknown".
+NODE_REJECTION = re.compile(
+    r"Assert Exception|missing required (posting|active|owner) authority|irrelevant signature|"
+    r"unknown key|plugin exception|transaction expiration exception|transaction tapos exception|"
+    r"Duplicate Signature|tx_missing_|Cannot |Invalid |Could not find")
+
+
+def is_node_rejection(message: str) -> bool:
+    return bool(NODE_REJECTION.search(message))
 
 
 def rpc_error(message: str) -> ConnectorError:

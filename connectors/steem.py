@@ -209,8 +209,9 @@ class SteemChain(BatchReads):
         The key is applied as given (no wallet look-up), so a wrong key reaches the node and is
         rejected there with the node's own "missing required ... authority" text.
         """
-        ops = [_beem_operation(name, payload, self.steem.prefix) for name, payload in operations]
         try:
+            ops = [_beem_operation(name, payload, self.steem.prefix)
+                   for name, payload in operations]
             builder = TransactionBuilder(blockchain_instance=self.steem,
                                          expiration=self.tx_expiration)
             builder.appendOps(ops)
@@ -265,5 +266,6 @@ def _as_connector_error(exc: Exception, what: str) -> ConnectorError:
 
 def _looks_like_transport(exc: Exception) -> bool:
     names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {"NumRetriesReached", "ConnectionError", "Timeout", "RPCConnection",
+    return bool(names & {"NumRetriesReached", "CallRetriesReached", "RPCErrorDoRetry",
+                         "ConnectionError", "Timeout", "RPCConnection",
                          "WebSocketConnectionClosedException", "OSError"})

@@ -326,8 +326,106 @@ def test_an_unreachable_side_is_recorded_and_cleared_when_it_comes_back(world) -
     source.put(record(1, "alice", "One"))
     engine.tick()
     text = render_status(store)
-    assert "tick:poll [poll, transient] listing posts: HTTP 503" in text
+    assert "tick [poll, transient] listing posts: HTTP 503" in text
     assert "last tick:" in text and "never" not in text
     source.fail_after = None
     engine.tick()
-    assert "tick:poll" not in render_status(store)
+    assert "[poll, transient]" not in render_status(store)
+
+
+def test_an_unknown_error_after_sending_is_looked_up_not_failed_or_resent(world) -> None:
+    """beem's CallRetriesReached (empty text) after the node took the tx: the row waits for
+    reconcile, which finds the tx in a block; nothing is signed twice."""
+    store, chain, source, sink, engine = world
+    from connectors.failures import rpc_error
+
+    real_broadcast = chain.broadcast
+
+    def lands_then_garbles(signed) -> None:
+        real_broadcast(signed)
+        raise rpc_error("CallRetriesReached")
+
+    chain.broadcast = lands_then_garbles  # type: ignore[method-assign]
+    source.put(record(1, "alice", "One"))
+    first = engine.tick()
+    assert first.failed == 0 and statuses(store) == {"signed": 1}
+    chain.broadcast = real_broadcast  # type: ignore[method-assign]
+    engine.tick()
+    assert statuses(store) == {"confirmed": 1} and len(chain.applied) == 1
+
+
+def test_retrying_a_failed_signed_intent_looks_it_up_before_signing_again(world) -> None:
+    store, chain, source, sink, engine = world
+    from connectors.failures import TerminalError as Terminal
+
+    source.put(record(1, "alice", "One"))
+    real_broadcast = chain.broadcast
+
+    def lands_then_unknown_rejection(signed) -> None:
+        real_broadcast(signed)
+        raise Terminal("missing required posting authority:Missing Posting Authority alice")
+
+    chain.broadcast = lands_then_unknown_rejection  # type: ignore[method-assign]
+    engine.tick()  # a (here: lying) node rejection marks it failed
+    assert statuses(store) == {"failed": 1}
+    chain.broadcast = real_broadcast  # type: ignore[method-assign]
+    with store.transaction():
+        Outbox(store).retry_failed()
+    engine.tick()
+    assert statuses(store) == {"confirmed": 1} and len(chain.applied) == 1
+
+
+def test_a_transaction_that_never_lands_is_given_up_after_five_attempts(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+
+    def swallowed(signed) -> None:
+        raise TransientError("read timed out")
+
+    chain.broadcast = swallowed  # type: ignore[method-assign]
+    for _ in range(12):
+        engine.tick()
+        chain.advance(150)
+    (entry,) = Outbox(store).rows(IntentStatus.FAILED)
+    assert "5 signed attempts never reached a block" in (entry.reason or "")
+
+
+def test_a_post_trashed_before_it_reached_the_chain_is_never_published(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One", "2026-01-01T00:00:01"))
+    source.put(record(2, "alice", "Two", "2026-01-01T00:00:02"))
+    engine.tick()  # post 2 waits for the 5-minute rule
+    source.put(record(2, "alice", "Two", "2026-01-01T00:10:00", status="trash"))
+    chain.advance(300)
+    engine.tick()
+    assert ("alice", "p2") not in chain.posts and len(chain.applied) == 1
+    assert store.get_link(SourceRef("wp", "t", "post", "2")) is None
+
+
+def test_restoring_a_trashed_post_cancels_its_delete_and_a_deleted_post_comes_back(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    real_sign = chain.sign
+
+    def node_down(operations, wif):
+        raise TransientError("node down")
+
+    chain.sign = node_down  # type: ignore[method-assign]
+    source.put(record(1, "alice", "One", "2026-01-01T01:00:00", status="trash"))
+    engine.tick()  # the delete could not even be signed
+    chain.sign = real_sign  # type: ignore[method-assign]
+    source.put(record(1, "alice", "One", "2026-01-01T02:00:00"))  # restored, same text
+    engine.tick()
+    assert ("alice", "p1") in chain.posts  # the stale delete did not go out
+    # trash it for real, then restore it: it is created again, with its options
+    source.put(record(1, "alice", "One", "2026-01-01T03:00:00", status="trash"))
+    engine.tick()
+    assert ("alice", "p1") not in chain.posts
+    chain.advance(300)
+    source.put(record(1, "alice", "One", "2026-01-01T04:00:00"))
+    engine.tick()
+    assert ("alice", "p1") in chain.posts
+    kinds = [r["kind"] for r in store.db.execute("SELECT kind FROM intents WHERE status="
+                                                 "'confirmed' ORDER BY id")]
+    assert kinds == ["create_post", "delete_post", "create_post"]

@@ -70,7 +70,7 @@ def vote(chain: SteemChain, wif: str, voter: str, author: str, permlink: str,
 
 def new_mirror(bridge: Bridge) -> tuple[Mirror, StateStore]:
     site = bridge.site
-    store = StateStore(bridge.state)
+    store = StateStore(bridge.state, site=site["name"])
     wordpress = WordPressRest(site["url"], site["admin_user"], site["app_password"])
     return Mirror(store, SteemChain([bridge.devnet_url], CHAIN_ID), wordpress, site["name"]), store
 

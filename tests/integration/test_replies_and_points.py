@@ -158,7 +158,7 @@ def set_stub(site: dict[str, Any], status: str) -> None:
 
 def points_mirror(bridge: Bridge) -> tuple[Mirror, StateStore]:
     site = bridge.site
-    store = StateStore(bridge.state)
+    store = StateStore(bridge.state, site=site["name"])
     wordpress = WordPressRest(site["url"], site["admin_user"], site["app_password"])
     points = PointsMirror(store, wordpress, site["name"], points=5, unavailable_retry=0)
     return Mirror(store, SteemChain([bridge.devnet_url], CHAIN_ID), wordpress, site["name"],

@@ -45,7 +45,9 @@ RPC_CASES = [
      "sorted order (account ascending)", FailureClass.TERMINAL, None),
     ("Assert Exception:false: Invalid permlink character: A", FailureClass.TERMINAL, None),
     ("Your current vote on this comment is identical to this vote.",
-     FailureClass.ALREADY_APPLIED, None),
+     FailureClass.TERMINAL, None),
+    ("CallRetriesReached", FailureClass.TRANSIENT, None),
+    ("Client returned invalid format. Expected JSON!", FailureClass.TRANSIENT, None),
     ("something no one has seen before", FailureClass.TERMINAL, None),
 ]
 
@@ -85,3 +87,19 @@ def test_error_types_follow_the_class() -> None:
     assert "posting key configured for this account is wrong" in posting.message
     assert isinstance(http_error(502, "listing posts"), TransientError)
     assert "application password" in http_error(401, "listing posts").message
+
+
+@pytest.mark.parametrize(("message", "rejected"), [
+    ("Assert Exception:false: Invalid permlink character: A", True),
+    ("missing required posting authority:Missing Posting Authority bob", True),
+    ("transaction expiration exception:", True),
+    ("plugin exception:Account: alice has 0 RC, needs 1 RC.", True),
+    ("CallRetriesReached", False),
+    ("Client returned invalid format. Expected JSON!", False),
+    ("something no one has seen before", False),
+])
+def test_only_a_node_rejection_proves_a_broadcast_did_not_land(message: str,
+                                                              rejected: bool) -> None:
+    from connectors.failures import is_node_rejection
+
+    assert is_node_rejection(message) is rejected
