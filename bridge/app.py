@@ -46,7 +46,8 @@ def build_app(settings: Settings) -> App:
                        tx_expiration=settings.chain.tx_expiration)
     reads = retrying_wordpress(wordpress)
     sources = [WordPressPosts(reads, settings.wordpress.site_id, post_type,
-                              settings.wordpress.overlap_seconds)
+                              settings.wordpress.overlap_seconds,
+                              settings.wordpress.published_overlap_seconds)
                for post_type in settings.wordpress.post_types]
     engine = Engine(store, sources, retrying_chain(chain), settings.keys.signing_key,
                     _context_factory(settings, reads), reads,

@@ -207,6 +207,7 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
 def check(ctx: Context) -> None:
     """Validate the config, reach WordPress and the chain, and check every key (no writes)."""
     from bridge.doctor import key_problems
+    from connectors.failures import ConnectorError
 
     app = ctx.app()
     try:
@@ -218,6 +219,13 @@ def check(ctx: Context) -> None:
         head = app.chain.head()
         click.echo(f"chain: {app.settings.chain.chain_id[:12]}… head block {head.block_num} "
                    f"at {head.time:%Y-%m-%dT%H:%M:%S}")
+        try:
+            app.chain.find_transaction("0" * 40)  # reconcile depends on this API
+        except ConnectorError as exc:
+            raise UserError("the node cannot look transactions up by id, which the bridge "
+                            "needs to confirm broadcasts after a crash", [exc.message],
+                            hint="use a node with the account_history (condenser_api."
+                                 "get_transaction) API, then run: wp-steem-bridge check") from exc
         keys = app.settings.keys
         problems = key_problems(app.chain, dict(keys.posting), keys.app_account,
                                 app.chain.steem.prefix)

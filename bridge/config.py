@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.errors import ConfigError
+from bridge.logs import register_secret
 from bridge.model import Beneficiary
 
 ENV_PREFIX = "WPSB__"
@@ -33,6 +34,10 @@ CHAIN_ID_RE = re.compile(r"^[0-9a-f]{64}$")
 
 class Secret(str):
     """A string that never shows itself in repr, logs or tracebacks."""
+
+    def __new__(cls, value: str = "") -> Secret:
+        register_secret(value)
+        return super().__new__(cls, value)
 
     def __repr__(self) -> str:
         return "Secret('***')"
@@ -45,7 +50,8 @@ class WordPressSettings:
     app_password: Secret = field(repr=False)
     site_id: str = "default"
     post_types: tuple[str, ...] = ("posts",)
-    overlap_seconds: int = 300
+    overlap_seconds: int = 3900  # > 1 h: site-local modified times repeat when DST ends
+    published_overlap_seconds: int = 172800  # scheduled posts that WP-cron publishes late
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,8 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
         app_password=_app_password(r, env, base_dir),
         site_id=r.get("wordpress", "site_id", str, "default"),
         post_types=r.get("wordpress", "post_types", tuple, ("posts",)),
-        overlap_seconds=r.get("wordpress", "overlap_seconds", int, 300),
+        overlap_seconds=r.get("wordpress", "overlap_seconds", int, 3900),
+        published_overlap_seconds=r.get("wordpress", "published_overlap_seconds", int, 172800),
     )
     chain = ChainSettings(
         nodes=r.get("chain", "nodes", tuple, None, required=True) or (),
@@ -208,8 +215,8 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
     state = state if state.is_absolute() else base_dir / state
     state_url = r.get("state", "url", str, "")
     if state_url and not state_url.startswith(("postgresql://", "postgres://")):
-        r.problems.append(f"state.url: expected a postgresql:// URL, got {state_url!r} "
-                          f"(use [state] path for SQLite)")
+        r.problems.append("state.url: expected a postgresql:// URL (use [state] path for "
+                          "SQLite)")
     listen = r.get("webhook", "listen", str, "")
     return Settings(wordpress=wordpress, chain=chain, keys=keys, mapping=mapping,
                     state_path=state, interval=r.get("sync", "interval", float, 60.0),
@@ -242,6 +249,9 @@ def _mirror_extras(r: _Reader) -> MirrorExtras:
 
 
 def _check_chain(r: _Reader, chain: ChainSettings) -> None:
+    if not 10 <= chain.tx_expiration <= 3600:
+        r.problems.append(f"chain.tx_expiration: {chain.tx_expiration} is outside 10..3600 "
+                          f"seconds (the node refuses expirations more than an hour ahead)")
     if chain.chain_id and not CHAIN_ID_RE.match(chain.chain_id):
         r.problems.append(f"chain.chain_id: expected 64 hex digits, got {chain.chain_id!r}")
     for node in chain.nodes:
@@ -294,7 +304,7 @@ def _keys(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Keys:
             r.problems.append("keys.file: not valid TOML (expected lines like account = \"5K...\")")
     for name, value in env.items():
         if name.startswith("WPSB_POSTING_KEY_") and value:
-            account = name.removeprefix("WPSB_POSTING_KEY_").lower().replace("_", "-")
+            account = _account_from_env(name.removeprefix("WPSB_POSTING_KEY_"))
             posting[account] = Secret(value)
     app_account = r.get("keys", "app_account", str, "")
     if not posting:
@@ -302,7 +312,7 @@ def _keys(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Keys:
                           "and the [keys] file)")
     if app_account and app_account not in posting:
         r.problems.append(f"keys.app_account: no posting key for @{app_account} "
-                          f"(env WPSB_POSTING_KEY_{_env_name(app_account)} or the [keys] file)")
+                          f"(env WPSB_POSTING_KEY_{env_name_for_account(app_account)} or the [keys] file)")
     return Keys(posting=posting, app_account=app_account)
 
 
@@ -312,7 +322,11 @@ def _mapping(r: _Reader) -> MappingSettings:
         if not isinstance(item, dict) or "account" not in item or "weight" not in item:
             r.problems.append("mapping.beneficiaries: each entry needs account and weight")
             continue
-        beneficiaries.append(Beneficiary(str(item["account"]), int(item["weight"])))
+        try:
+            beneficiaries.append(Beneficiary(str(item["account"]), int(item["weight"])))
+        except (TypeError, ValueError):
+            r.problems.append(f"mapping.beneficiaries: weight {item['weight']!r} of "
+                              f"{item['account']} is not a whole number of basis points")
     payout = r.get("mapping", "payout", str, "50/50")
     if payout not in ("50/50", "power_up", "decline"):
         r.problems.append(f"mapping.payout: expected 50/50, power_up or decline, got {payout!r}")
@@ -348,14 +362,19 @@ def _mapping(r: _Reader) -> MappingSettings:
 def _read_secret_file(r: _Reader, name: str, path: Path) -> str:
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            r.problems.append(f"{name}: {path} is readable by others (mode {mode:04o}); "
+                              f"run: chmod 600 {path}")
+            return ""
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         r.problems.append(f"{name}: file {path} does not exist")
         return ""
-    if mode & 0o077:
-        r.problems.append(f"{name}: {path} is readable by others (mode {mode:04o}); "
-                          f"run: chmod 600 {path}")
+    except (OSError, UnicodeDecodeError) as exc:
+        r.problems.append(f"{name}: cannot read {path} ({type(exc).__name__})")
         return ""
-    return path.read_text(encoding="utf-8")
+    register_secret(text.strip())
+    return text
 
 
 def _resolve(base_dir: Path, file: str) -> Path:
@@ -363,8 +382,13 @@ def _resolve(base_dir: Path, file: str) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-def _env_name(account: str) -> str:
-    return account.upper().replace("-", "_").replace(".", "_")
+def env_name_for_account(account: str) -> str:
+    """``my-app.blog`` -> ``MY_APP__BLOG``: ``_`` stands for ``-`` and ``__`` for ``.``."""
+    return account.upper().replace(".", "__").replace("-", "_")
+
+
+def _account_from_env(suffix: str) -> str:
+    return suffix.lower().replace("__", ".").replace("_", "-")
 
 
 def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bridge.config import env_name_for_account
 from bridge.model import IntentKind
 from bridge.outbox import TIME_FORMAT, Outbox, OutboxEntry
 from bridge.report import TickReport
@@ -167,8 +168,8 @@ class Dispatcher:
         if not wif:
             self._fail(entry, TerminalError(
                 f"no posting key for @{entry.account}: set WPSB_POSTING_KEY_"
-                f"{entry.account.upper().replace('-', '_').replace('.', '_')} or add it to the "
-                f"[keys] file, then run: wp-steem-bridge retry --failed"), report)
+                f"{env_name_for_account(entry.account)} or add it to the [keys] file, then "
+                f"run: wp-steem-bridge retry --failed"), report)
             return None
         try:
             signed = self.chain.sign(entry.operations, wif)

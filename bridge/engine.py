@@ -22,6 +22,7 @@ from bridge.dispatch import Chain, Dispatcher
 from bridge.model import ChainLink, Intent, IntentKind, MappingContext, PostRecord, Skip
 from bridge.outbox import Outbox
 from bridge.report import TickReport
+from bridge.sources import Unreadable
 from bridge.store import StateStore, utcnow
 from connectors.failures import ConnectorError, FailureClass
 from mappings.deletes import post_to_delete
@@ -30,6 +31,7 @@ from mappings.posts import post_to_intent
 log = logging.getLogger("wp_steem_bridge.engine")
 BATCH_SIZE = 50
 DEFER_DEFAULT = timedelta(minutes=15)
+UNREADABLE_WAIT = timedelta(hours=1)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
@@ -84,6 +86,11 @@ class Engine:
                 log.warning("%s step: %s", name, exc.message)
                 # kept in the state store so `status` shows it until the step works again
                 self.store.record_problem(self._tick_ref, name, exc.failure.value, exc.message)
+            except Exception as exc:  # noqa: BLE001 - one step's bug must not stop the others
+                log.exception("%s step failed unexpectedly", name)
+                text = f"internal error ({type(exc).__name__}: {exc}); please report it"
+                report.problem(f"{name}: {text}", FailureClass.TERMINAL)
+                self.store.record_problem(self._tick_ref, name, "terminal", text)
             else:
                 self.store.clear_problem(self._tick_ref, name)
         self.store.set_meta(self.store.scoped("last_tick"), f"{utcnow()} UTC: {report.summary()}")
@@ -132,14 +139,19 @@ class Engine:
         with self.store.transaction():
             for object_id in due:
                 record = records.get(object_id)
-                if record is None or record.status != "publish":
+                if record is None or record.status not in ("publish", "unreadable"):
                     # gone or unpublished: the normal poll sees it again if it comes back
                     self.store.undefer_object(source.name, object_id)
                     continue
                 self._enqueue_record(source.name, record, context, report)
 
-    def _enqueue_record(self, source_name: str, record: PostRecord, context: MappingContext,
-                        report: TickReport) -> None:
+    def _enqueue_record(self, source_name: str, record: PostRecord | Unreadable,
+                        context: MappingContext, report: TickReport) -> None:
+        if isinstance(record, Unreadable):
+            self._record_skip(source_name, Skip(record.source, record.reason, terminal=False,
+                                                retry_at=_later(context.now, UNREADABLE_WAIT)),
+                              context, report)
+            return
         link = self.store.get_link(record.source)
         if record.status == "trash":
             self._enqueue_delete(record, link, report)
@@ -184,8 +196,7 @@ class Engine:
             self.store.undefer(skip.source)
             self.store.record_problem(str(skip.source), "map", "skipped", skip.reason)
             return
-        retry_at = skip.retry_at or (datetime.strptime(context.now[:19], TIME_FORMAT)
-                                     + DEFER_DEFAULT).strftime(TIME_FORMAT)
+        retry_at = skip.retry_at or _later(context.now, DEFER_DEFAULT)
         self.store.defer(skip.source, source_name, skip.reason, retry_at)
         self.store.record_problem(str(skip.source), "map", "deferred",
                                   f"{skip.reason} (looking again at {retry_at} UTC)")
@@ -226,6 +237,10 @@ class Engine:
                 self.store.finish_writeback(row["source_ref"], "done")
                 self.store.clear_problem(row["source_ref"], "write back")
             report.written_back += 1
+
+
+def _later(now: str, wait: timedelta) -> str:
+    return (datetime.strptime(now[:19], TIME_FORMAT) + wait).strftime(TIME_FORMAT)
 
 
 def _map_safely(mapper: Mapper, record: PostRecord, context: MappingContext,

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.model import PostRecord, SourceRef
+from connectors.failures import TerminalError
 
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -38,15 +40,28 @@ def window_start(cursor_modified: str | None, overlap_seconds: int) -> str | Non
     return (start - timedelta(seconds=overlap_seconds)).strftime(LOCAL_TIME_FORMAT)
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A post the source could list but not read completely, with the reason."""
+
+    source: SourceRef
+    reason: str
+    status: str = "unreadable"
+
+
 class WordPressPosts:
     """Published posts of one post type of one site."""
 
     def __init__(self, api: WordPressApi, site_id: str, post_type: str = "posts",
-                 overlap_seconds: int = 300) -> None:
+                 overlap_seconds: int = 3900, published_overlap_seconds: int = 172800) -> None:
         self.api = api
         self.site_id = site_id
         self.post_type = post_type
+        # site-local times repeat an hour when daylight saving time ends: overlap more than that
         self.overlap_seconds = overlap_seconds
+        # WP-cron publishes scheduled posts late on quiet sites ("missed schedule"), with their
+        # planned date: look back days, not minutes (repeats cost a page, they change nothing)
+        self.published_overlap_seconds = published_overlap_seconds
         self.name = f"wp:{site_id}:{post_type}"
         self._accounts: dict[int, str] = {}
 
@@ -58,7 +73,7 @@ class WordPressPosts:
         # trashed posts too: a bridged post moved to the trash is deleted on chain when allowed
         changed = self.api.posts_modified_since(modified_after, post_type=self.post_type,
                                                 status="publish,trash")
-        published_after = window_start(cursor.get("date"), self.overlap_seconds)
+        published_after = window_start(cursor.get("date"), self.published_overlap_seconds)
         published = self.api.posts_published_since(published_after, post_type=self.post_type,
                                                    status="publish")
         for stream in (changed, published):
@@ -67,13 +82,22 @@ class WordPressPosts:
                 if identity in seen:
                     continue
                 seen.add(identity)
-                yield self.to_record(raw), _position(raw, _utcnow())
+                yield self._read(raw), _position(raw, _utcnow())
 
-    def fetch(self, object_ids: list[int]) -> list[PostRecord]:
+    def fetch(self, object_ids: list[int]) -> list[PostRecord | Unreadable]:
         """Current state of specific posts (deferred ones coming due)."""
         self._accounts.clear()
-        return [self.to_record(raw) for raw in self.api.posts_by_id(object_ids,
-                                                                    post_type=self.post_type)]
+        return [self._read(raw) for raw in self.api.posts_by_id(object_ids,
+                                                                post_type=self.post_type)]
+
+    def _read(self, raw: dict[str, Any]) -> PostRecord | Unreadable:
+        """One post whose details WordPress refuses (say, its author is hidden from the
+        bridge's user) is reported on its own instead of stopping the poll at it forever."""
+        try:
+            return self.to_record(raw)
+        except TerminalError as exc:
+            source = SourceRef("wp", self.site_id, _object_type(self.post_type), str(raw["id"]))
+            return Unreadable(source, exc.message)
 
     def to_record(self, raw: dict[str, Any]) -> PostRecord:
         author_id = int(raw.get("author") or 0)
@@ -93,9 +117,9 @@ class WordPressPosts:
             modified_gmt=str(raw.get("modified_gmt") or ""),
             author_id=author_id,
             author_account=self._account(author_id),
-            tags=self._terms("tags", raw.get("tags")),
-            categories=self._terms("categories", raw.get("categories")),
-            featured_image=self.api.media_url(int(raw.get("featured_media") or 0)),
+            tags=self._terms("tags", "post_tag", raw),
+            categories=self._terms("categories", "category", raw),
+            featured_image=self._featured_image(raw),
             password_protected=bool(raw.get("password")),
             meta=dict(raw.get("meta") or {}) if isinstance(raw.get("meta"), dict) else {},
         )
@@ -105,10 +129,31 @@ class WordPressPosts:
             self._accounts[author_id] = self.api.user_steem_account(author_id) if author_id else ""
         return self._accounts[author_id]
 
-    def _terms(self, taxonomy: str, ids: Any) -> tuple[str, ...]:
-        wanted = [int(i) for i in ids or []]
-        names = self.api.term_names(taxonomy, wanted)
+    def _terms(self, field: str, taxonomy: str, raw: dict[str, Any]) -> tuple[str, ...]:
+        wanted = [int(i) for i in raw.get(field) or []]
+        names = _embedded_terms(raw, taxonomy)
+        missing = [i for i in wanted if i not in names]
+        if missing:
+            names.update(self.api.term_names(field, missing))
         return tuple(names[i] for i in wanted if i in names)
+
+    def _featured_image(self, raw: dict[str, Any]) -> str:
+        media_id = int(raw.get("featured_media") or 0)
+        if not media_id:
+            return ""
+        for media in (raw.get("_embedded") or {}).get("wp:featuredmedia") or []:
+            if isinstance(media, dict) and media.get("id") == media_id:
+                return str(media.get("source_url") or "")
+        return self.api.media_url(media_id)
+
+
+def _embedded_terms(raw: dict[str, Any], taxonomy: str) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for group in (raw.get("_embedded") or {}).get("wp:term") or []:
+        for term in group if isinstance(group, list) else []:
+            if isinstance(term, dict) and term.get("taxonomy") == taxonomy and "id" in term:
+                found[int(term["id"])] = str(term.get("name") or term.get("slug") or "")
+    return found
 
 
 def _position(raw: dict[str, Any], now_gmt: str) -> dict[str, str]:

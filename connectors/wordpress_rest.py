@@ -60,7 +60,11 @@ class WordPressRest:
         return response
 
     def _json(self, method: str, route: str, what: str, **kwargs: Any) -> Any:
-        response = self._request(method, route, what, **kwargs)
+        return self._decode(self._request(method, route, what, **kwargs), what)
+
+    def _decode(self, response: requests.Response, what: str) -> Any:
+        """JSON or a transient error: a PHP notice printed before the JSON (common with
+        misbehaving plugins) or a proxy's HTML page must not crash the tick."""
         try:
             return response.json()
         except ValueError as exc:
@@ -97,16 +101,18 @@ class WordPressRest:
 
     def _list_posts(self, post_type: str, status: str, order_by: str,
                     window: dict[str, str]) -> Iterator[dict[str, Any]]:
+        # featured image and terms come embedded in the page: no request per post for them
         params: dict[str, Any] = {
             "context": "edit", "status": status, "orderby": order_by, "order": "asc",
-            "per_page": PER_PAGE, "_fields": POST_FIELDS, **window,
+            "per_page": PER_PAGE, "_fields": POST_FIELDS + ",_links,_embedded",
+            "_embed": "wp:featuredmedia,wp:term", **window,
         }
         page, total_pages = 1, 1
         while page <= total_pages:
             response = self._request("GET", f"wp/v2/{post_type}", "listing posts",
                                      params=dict(params, page=page))
             total_pages = int(response.headers.get("X-WP-TotalPages", "1") or 1)
-            yield from response.json()
+            yield from self._decode(response, "listing posts")
             page += 1
 
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
@@ -142,7 +148,7 @@ class WordPressRest:
                 "context": "edit", "per_page": PER_PAGE, "page": page, "_fields": "id,meta",
                 "orderby": "id"})
             total_pages = int(response.headers.get("X-WP-TotalPages", "1") or 1)
-            for user in response.json():
+            for user in self._decode(response, "listing users"):
                 meta = user.get("meta") if isinstance(user.get("meta"), dict) else {}
                 account = str(meta.get("steem_account") or "")
                 if account:

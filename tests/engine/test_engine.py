@@ -22,6 +22,7 @@ from bridge.model import (
     intent_key,
 )
 from bridge.outbox import Outbox
+from bridge.sources import Unreadable
 from bridge.status import render_status
 from bridge.store import StateStore
 from connectors.failures import TransientError
@@ -62,6 +63,7 @@ class ListSource:
     def __init__(self) -> None:
         self.posts: dict[int, PostRecord] = {}
         self.fail_after: int | None = None
+        self.unreadable: set[int] = set()
 
     def put(self, post: PostRecord) -> None:
         self.posts[int(post.source.object_id)] = post
@@ -72,6 +74,10 @@ class ListSource:
             if self.fail_after is not None and n >= self.fail_after:
                 raise TransientError("listing posts: HTTP 503")
             if post.modified_gmt >= cursor.get("modified", ""):
+                if int(post.source.object_id) in self.unreadable:
+                    yield Unreadable(post.source, "reading the post's author: HTTP 403"), {
+                        "modified": post.modified_gmt}
+                    continue
                 yield post, {"modified": post.modified_gmt}
 
     def fetch(self, object_ids: list[int]) -> list[PostRecord]:
@@ -429,3 +435,14 @@ def test_restoring_a_trashed_post_cancels_its_delete_and_a_deleted_post_comes_ba
     kinds = [r["kind"] for r in store.db.execute("SELECT kind FROM intents WHERE status="
                                                  "'confirmed' ORDER BY id")]
     assert kinds == ["create_post", "delete_post", "create_post"]
+
+
+def test_one_unreadable_post_is_reported_and_the_others_go_on(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One", "2026-01-01T00:00:01"))
+    source.put(record(2, "bob", "Two", "2026-01-01T00:00:02"))
+    source.unreadable.add(1)
+    report = engine.tick()
+    assert report.confirmed == 1 and ("bob", "p2") in chain.posts
+    assert "reading the post's author: HTTP 403" in render_status(store)
+    assert '"2026-01-01T00:00:02"' in store.get_cursor("wp:t:posts")

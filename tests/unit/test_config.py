@@ -106,3 +106,34 @@ def test_app_account_key_signs_for_authors_without_their_own(tmp_path: Path) -> 
     env = {"WPSB_POSTING_KEY_MYAPP": WIF, "WPSB__KEYS__APP_ACCOUNT": "myapp"}
     settings = load_settings(str(full_config(tmp_path)), env=env)
     assert settings.keys.signing_key("someone-else") == WIF
+
+
+def test_registered_secrets_never_reach_a_log_line_or_a_traceback(tmp_path: Path) -> None:
+    import logging
+
+    from bridge.logs import RedactingFormatter
+
+    settings = load_settings(str(full_config(tmp_path)), env={})
+    formatter = RedactingFormatter("%(message)s")
+    try:
+        raise RuntimeError(f"node said: bad key {settings.keys.signing_key('alice')}")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "password %s was refused",
+                                   (settings.wordpress.app_password.replace(" ", ""),),
+                                   sys.exc_info())
+    text = formatter.format(record)
+    assert WIF not in text and "abcdefghijklmnopqrstuvwx" not in text
+    assert text.count("***") >= 2
+
+
+def test_dotted_accounts_and_bad_values_are_reported_not_crashed(tmp_path: Path) -> None:
+    env = {"WPSB_POSTING_KEY_MY__APP": WIF, "WPSB__CHAIN__TX_EXPIRATION": "7200",
+           "WPSB__MAPPING__BENEFICIARIES": '[{account = "x", weight = "lots"}]'}
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(full_config(tmp_path)), env=env)
+    text = info.value.render()
+    assert "outside 10..3600" in text and "not a whole number" in text
+    settings = load_settings(str(full_config(tmp_path)), env={"WPSB_POSTING_KEY_MY__APP": WIF})
+    assert settings.keys.signing_key("my.app") == WIF
