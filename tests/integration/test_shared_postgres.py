@@ -52,5 +52,10 @@ def test_two_sites_share_one_postgres_and_workers_of_a_site_take_turns(
     assert sites == {"test", "testshare"}
     assert ("confirmed" in {s for ref, s in rows if ":testshare:" in ref})
     assert not first.state.exists()  # nothing went to SQLite
+    # each site's worker sees its own rows only
     status = first.cli("status", env=shared)
-    assert "postgresql:///wpsb_test" in status.stdout and "wp:testshare:posts" in status.stdout
+    assert "postgresql:///wpsb_test" in status.stdout
+    assert "wp:test:posts" in status.stdout and "wp:testshare:posts" not in status.stdout
+    other_status = second.cli("status", env=shared)
+    assert "wp:testshare:posts" in other_status.stdout
+    assert "wp:test:posts" not in other_status.stdout

@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       WP Steem Bridge
  * Description:       Companion plugin for the wp-steem-bridge worker: registers the post and user meta the worker reads and writes over REST, a route that records chain results without touching the post's modified date, and the mirrored rewards and votes shown under posts, on profiles, in a widget and in the admin posts list.
- * Version:           0.1.0
+ * Version:           0.2.0
  * Requires at least: 5.7
  * Requires PHP:      7.4
  * Author:            wp-steem-bridge
@@ -17,13 +17,26 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 const WPSB_REST_NAMESPACE = 'wp-steem-bridge/v1';
+const WPSB_VERSION        = '0.2.0';
+/** Held only by the bridge's own WordPress user: writes chain state, mirrored data, comments, points. */
+const WPSB_WRITE_CAP = 'wpsb_write_chain_data';
+/** Post meta only the bridge writes (WPSB_WRITE_CAP); the other steem_* keys are the author's choices. */
+const WPSB_CHAIN_STATE_KEYS = array( 'steem_author', 'steem_permlink', 'steem_tx_id', 'steem_block', 'steem_status', 'steem_error' );
+/**
+ * Post meta shown only in context=edit. Author, permlink, tx id, block and status stay public: the
+ * chain shows them to anyone anyway. The error text and the author's overrides are not public.
+ */
+const WPSB_EDIT_CONTEXT_KEYS = array( 'steem_error', 'steem_opt_out', 'steem_tags', 'steem_beneficiaries', 'steem_payout' );
 
+require_once __DIR__ . '/includes/bridge-user.php';
+require_once __DIR__ . '/includes/locks.php';
+require_once __DIR__ . '/includes/accounts.php';
 require_once __DIR__ . '/includes/mirror-meta.php';
 require_once __DIR__ . '/includes/mirror-render.php';
 require_once __DIR__ . '/includes/mirror-comments.php';
 require_once __DIR__ . '/includes/mirror-points.php';
 require_once __DIR__ . '/includes/webhook.php';
-register_activation_hook( __FILE__, 'wpsb_grant_write_cap' );
+register_activation_hook( __FILE__, 'wpsb_activate' );
 
 /** Steem account names: 3-16 chars, dot-separated segments of >= 3 chars, [a-z][a-z0-9-]*[a-z0-9]. */
 const WPSB_ACCOUNT_PATTERN = '^(?=.{3,16}$)[a-z][a-z0-9-]+[a-z0-9](\.[a-z][a-z0-9-]+[a-z0-9])*$';
@@ -130,14 +143,12 @@ function wpsb_clean_value( $key, $value ) {
 	return rest_sanitize_value_from_schema( $value, $schemas[ $key ], $key );
 }
 
-/** Only users who may edit the post may read (context=edit) or write its chain meta. */
+/** Chain state only the bridge writes; the author's overrides need edit_post on that post. */
 function wpsb_can_edit_post_meta( $allowed, $meta_key, $post_id ) {
+	if ( in_array( $meta_key, WPSB_CHAIN_STATE_KEYS, true ) ) {
+		return current_user_can( WPSB_WRITE_CAP );
+	}
 	return current_user_can( 'edit_post', (int) $post_id );
-}
-
-/** Only users who may edit that user may change their chain account. */
-function wpsb_can_edit_user_meta( $allowed, $meta_key, $user_id ) {
-	return current_user_can( 'edit_user', (int) $user_id );
 }
 
 function wpsb_register_meta() {
@@ -145,6 +156,9 @@ function wpsb_register_meta() {
 	foreach ( wpsb_post_meta_schemas() as $key => $schema ) {
 		$rest_schema = $schema;
 		unset( $rest_schema['default'] );
+		if ( in_array( $key, WPSB_EDIT_CONTEXT_KEYS, true ) ) {
+			$rest_schema['context'] = array( 'edit' );
+		}
 		register_post_meta(
 			'post',
 			$key,
@@ -159,30 +173,8 @@ function wpsb_register_meta() {
 			)
 		);
 	}
-	register_meta(
-		'user',
-		'steem_account',
-		array(
-			'type'              => 'string',
-			'description'       => 'Steem account this user publishes as.',
-			'single'            => true,
-			'default'           => '',
-			'sanitize_callback' => 'wpsb_sanitize_account',
-			'auth_callback'     => 'wpsb_can_edit_user_meta',
-			'show_in_rest'      => array(
-				'schema' => array(
-					'type'    => 'string',
-					'pattern' => '^$|' . WPSB_ACCOUNT_PATTERN,
-				),
-			),
-		)
-	);
 }
 add_action( 'init', 'wpsb_register_meta' );
-
-function wpsb_sanitize_account( $value ) {
-	return strtolower( trim( (string) $value ) );
-}
 
 /** The stored chain meta of a post, typed by its schema. */
 function wpsb_read_chain_meta( $post_id ) {
@@ -194,17 +186,35 @@ function wpsb_read_chain_meta( $post_id ) {
 	return $values;
 }
 
+/**
+ * The bridge (WPSB_WRITE_CAP) may read and write every key; a user who may edit the post may read
+ * them and write only the overrides. Permission is decided before the post is looked up, so the
+ * answer never tells a stranger whether a post id exists (401/403 either way).
+ */
 function wpsb_chain_permission( WP_REST_Request $request ) {
-	$post = get_post( (int) $request['id'] );
-	if ( ! $post || 'post' !== $post->post_type ) {
-		return new WP_Error( 'rest_post_invalid_id', 'Invalid post ID.', array( 'status' => 404 ) );
-	}
-	if ( ! current_user_can( 'edit_post', $post->ID ) ) {
+	$post_id = (int) $request['id'];
+	$bridge  = current_user_can( WPSB_WRITE_CAP );
+	if ( ! $bridge && ! current_user_can( 'edit_post', $post_id ) ) {
 		return new WP_Error(
 			'rest_forbidden',
 			'Sorry, you are not allowed to edit the chain data of this post.',
 			array( 'status' => rest_authorization_required_code() )
 		);
+	}
+	$post = get_post( $post_id );
+	if ( ! $post || 'post' !== $post->post_type ) {
+		return new WP_Error( 'rest_post_invalid_id', 'Invalid post ID.', array( 'status' => 404 ) );
+	}
+	$input = $request->get_json_params();
+	if ( ! $bridge && 'GET' !== $request->get_method() && is_array( $input ) ) {
+		$state = array_intersect( array_map( 'strval', array_keys( $input ) ), WPSB_CHAIN_STATE_KEYS );
+		if ( $state ) {
+			return new WP_Error(
+				'rest_forbidden',
+				sprintf( 'Only the bridge may write %s.', implode( ', ', $state ) ),
+				array( 'status' => 403 )
+			);
+		}
 	}
 	return true;
 }
@@ -219,7 +229,9 @@ function wpsb_get_chain( WP_REST_Request $request ) {
  * alone, so the worker does not mistake its own write-back for an author's edit.
  */
 function wpsb_update_chain( WP_REST_Request $request ) {
-	$GLOBALS['wpsb_bridge_writing'] = true; // The bridge's own write-back never pokes it.
+	if ( current_user_can( WPSB_WRITE_CAP ) ) {
+		$GLOBALS['wpsb_bridge_writing'] = true; // The bridge's own write-back never pokes it.
+	}
 	$post_id = (int) $request['id'];
 	$input   = $request->get_json_params();
 	if ( ! is_array( $input ) || array() === $input || wp_is_numeric_array( $input ) ) {
@@ -239,7 +251,8 @@ function wpsb_update_chain( WP_REST_Request $request ) {
 		$clean[ $key ] = $value;
 	}
 	foreach ( $clean as $key => $value ) {
-		update_post_meta( $post_id, $key, is_bool( $value ) ? ( $value ? '1' : '' ) : $value );
+		// update_post_meta() unslashes: slash first so "C:\\dir" is stored as sent.
+		update_post_meta( $post_id, $key, is_bool( $value ) ? ( $value ? '1' : '' ) : wp_slash( $value ) );
 	}
 	return wpsb_get_chain( $request );
 }

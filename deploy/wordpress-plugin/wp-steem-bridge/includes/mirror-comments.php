@@ -1,8 +1,10 @@
 <?php
 /**
  * Reply mirror, storage side (optional in the worker: `[mirror] replies_to_comments`): replies on
- * the chain to a bridged post become comments, held for moderation, threaded, sanitized with
- * wp_kses_post, one per chain `author/permlink` (comment meta `steem_author`, `steem_permlink`),
+ * the chain to a bridged post become comments, held for moderation, threaded, sanitized as
+ * WordPress sanitizes a visitor's comment (the `pre_comment_content` kses list, links marked
+ * rel="nofollow ugc"), one per chain `author/permlink` (comment meta `steem_author`,
+ * `steem_permlink`; identical requests racing each other are serialized by a lock per reply),
  * marked `steem_origin = chain` so no WordPress -> chain path may ever send them back.
  *
  * Route: POST wp-steem-bridge/v1/mirror/comments {"comments": [ {post_id, author, permlink,
@@ -20,21 +22,35 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 const WPSB_MAX_LIST_ITEMS = 50;
 
-/** The comment mirrored from `author/permlink`, whatever its status, or null. */
-function wpsb_find_chain_comment( $author, $permlink ) {
-	$ids = get_comments(
-		array(
-			'status'     => 'any',
-			'type'       => 'all',
-			'number'     => 1,
-			'fields'     => 'ids',
-			'meta_query' => array(
-				array( 'key' => 'steem_author', 'value' => $author ),
-				array( 'key' => 'steem_permlink', 'value' => $permlink ),
-			),
-		)
-	);
-	return $ids ? (int) $ids[0] : null;
+/**
+ * The comment mirrored from `author/permlink`, whatever its status, or null; only under
+ * $post_id when given. Asks the database itself, never a cache: it runs under the reply's lock
+ * right after another request may have inserted the comment.
+ */
+function wpsb_find_chain_comment( $author, $permlink, $post_id = 0 ) {
+	global $wpdb;
+	$sql = "SELECT c.comment_ID FROM {$wpdb->comments} c
+		JOIN {$wpdb->commentmeta} a ON a.comment_id = c.comment_ID AND a.meta_key = 'steem_author' AND a.meta_value = %s
+		JOIN {$wpdb->commentmeta} p ON p.comment_id = c.comment_ID AND p.meta_key = 'steem_permlink' AND p.meta_value = %s";
+	$args = array( $author, $permlink );
+	if ( $post_id ) {
+		$sql   .= ' WHERE c.comment_post_ID = %d';
+		$args[] = (int) $post_id;
+	}
+	$id = $wpdb->get_var( $wpdb->prepare( $sql . ' ORDER BY c.comment_ID LIMIT 1', $args ) ); // phpcs:ignore WordPress.DB.PreparedSQL
+	return $id ? (int) $id : null;
+}
+
+/** A reply's HTML as WordPress keeps a visitor's comment: comment kses, links rel="nofollow ugc". */
+function wpsb_clean_reply_content( $html ) {
+	$clean = wp_kses( $html, wp_kses_allowed_html( 'pre_comment_content' ) );
+	return wp_unslash( wp_rel_ugc( wp_slash( $clean ) ) ); // wp_rel_ugc() takes and returns slashed text.
+}
+
+/** Whether "2024-01-31T12:00:00" is a real UTC time (not 2024-02-31 or 25:00). */
+function wpsb_is_chain_time( $text ) {
+	$time = DateTimeImmutable::createFromFormat( '!Y-m-d\TH:i:s', $text, new DateTimeZone( 'UTC' ) );
+	return $time && $time->format( 'Y-m-d\TH:i:s' ) === $text;
 }
 
 /** Validates one item; returns an error message or ''. */
@@ -50,7 +66,7 @@ function wpsb_comment_item_problem( $item ) {
 	if ( ! preg_match( '/' . WPSB_ACCOUNT_PATTERN . '/', $item['author'] ) || ! preg_match( '/^[a-z0-9-]{1,256}$/', $item['permlink'] ) ) {
 		return 'author or permlink is not a chain address';
 	}
-	if ( ! preg_match( '/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$/', $item['date_gmt'] ) ) {
+	if ( ! preg_match( '/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$/', $item['date_gmt'] ) || ! wpsb_is_chain_time( $item['date_gmt'] ) ) {
 		return 'date_gmt must look like 2024-01-31T12:00:00';
 	}
 	$post = get_post( isset( $item['post_id'] ) ? (int) $item['post_id'] : 0 );
@@ -67,18 +83,30 @@ function wpsb_comment_parent( $item ) {
 		&& get_post_meta( $post_id, 'steem_permlink', true ) === $item['parent_permlink'] ) {
 		return 0;
 	}
-	$parent = wpsb_find_chain_comment( $item['parent_author'], $item['parent_permlink'] );
+	$parent = wpsb_find_chain_comment( $item['parent_author'], $item['parent_permlink'], $post_id );
 	return $parent ? $parent : new WP_Error( 'wpsb_parent_missing', 'parent reply @' . $item['parent_author'] . '/' . $item['parent_permlink'] . ' is not mirrored yet' );
 }
 
-/** Creates or (while held) updates one mirrored comment. */
+/** Creates or (while held) updates one mirrored comment, one request per reply at a time. */
 function wpsb_mirror_one_comment( $item ) {
-	$key     = ( is_array( $item ) && isset( $item['author'], $item['permlink'] ) ) ? $item['author'] . '/' . $item['permlink'] : '';
+	$key     = ( is_array( $item ) && isset( $item['author'], $item['permlink'] ) && is_string( $item['author'] ) && is_string( $item['permlink'] ) ) ? $item['author'] . '/' . $item['permlink'] : '';
 	$problem = wpsb_comment_item_problem( $item );
 	if ( '' !== $problem ) {
 		return array( 'key' => $key, 'status' => 'error', 'message' => $problem );
 	}
-	$content  = wp_kses_post( $item['content'] );
+	$busy = array( 'key' => $key, 'status' => 'error', 'message' => 'another request is writing this reply; try again' );
+	return wpsb_with_lock(
+		'comment:' . $key,
+		function () use ( $item, $key ) {
+			return wpsb_write_chain_comment( $item, $key );
+		},
+		$busy
+	);
+}
+
+/** The check-then-write of one reply; only called under the reply's lock. */
+function wpsb_write_chain_comment( $item, $key ) {
+	$content  = wpsb_clean_reply_content( $item['content'] );
 	$existing = wpsb_find_chain_comment( $item['author'], $item['permlink'] );
 	if ( $existing ) {
 		$comment = get_comment( $existing );
@@ -88,8 +116,8 @@ function wpsb_mirror_one_comment( $item ) {
 		if ( $comment->comment_content === $content ) {
 			return array( 'key' => $key, 'status' => 'unchanged', 'comment_id' => $existing );
 		}
-		// Not wp_update_comment: for a comment without a user it re-filters the content with the
-		// narrower comment kses, so an edit would not look like the same reply first written.
+		// Not wp_update_comment: it would also rewrite dates and other fields from its own
+		// defaults; the content is already cleaned exactly as for a new reply.
 		global $wpdb;
 		if ( false === $wpdb->update( $wpdb->comments, array( 'comment_content' => $content ), array( 'comment_ID' => $existing ) ) ) {
 			return array( 'key' => $key, 'status' => 'error', 'message' => 'the comment could not be updated' );
@@ -102,6 +130,8 @@ function wpsb_mirror_one_comment( $item ) {
 	if ( is_wp_error( $parent ) ) {
 		return array( 'key' => $key, 'status' => 'error', 'message' => $parent->get_error_message() );
 	}
+	/** Fires after the reply was found missing, before it is written (under the reply's lock). */
+	do_action( 'wpsb_before_mirror_write', 'comment', $key );
 	$date_gmt = str_replace( 'T', ' ', $item['date_gmt'] );
 	$id       = wp_insert_comment(
 		wp_slash(

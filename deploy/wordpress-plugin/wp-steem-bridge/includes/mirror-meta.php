@@ -12,13 +12,17 @@ if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
-const WPSB_WRITE_CAP = 'wpsb_write_chain_data';
+/**
+ * Legacy asset strings as the chain prints them ("1.234 SBD", "1.234567 VESTS"), digits bounded
+ * so the exact integer sums in mirror-render.php fit in a 64-bit integer.
+ */
+const WPSB_ASSET_PATTERN = '^-?([0-9]{1,15}\.[0-9]{3} (SBD|STEEM|HBD|HIVE|TBD|TESTS)|[0-9]{1,12}\.[0-9]{6} VESTS)$';
 
-/** Legacy asset strings as the chain prints them ("1.234 SBD"), or "" before the first mirror. */
+/** An asset string, or "" before the first mirror. */
 function wpsb_asset_schema( $description ) {
 	return array(
 		'type'        => 'string',
-		'pattern'     => '^$|^-?[0-9]+\.[0-9]+ [A-Z]{3,5}$',
+		'pattern'     => '^$|' . WPSB_ASSET_PATTERN,
 		'default'     => '',
 		'description' => $description,
 	);
@@ -49,8 +53,10 @@ function wpsb_time_schema( $description ) {
 
 /** @return array<string, array<string, mixed>> */
 function wpsb_mirror_post_schemas() {
-	$account = array( 'type' => 'string', 'pattern' => '^[a-z0-9.-]{1,16}$' );
-	$asset   = array( 'type' => 'string', 'pattern' => '^-?[0-9]+\.[0-9]+ [A-Z]{3,5}$' );
+	// Every item property is required: the renderer reads them all.
+	$account = array( 'type' => 'string', 'pattern' => '^[a-z0-9.-]{1,16}$', 'required' => true );
+	$asset   = array( 'type' => 'string', 'pattern' => WPSB_ASSET_PATTERN, 'required' => true );
+	$bigint  = array( 'type' => 'string', 'pattern' => '^-?[0-9]{1,40}$', 'required' => true );
 	return array(
 		'steem_votes'               => array(
 			'type'        => 'array',
@@ -61,10 +67,10 @@ function wpsb_mirror_post_schemas() {
 				'additionalProperties' => false,
 				'properties'           => array(
 					'voter'   => $account,
-					'weight'  => array( 'type' => 'string', 'pattern' => '^-?[0-9]{1,40}$' ),
-					'rshares' => array( 'type' => 'string', 'pattern' => '^-?[0-9]{1,40}$' ),
-					'percent' => array( 'type' => 'integer', 'minimum' => -10000, 'maximum' => 10000 ),
-					'time'    => array( 'type' => 'string' ),
+					'weight'  => $bigint,
+					'rshares' => $bigint,
+					'percent' => array( 'type' => 'integer', 'minimum' => -10000, 'maximum' => 10000, 'required' => true ),
+					'time'    => array( 'type' => 'string', 'pattern' => '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$', 'required' => true ),
 				),
 			),
 		),
@@ -103,7 +109,8 @@ function wpsb_mirror_post_schemas() {
 
 /** @return array<string, array<string, mixed>> */
 function wpsb_mirror_user_schemas() {
-	$asset  = array( 'type' => 'string', 'pattern' => '^-?[0-9]+\.[0-9]+ [A-Z]{3,5}$' );
+	// Not required: the window's default (an empty object) must validate; the renderer skips gaps.
+	$asset  = array( 'type' => 'string', 'pattern' => WPSB_ASSET_PATTERN );
 	$window = array(
 		'type'                 => 'object',
 		'additionalProperties' => false,
@@ -175,8 +182,8 @@ function wpsb_mirror_permission( WP_REST_Request $request, $type ) {
 	if ( ! current_user_can( WPSB_WRITE_CAP ) ) {
 		return new WP_Error( 'rest_forbidden', 'Only the bridge may write mirrored chain data.', array( 'status' => rest_authorization_required_code() ) );
 	}
-	$exists = 'post' === $type ? get_post( (int) $request['id'] ) : get_userdata( (int) $request['id'] );
-	if ( ! $exists ) {
+	$object = 'post' === $type ? get_post( (int) $request['id'] ) : get_userdata( (int) $request['id'] );
+	if ( ! $object || ( 'post' === $type && 'post' !== $object->post_type ) ) {
 		return new WP_Error( 'rest_' . $type . '_invalid_id', 'Invalid ' . $type . ' ID.', array( 'status' => 404 ) );
 	}
 	return true;
@@ -234,12 +241,3 @@ function wpsb_register_mirror_routes() {
 	}
 }
 add_action( 'rest_api_init', 'wpsb_register_mirror_routes' );
-
-/** The login that receives the write capability on activation (bootstrap.php creates it). */
-function wpsb_grant_write_cap() {
-	$login = apply_filters( 'wpsb_bridge_user_login', 'bridge' );
-	$user  = get_user_by( 'login', $login );
-	if ( $user && ! $user->has_cap( WPSB_WRITE_CAP ) ) {
-		$user->add_cap( WPSB_WRITE_CAP );
-	}
-}

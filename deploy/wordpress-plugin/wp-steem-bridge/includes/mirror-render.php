@@ -14,12 +14,19 @@ if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
-/** "1.234 STEEM" -> array( 1234, 'STEEM', 3 ), or null. */
+/**
+ * "1.234 STEEM" -> array( 1234, 'STEEM', 3 ), or null, also for values whose satoshis would not
+ * fit in an integer (stored before the schema bounded the digits): never a float.
+ */
 function wpsb_parse_asset( $text ) {
-	if ( ! preg_match( '/^(-?)([0-9]+)\.([0-9]+) ([A-Z]+)$/', (string) $text, $m ) ) {
+	if ( ! is_string( $text ) || ! preg_match( '/^(-?)([0-9]{1,15})\.([0-9]{3}|[0-9]{6}) ([A-Z]{3,5})$/', $text, $m ) ) {
 		return null;
 	}
-	$value = (int) ( $m[2] . $m[3] );
+	$digits = ltrim( $m[2] . $m[3], '0' );
+	if ( strlen( $digits ) > 18 ) {
+		return null; // 19 digits may not fit in a 64-bit integer.
+	}
+	$value = (int) $digits;
 	return array( '-' === $m[1] ? -$value : $value, $m[4], strlen( $m[3] ) );
 }
 
@@ -33,17 +40,39 @@ function wpsb_sum_assets( array $texts ) {
 		}
 		if ( null === $total ) {
 			$total = $asset;
-		} elseif ( $total[1] === $asset[1] ) {
-			$total[0] += $asset[0];
+		} elseif ( $total[1] === $asset[1] && $total[2] === $asset[2] ) {
+			$sum = $total[0] + $asset[0];
+			if ( ! is_int( $sum ) ) {
+				return ''; // Beyond 64 bits: show nothing rather than a rounded float.
+			}
+			$total[0] = $sum;
 		}
 	}
-	if ( null === $total ) {
+	if ( null === $total || PHP_INT_MIN === $total[0] ) {
 		return '';
 	}
-	$scale = 10 ** $total[2];
-	$sign  = $total[0] < 0 ? '-' : '';
-	$abs   = abs( $total[0] );
-	return sprintf( '%s%d.%0' . $total[2] . 'd %s', $sign, intdiv( $abs, $scale ), $abs % $scale, $total[1] );
+	// Decimal point placed by string, not intdiv(): exact for every 64-bit integer.
+	$digits = str_pad( (string) abs( $total[0] ), $total[2] + 1, '0', STR_PAD_LEFT );
+	$sign   = $total[0] < 0 ? '-' : '';
+	return $sign . substr( $digits, 0, -$total[2] ) . '.' . substr( $digits, -$total[2] ) . ' ' . $total[1];
+}
+
+/** "sbd, steem, vests" of a rewards window object, skipping missing parts. */
+function wpsb_window_text( $window ) {
+	$parts = array();
+	foreach ( array( 'sbd', 'steem', 'vests' ) as $field ) {
+		$text = wpsb_item_text( $window, $field );
+		if ( '' !== $text ) {
+			$parts[] = $text;
+		}
+	}
+	return implode( ', ', $parts );
+}
+
+/** A value of a mirrored list item as text ("" when missing: stored before items were validated). */
+function wpsb_item_text( $item, $field ) {
+	$value = is_array( $item ) ? ( $item[ $field ] ?? '' ) : '';
+	return is_scalar( $value ) ? (string) $value : '';
 }
 
 function wpsb_chain_url( $author, $permlink ) {
@@ -70,8 +99,11 @@ function wpsb_render_post_rewards( $post_id ) {
 			$out .= '<p class="wpsb-author-split">' . esc_html__( 'Author received', 'wp-steem-bridge' ) . ' '
 				. esc_html( $m['steem_author_sbd'] . ', ' . $m['steem_author_steem'] . ', ' . $m['steem_author_vests'] ) . '</p>';
 		}
-		foreach ( $m['steem_beneficiary_payouts'] as $ben ) {
-			$out .= '<p class="wpsb-beneficiary">' . esc_html( '@' . $ben['account'] . ': ' . $ben['sbd'] . ', ' . $ben['steem'] . ', ' . $ben['vests'] ) . '</p>';
+		foreach ( (array) $m['steem_beneficiary_payouts'] as $ben ) {
+			$out .= '<p class="wpsb-beneficiary">' . esc_html(
+				'@' . wpsb_item_text( $ben, 'account' ) . ': ' . wpsb_item_text( $ben, 'sbd' ) . ', '
+				. wpsb_item_text( $ben, 'steem' ) . ', ' . wpsb_item_text( $ben, 'vests' )
+			) . '</p>';
 		}
 	} else {
 		$out .= '<p class="wpsb-payout">' . esc_html__( 'Pending payout', 'wp-steem-bridge' ) . ' <span class="wpsb-pending-payout">'
@@ -81,9 +113,10 @@ function wpsb_render_post_rewards( $post_id ) {
 		. esc_html( _n( 'vote', 'votes', $m['steem_vote_count'], 'wp-steem-bridge' ) ) . '</p>';
 	if ( $m['steem_votes'] ) {
 		$out .= '<ul class="wpsb-votes">';
-		foreach ( $m['steem_votes'] as $vote ) {
-			$out .= '<li><span class="wpsb-voter">@' . esc_html( $vote['voter'] ) . '</span> <span class="wpsb-percent">'
-				. esc_html( number_format_i18n( $vote['percent'] / 100, 2 ) ) . '%</span></li>';
+		foreach ( (array) $m['steem_votes'] as $vote ) {
+			$percent = (int) wpsb_item_text( $vote, 'percent' );
+			$out    .= '<li><span class="wpsb-voter">@' . esc_html( wpsb_item_text( $vote, 'voter' ) ) . '</span> <span class="wpsb-percent">'
+				. esc_html( number_format_i18n( $percent / 100, 2 ) ) . '%</span></li>';
 		}
 		$out .= '</ul>';
 	}
@@ -106,8 +139,8 @@ function wpsb_render_member_rewards( $user_id ) {
 		'author-rewards'   => array( __( 'Author rewards', 'wp-steem-bridge' ), $m['steem_author_rewards'] ),
 		'curation-rewards' => array( __( 'Curation rewards', 'wp-steem-bridge' ), $m['steem_curation_rewards'] ),
 		'total-rewards'    => array( __( 'Total rewards', 'wp-steem-bridge' ), wpsb_sum_assets( array( $m['steem_author_rewards'], $m['steem_curation_rewards'] ) ) ),
-		'author-7d'        => array( __( 'Author rewards, 7 days', 'wp-steem-bridge' ), implode( ', ', array_values( (array) $m['steem_author_rewards_7d'] ) ) ),
-		'author-30d'       => array( __( 'Author rewards, 30 days', 'wp-steem-bridge' ), implode( ', ', array_values( (array) $m['steem_author_rewards_30d'] ) ) ),
+		'author-7d'        => array( __( 'Author rewards, 7 days', 'wp-steem-bridge' ), wpsb_window_text( $m['steem_author_rewards_7d'] ) ),
+		'author-30d'       => array( __( 'Author rewards, 30 days', 'wp-steem-bridge' ), wpsb_window_text( $m['steem_author_rewards_30d'] ) ),
 		'curation-7d'      => array( __( 'Curation rewards, 7 days', 'wp-steem-bridge' ), $m['steem_curation_rewards_7d'] ),
 		'curation-30d'     => array( __( 'Curation rewards, 30 days', 'wp-steem-bridge' ), $m['steem_curation_rewards_30d'] ),
 		'unclaimed'        => array( __( 'Unclaimed', 'wp-steem-bridge' ), $m['steem_reward_sbd_balance'] . ', ' . $m['steem_reward_steem_balance'] . ', ' . $m['steem_reward_vesting_steem'] . ' SP' ),
