@@ -28,6 +28,9 @@ def vote_on_published(devnet_url: str, keys_file: Path, store: StateStore) -> in
     for row in store.links():
         if row["state"] != "on_chain":
             continue
+        content = chain.get_content(row["author"], row["permlink"])
+        if content is None or content["cashout_time"].startswith("1969"):
+            continue  # gone, or already paid out in an earlier demo run
         for voter, wif in sorted(keys.items()):
             if voter == row["author"]:
                 continue

@@ -14,8 +14,8 @@ def render_status(store: StateStore) -> str:
     lines = [f"state: {store.path} (schema {store.schema_version()})",
              f"last tick: {store.get_meta(store.scoped('last_tick')) or 'never'}", "", "cursors:"]
     cursors = store.cursors()
-    lines += [f"  {c['source']}: {json.loads(c['value']).get('modified', '')} "
-              f"(updated {c['updated_at']})" for c in cursors] or ["  (none yet)"]
+    lines += [f"  {c['source']}: {_position(c['value'])} (updated {c['updated_at']})"
+              for c in cursors] or ["  (none yet)"]
     counts = outbox.count_by_status()
     lines += ["", "queue: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
                                or "empty")]
@@ -57,3 +57,14 @@ def published_table(store: StateStore) -> list[dict[str, object]]:
         "(SELECT not_before FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
         " LIMIT 1) AS not_before FROM links l ORDER BY l.source_ref").fetchall()
     return [dict(r) for r in rows]
+
+
+def _position(value: str) -> str:
+    """``modified 2026-… date 2026-…`` for post cursors, ``block 1234`` for the mirror's."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(parsed, dict):
+        return str(parsed)
+    return " ".join(f"{k} {v}" for k, v in sorted(parsed.items()) if not isinstance(v, list | dict))

@@ -54,7 +54,7 @@ def main() -> int:
                                             DEMO / "state.db")
 
     code = sync(config)
-    store = StateStore(DEMO / "state.db")
+    store = StateStore(DEMO / "state.db", site=site["name"])
     waiting = [r for r in published_table(store) if r["status"] == "scheduled"]
     if waiting:
         print(f"\n{len(waiting)} post(s) wait for the chain's one-root-post-per-5-minutes rule; "
