@@ -32,6 +32,7 @@ from connectors.failures import (
     TransientError,
     is_node_rejection,
 )
+from connectors.steem import SignedTx
 from mappings.deletes import deletion_blocker
 
 CHAIN_META_KINDS = (IntentKind.CREATE_POST, IntentKind.EDIT_POST)
@@ -105,7 +106,7 @@ class Dispatcher:
         report.requeued += 1
 
     def _resend(self, entry: OutboxEntry, report: TickReport) -> None:
-        signed = _StoredTx(entry.tx_id or "", _parse(entry.tx_expiration), entry.signed_tx or {})
+        signed = SignedTx(entry.tx_id or "", _parse(entry.tx_expiration), entry.signed_tx or {})
         try:
             self.chain.broadcast(signed)
         except AlreadyApplied:
@@ -276,13 +277,6 @@ class Dispatcher:
                     "steem_status": "deleted", "steem_error": ""})
         report.confirmed += 1
         report.published.append((entry, block))
-
-
-class _StoredTx:
-    """A signed transaction as kept in the outbox, shaped like the connector's SignedTx."""
-
-    def __init__(self, tx_id: str, expiration: datetime, tx: dict[str, Any]) -> None:
-        self.tx_id, self.expiration, self.tx = tx_id, expiration, tx
 
 
 def _parse(value: str | None) -> datetime:

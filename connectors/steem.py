@@ -150,13 +150,16 @@ class SteemChain(BatchReads):
         return ChainHead(int(props["head_block_number"]), parse_chain_time(props["time"]),
                          int(props["last_irreversible_block_num"]))
 
-    def account_times(self, name: str) -> AccountTimes | None:
+    def _account(self, name: str) -> dict[str, Any] | None:
         found = self._call(f"reading account @{name}", "find_accounts", {"accounts": [name]},
                            api="database")
         accounts = found.get("accounts", []) if isinstance(found, dict) else found
-        if not accounts:
+        return accounts[0] if accounts else None
+
+    def account_times(self, name: str) -> AccountTimes | None:
+        acc = self._account(name)
+        if acc is None:
             return None
-        acc = accounts[0]
         epoch = "1970-01-01T00:00:00"
         return AccountTimes(
             name=name,
@@ -169,16 +172,14 @@ class SteemChain(BatchReads):
     def posting_authority(self, name: str) -> tuple[set[str], set[str]] | None:
         """(public keys, accounts) that satisfy @name's posting authority (active and owner
         keys satisfy it too), or None when the account does not exist."""
-        found = self._call(f"reading account @{name}", "find_accounts", {"accounts": [name]},
-                           api="database")
-        accounts = found.get("accounts", []) if isinstance(found, dict) else found
-        if not accounts:
+        acc = self._account(name)
+        if acc is None:
             return None
         keys: set[str] = set()
         delegates: set[str] = set()
         for role in ("posting", "active", "owner"):
-            keys |= {str(k) for k, _ in accounts[0][role]["key_auths"]}
-            delegates |= {str(a) for a, _ in accounts[0][role]["account_auths"]}
+            keys |= {str(k) for k, _ in acc[role]["key_auths"]}
+            delegates |= {str(a) for a, _ in acc[role]["account_auths"]}
         return keys, delegates
 
     def get_content(self, author: str, permlink: str) -> dict[str, Any] | None:

@@ -107,12 +107,15 @@ class WordPressRest:
             "per_page": PER_PAGE, "_fields": POST_FIELDS + ",_links,_embedded",
             "_embed": "wp:featuredmedia,wp:term", **window,
         }
+        yield from self._pages(f"wp/v2/{post_type}", "listing posts", params)
+
+    def _pages(self, route: str, what: str, params: dict[str, Any]) -> Iterator[Any]:
+        """Every item of a collection, page by page as ``X-WP-TotalPages`` says."""
         page, total_pages = 1, 1
         while page <= total_pages:
-            response = self._request("GET", f"wp/v2/{post_type}", "listing posts",
-                                     params=dict(params, page=page))
+            response = self._request("GET", route, what, params=dict(params, page=page))
             total_pages = int(response.headers.get("X-WP-TotalPages", "1") or 1)
-            yield from self._decode(response, "listing posts")
+            yield from self._decode(response, what)
             page += 1
 
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
@@ -142,18 +145,12 @@ class WordPressRest:
     def users_with_steem_account(self) -> dict[str, int]:
         """Chain account -> WordPress user id, for every user with a ``steem_account``."""
         linked: dict[str, int] = {}
-        page, total_pages = 1, 1
-        while page <= total_pages:
-            response = self._request("GET", "wp/v2/users", "listing users", params={
-                "context": "edit", "per_page": PER_PAGE, "page": page, "_fields": "id,meta",
-                "orderby": "id"})
-            total_pages = int(response.headers.get("X-WP-TotalPages", "1") or 1)
-            for user in self._decode(response, "listing users"):
-                meta = user.get("meta") if isinstance(user.get("meta"), dict) else {}
-                account = str(meta.get("steem_account") or "")
-                if account:
-                    linked.setdefault(account, int(user["id"]))
-            page += 1
+        params = {"context": "edit", "per_page": PER_PAGE, "_fields": "id,meta", "orderby": "id"}
+        for user in self._pages("wp/v2/users", "listing users", params):
+            meta = user.get("meta") if isinstance(user.get("meta"), dict) else {}
+            account = str(meta.get("steem_account") or "")
+            if account:
+                linked.setdefault(account, int(user["id"]))
         return linked
 
     def chain_meta(self, post_id: int) -> dict[str, Any]:
@@ -164,14 +161,18 @@ class WordPressRest:
 
     def write_chain_meta(self, post_id: int, values: dict[str, Any]) -> dict[str, Any]:
         """Store ``steem_*`` post meta without touching the post itself."""
+        return self._plugin_json(f"wp-steem-bridge/v1/posts/{post_id}/chain",
+                                 f"writing chain meta to post {post_id}",
+                                 "is the wp-steem-bridge companion plugin active? see "
+                                 "deploy/wordpress-plugin", json=values)
+
+    def _plugin_json(self, route: str, what: str, missing_hint: str, **kwargs: Any) -> Any:
+        """POST to a route the companion plugin provides; a 404 means it is missing or old."""
         try:
-            return self._json("POST", f"wp-steem-bridge/v1/posts/{post_id}/chain",
-                              f"writing chain meta to post {post_id}", json=values)
+            return self._json("POST", route, what, **kwargs)
         except ConnectorError as exc:
             if "HTTP 404" in exc.message:
-                raise TerminalError(
-                    f"{exc.message} (is the wp-steem-bridge companion plugin active? "
-                    f"see deploy/wordpress-plugin)") from exc
+                raise TerminalError(f"{exc.message} ({missing_hint})") from exc
             raise
 
     def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
@@ -186,14 +187,10 @@ class WordPressRest:
             chunk = items[start:start + MAX_BATCH]
             requests_ = [{"method": "POST", "path": f"/{MIRROR_ROUTES[kind]}/{object_id}",
                           "body": values} for kind, object_id, values in chunk]
-            try:
-                answer = self._json("POST", "batch/v1", "writing mirrored meta",
-                                    json={"validation": "normal", "requests": requests_})
-            except ConnectorError as exc:
-                if "HTTP 404" in exc.message:
-                    raise TerminalError(f"{exc.message} (WordPress >= 5.6 with the companion "
-                                        f"plugin is needed for the rewards mirror)") from exc
-                raise
+            answer = self._plugin_json("batch/v1", "writing mirrored meta",
+                                       "WordPress >= 5.6 with the companion plugin is needed "
+                                       "for the rewards mirror",
+                                       json={"validation": "normal", "requests": requests_})
             responses = answer.get("responses", []) if isinstance(answer, dict) else []
             for (kind, object_id, _), response in zip(chunk, responses, strict=False):
                 outcomes.append(_batch_outcome(kind, object_id, response))
@@ -217,14 +214,9 @@ class WordPressRest:
         results: list[dict[str, Any]] = []
         for start in range(0, len(items), ITEMS_PER_REQUEST):
             chunk = items[start:start + ITEMS_PER_REQUEST]
-            try:
-                answer = self._json("POST", f"wp-steem-bridge/v1/{route}", what,
-                                    json={field: chunk})
-            except ConnectorError as exc:
-                if "HTTP 404" in exc.message:
-                    raise TerminalError(f"{exc.message} (is the companion plugin up to date? "
-                                        f"see deploy/wordpress-plugin)") from exc
-                raise
+            answer = self._plugin_json(f"wp-steem-bridge/v1/{route}", what,
+                                       "is the companion plugin up to date? see "
+                                       "deploy/wordpress-plugin", json={field: chunk})
             found = answer.get("results") if isinstance(answer, dict) else None
             if not isinstance(found, list) or len(found) != len(chunk):
                 raise TransientError(f"{what}: the plugin's answer does not have one result "

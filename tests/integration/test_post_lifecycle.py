@@ -21,7 +21,7 @@ from bridge import localstack
 from connectors.steem import SteemChain
 from devnet.genesis import CHAIN_ID
 from tests.conftest import make_bridge
-from tests.support.wordpress import ensure_wordpress, wordpress_request
+from tests.support.wordpress import delete_all_posts, ensure_wordpress, wordpress_request
 
 pytestmark = pytest.mark.integration
 
@@ -29,18 +29,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def empty_site() -> Any:
     site = ensure_wordpress("testlife", 8105)
-    _delete_all_posts(site)
+    delete_all_posts(site)
     yield site
-    _delete_all_posts(site)
-
-
-def _delete_all_posts(site: dict[str, Any]) -> None:
-    for status in ("publish,future,draft,private", "trash"):
-        posts = wordpress_request(site, "GET", "/wp/v2/posts", params={
-            "per_page": 100, "status": status, "context": "edit"}).json()
-        for post in posts:
-            wordpress_request(site, "DELETE", f"/wp/v2/posts/{post['id']}",
-                              params={"force": "true"})
+    delete_all_posts(site)
 
 
 def create_post(site: dict[str, Any], title: str, **fields: Any) -> dict[str, Any]:

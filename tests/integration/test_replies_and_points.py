@@ -25,7 +25,12 @@ from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
 from devnet.genesis import CHAIN_ID
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
-from tests.support.wordpress import reset_wordpress, run_wp_local, wordpress_request
+from tests.support.wordpress import (
+    delete_all_posts,
+    reset_wordpress,
+    run_wp_local,
+    wordpress_request,
+)
 
 pytestmark = pytest.mark.integration
 REPLIERS = ("voter-one", "voter-two")
@@ -58,15 +63,6 @@ def publish(site: dict[str, Any], tmp_path: Path, devnet_url: str, mirror_config
                              params={"context": "edit"}).json()["meta"]
     assert meta["steem_status"] == "published", meta
     return bridge, post_id, (meta["steem_author"], meta["steem_permlink"])
-
-
-def delete_all_posts(site: dict[str, Any]) -> None:
-    for status in ("publish", "trash"):
-        found = wordpress_request(site, "GET", "/wp/v2/posts", params={
-            "status": status, "per_page": 100, "_fields": "id", "context": "edit"}).json()
-        for post in found:
-            wordpress_request(site, "DELETE", f"/wp/v2/posts/{post['id']}",
-                              params={"force": "true"})
 
 
 def broadcast(bridge: Bridge, account: str, op: tuple[str, dict[str, Any]]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from bridge.store import StateStore
 from tests.conftest import make_bridge
 from tests.support.postgres import fresh_schema
-from tests.support.wordpress import ensure_wordpress, wordpress_request
+from tests.support.wordpress import delete_all_posts, ensure_wordpress, wordpress_request
 
 pytestmark = pytest.mark.integration
 
@@ -25,9 +25,7 @@ def pg_url() -> Any:
 def test_two_sites_share_one_postgres_and_workers_of_a_site_take_turns(
         tmp_path: Path, seed_site: dict[str, Any], devnet: Any, pg_url: str) -> None:
     other = ensure_wordpress("testshare", 8106)
-    for post in wordpress_request(other, "GET", "/wp/v2/posts",
-                                  params={"per_page": 100, "status": "any"}).json():
-        wordpress_request(other, "DELETE", f"/wp/v2/posts/{post['id']}", params={"force": "1"})
+    delete_all_posts(other)
     wordpress_request(other, "POST", "/wp/v2/posts", json={
         "title": "From the second site", "content": "<p>hello</p>", "status": "publish",
         "author": other["users"]["wenchao"]["id"]}).raise_for_status()

@@ -20,7 +20,7 @@ import pytest
 
 from bridge import localstack
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
-from tests.support.wordpress import ensure_wordpress, wordpress_request
+from tests.support.wordpress import delete_all_posts, ensure_wordpress, wordpress_request
 
 pytestmark = pytest.mark.integration
 
@@ -123,7 +123,7 @@ def test_second_sync_broadcasts_nothing_and_an_edit_is_one_edit(seed_bridge: Bri
 def test_three_posts_by_one_author_are_spread_over_ten_chain_minutes(tmp_path: Path,
                                                                      devnet: Any) -> None:
     site = ensure_wordpress("testrate", 8102)
-    _delete_all_posts(site)
+    delete_all_posts(site)
     author = site["users"]["iguazi123"]
     try:
         for n in range(3):
@@ -146,14 +146,7 @@ def test_three_posts_by_one_author_are_spread_over_ten_chain_minutes(tmp_path: P
         assert not any("You may only post once every 5 minutes" in o for o in outputs)
         assert not any("You may only post" in (r["reason"] or "") for r in rows)
     finally:
-        _delete_all_posts(site)
-
-
-def _delete_all_posts(site: dict[str, Any]) -> None:
-    for post in wordpress_request(site, "GET", "/wp/v2/posts",
-                                  params={"per_page": 100, "status": "any",
-                                          "context": "edit"}).json():
-        wordpress_request(site, "DELETE", f"/wp/v2/posts/{post['id']}", params={"force": "true"})
+        delete_all_posts(site)
 
 
 def test_sigkill_after_broadcast_before_the_state_commit_posts_once(seed_bridge: Bridge) -> None:

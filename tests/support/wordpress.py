@@ -81,3 +81,13 @@ def wordpress_request(site: dict[str, Any], method: str, path: str, **kw: Any) -
             kw["auth"] = (as_user, site["users"][as_user]["app_password"])
     kw.setdefault("timeout", REQUEST_TIMEOUT_SECONDS)
     return requests.request(method, api_url(site, path), **kw)
+
+
+def delete_all_posts(site: dict[str, Any]) -> None:
+    """Empty a test site: every post in any status, the trash included, deleted for good."""
+    for status in ("publish,future,draft,pending,private", "trash"):
+        found = wordpress_request(site, "GET", "/wp/v2/posts", params={
+            "status": status, "per_page": 100, "_fields": "id", "context": "edit"}).json()
+        for post in found:
+            wordpress_request(site, "DELETE", f"/wp/v2/posts/{post['id']}",
+                              params={"force": "true"})
