@@ -43,7 +43,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(exc.render(), err=True)
             sys.exit(exc.exit_status)
         except Exception as exc:
-            from connectors.failures import ConnectorError, FailureClass
+            from bridge.failures import ConnectorError, FailureClass
 
             if ctx.debug:
                 raise
@@ -207,7 +207,7 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
 def check(ctx: Context) -> None:
     """Validate the config, reach WordPress and the chain, and check every key (no writes)."""
     from bridge.doctor import key_problems
-    from connectors.failures import ConnectorError
+    from bridge.failures import ConnectorError
 
     app = ctx.app()
     try:

@@ -18,21 +18,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.config import env_name_for_account
-from bridge.model import IntentKind
-from bridge.outbox import TIME_FORMAT, Outbox, OutboxEntry
-from bridge.report import TickReport
-from bridge.scheduler import AccountClock, earliest_send
-from bridge.store import StateStore
-from connectors.failures import (
+from bridge.failures import (
     AlreadyApplied,
+    Code,
     ConnectorError,
     FailureClass,
     RateLimited,
     TerminalError,
     TransientError,
-    is_node_rejection,
 )
-from connectors.steem import SignedTx
+from bridge.model import IntentKind
+from bridge.outbox import TIME_FORMAT, Outbox, OutboxEntry
+from bridge.ports import SignedTx
+from bridge.report import TickReport
+from bridge.scheduler import earliest_send
+from bridge.store import StateStore
 from mappings.deletes import deletion_blocker
 
 CHAIN_META_KINDS = (IntentKind.CREATE_POST, IntentKind.EDIT_POST)
@@ -157,9 +157,7 @@ class Dispatcher:
                 f"the chain has no account @{entry.account}; check the author's steem_account "
                 f"in WordPress, then run: wp-steem-bridge retry --failed"), report)
             return None
-        clock = AccountClock(times.last_root_post, times.last_post, times.last_post_edit,
-                             times.last_vote_time)
-        wait = earliest_send(entry.kind, clock, head.time)
+        wait = earliest_send(entry.kind, times, head.time)
         if wait is not None:
             with self.store.transaction():
                 self.outbox.mark_scheduled(entry.id, wait.until, wait.reason)
@@ -200,7 +198,7 @@ class Dispatcher:
         (a timeout, a gateway page, an error text we do not know) leaves the row SIGNED for
         ``reconcile``, which looks the tx id up before anything is signed again."""
         if isinstance(exc, RateLimited) or (exc.failure is FailureClass.TERMINAL
-                                            and is_node_rejection(exc.message)):
+                                            and exc.rejected):
             self._handle_send_error(entry, exc, head, report)
             return
         with self.store.transaction():
@@ -220,7 +218,7 @@ class Dispatcher:
             with self.store.transaction():
                 self.outbox.mark_retry(entry.id, exc.failure.value, exc.message)
             report.problem(f"{entry.key}: {exc.message}", exc.failure)
-        elif entry.kind is IntentKind.DELETE_POST and "Cannot delete a comment" in exc.message:
+        elif exc.code is Code.DELETE_NOT_ALLOWED:
             self._keep(entry, exc.message, report)
         else:
             self._fail(entry, exc, report)

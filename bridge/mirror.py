@@ -27,13 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bridge.failures import ConnectorError, FailureClass
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
 from bridge.mirror_scan import Changes, PostKey, backfill, changes_since
 from bridge.model import Skip, SourceRef
 from bridge.report import TickReport
 from bridge.store import StateStore
-from connectors.failures import ConnectorError, FailureClass
 from mappings.rewards import (
     DAY,
     RewardEvent,

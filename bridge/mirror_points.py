@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from bridge.failures import ConnectorError, FailureClass
 from bridge.mirror_scan import PostKey
 from bridge.model import SourceRef
 from bridge.store import StateStore
-from connectors.failures import ConnectorError, FailureClass
 from mappings.points import VoteAward, new_awards
 
 log = logging.getLogger("wp_steem_bridge.mirror.points")

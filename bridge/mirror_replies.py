@@ -22,10 +22,10 @@ import logging
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from bridge.failures import ConnectorError, FailureClass
 from bridge.mirror_scan import PostKey
 from bridge.model import SourceRef
 from bridge.store import StateStore
-from connectors.failures import ConnectorError, FailureClass
 from mappings.replies import DEFAULT_FRONTEND, ReplyComment, thread_comments, to_write
 
 log = logging.getLogger("wp_steem_bridge.mirror.replies")

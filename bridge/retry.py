@@ -23,7 +23,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from connectors.failures import RateLimited, TransientError
+from bridge.failures import RateLimited, TransientError
 
 log = logging.getLogger("wp_steem_bridge.retry")
 T = TypeVar("T")

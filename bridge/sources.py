@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bridge.failures import TerminalError
 from bridge.model import PostRecord, SourceRef
-from connectors.failures import TerminalError
 
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 

@@ -1,11 +1,7 @@
 """The one place where outside failures are sorted into what the engine should do about them.
 
-Every connector raises only ``ConnectorError`` subclasses. Four classes, one decision each:
-
-    TRANSIENT        -- try again later (network down, 5xx, node busy, tx expired before inclusion)
-    RATE_LIMITED     -- the other side said "not yet"; try again after ``retry_after`` seconds
-    ALREADY_APPLIED  -- what we asked for already happened (duplicate tx); confirm, don't resend
-    TERMINAL         -- retrying cannot help (bad key, invalid operation); record and show a person
+Every connector raises only ``bridge.failures.ConnectorError`` subclasses (the error root lives
+beside the model); the tables here decide the class, ``rejected`` and ``code`` of each answer.
 
 ``classify_rpc_message`` sorts a Steem node's error text; ``classify_http_status`` sorts an HTTP
 answer. Both are tested as one table in tests/unit/test_failures.py.
@@ -15,49 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class FailureClass(StrEnum):
-    TRANSIENT = "transient"
-    RATE_LIMITED = "rate_limited"
-    ALREADY_APPLIED = "already_applied"
-    TERMINAL = "terminal"
-
-
-class ConnectorError(Exception):
-    """A failure at a connector boundary, already classified."""
-
-    failure = FailureClass.TERMINAL
-
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-
-class TransientError(ConnectorError):
-    failure = FailureClass.TRANSIENT
-
-
-class RateLimited(ConnectorError):
-    failure = FailureClass.RATE_LIMITED
-
-
-class AlreadyApplied(ConnectorError):
-    failure = FailureClass.ALREADY_APPLIED
-
-
-class TerminalError(ConnectorError):
-    failure = FailureClass.TERMINAL
-
-
-ERROR_TYPES: dict[FailureClass, type[ConnectorError]] = {
-    FailureClass.TRANSIENT: TransientError,
-    FailureClass.RATE_LIMITED: RateLimited,
-    FailureClass.ALREADY_APPLIED: AlreadyApplied,
-    FailureClass.TERMINAL: TerminalError,
-}
+from bridge.failures import (  # noqa: F401 - re-exported for the connectors
+    ERROR_TYPES,
+    AlreadyApplied,
+    Code,
+    ConnectorError,
+    FailureClass,
+    RateLimited,
+    TerminalError,
+    TransientError,
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +30,7 @@ class Rule:
     failure: FailureClass
     retry_after: float | None = None
     hint: str = ""
+    code: Code = Code.NONE
 
 
 # Order matters: the first match wins. Texts are the node's own (protocol-facts.md section 4).
@@ -73,7 +38,8 @@ RPC_RULES: tuple[Rule, ...] = (
     Rule("Duplicate transaction check failed", FailureClass.ALREADY_APPLIED),
     # the node rejected the tx (it never lands), though the vote we wanted is already there
     Rule("Your current vote on this comment is identical", FailureClass.TERMINAL,
-         hint="the account already voted with this weight"),
+         hint="the account already voted with this weight", code=Code.IDENTICAL_VOTE),
+    Rule("Cannot delete a comment", FailureClass.TERMINAL, code=Code.DELETE_NOT_ALLOWED),
     Rule("You may only post once every 5 minutes", FailureClass.RATE_LIMITED, 300),
     Rule("You may only comment once every 3 seconds", FailureClass.RATE_LIMITED, 3),
     Rule("Can only perform one comment edit per block", FailureClass.RATE_LIMITED, 3),
@@ -127,7 +93,8 @@ def rpc_error(message: str) -> ConnectorError:
     """Build the classified exception for a node error text."""
     rule = classify_rpc_message(message)
     text = f"{message} ({rule.hint})" if rule.hint else message
-    return ERROR_TYPES[rule.failure](text, retry_after=rule.retry_after)
+    return ERROR_TYPES[rule.failure](text, retry_after=rule.retry_after,
+                                     rejected=is_node_rejection(message), code=rule.code)
 
 
 def classify_http_status(status: int, retry_after_header: str | None = None) -> Rule:

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bridge.ports import AccountTimes, ChainHead, SignedTx
 from connectors.failures import ConnectorError, TerminalError, TransientError, rpc_error
-from connectors.steem_reads import BatchReads, ChainProps  # noqa: F401 - ChainProps re-exported
+from connectors.steem_reads import BatchReads
 
 for _name in ("beem", "beemapi", "beembase", "beemgraphenebase", "beemstorage", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -38,31 +39,6 @@ from beemstorage import InRamConfigurationStore  # noqa: E402
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 # Operations that need the active authority; everything else we send needs posting.
 ACTIVE_OPERATIONS = frozenset({"transfer", "account_create", "account_update", "claim_reward_balance"})
-
-
-@dataclass(frozen=True)
-class ChainHead:
-    block_num: int
-    time: datetime  # head block time, UTC (naive values from the node are UTC)
-    irreversible_block_num: int
-
-
-@dataclass(frozen=True)
-class SignedTx:
-    tx_id: str
-    expiration: datetime
-    tx: dict[str, Any]  # the signed transaction, condenser JSON
-
-
-@dataclass(frozen=True)
-class AccountTimes:
-    """The per-account clocks the chain's rate limits are measured against (chain time)."""
-
-    name: str
-    last_root_post: datetime
-    last_post: datetime
-    last_post_edit: datetime
-    last_vote_time: datetime
 
 
 @dataclass(frozen=True)
@@ -262,7 +238,7 @@ def _as_connector_error(exc: Exception, what: str) -> ConnectorError:
     if _looks_like_transport(exc):
         return TransientError(f"{what}: {text}")
     classified = rpc_error(text)
-    return type(classified)(f"{what}: {classified.message}", retry_after=classified.retry_after)
+    return classified.with_message(f"{what}: {classified.message}")
 
 
 def _looks_like_transport(exc: Exception) -> bool:

@@ -10,11 +10,11 @@ extends it; every failure leaves as a classified ``ConnectorError``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 
+from bridge.ports import ChainProps
 from connectors.failures import (
     ConnectorError,
     FailureClass,
@@ -26,17 +26,6 @@ from connectors.failures import (
 
 MAX_BATCH = 50  # calls per JSON-RPC array (jussi's JUSSI_JSONRPC_BATCH_SIZE_LIMIT)
 MAX_ACCOUNTS_PER_CALL = 1000  # DATABASE_API_SINGLE_QUERY_LIMIT
-
-
-@dataclass(frozen=True)
-class ChainProps:
-    """Dynamic global properties the mirror needs (one call)."""
-
-    head_block_num: int
-    irreversible_block_num: int
-    time: str  # head block time, chain format
-    total_vesting_fund_steem: str  # legacy asset string
-    total_vesting_shares: str
 
 
 class BatchReads:

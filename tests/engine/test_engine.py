@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bridge.engine import Engine
+from bridge.failures import TransientError
 from bridge.model import (
     ChainLink,
     Intent,
@@ -25,7 +26,6 @@ from bridge.outbox import Outbox
 from bridge.sources import Unreadable
 from bridge.status import render_status
 from bridge.store import StateStore
-from connectors.failures import TransientError
 from tests.support.fake_chain import FakeChain
 
 KEYS = {"alice": "5K-alice", "bob": "5K-bob"}
@@ -362,14 +362,15 @@ def test_an_unknown_error_after_sending_is_looked_up_not_failed_or_resent(world)
 
 def test_retrying_a_failed_signed_intent_looks_it_up_before_signing_again(world) -> None:
     store, chain, source, sink, engine = world
-    from connectors.failures import TerminalError as Terminal
+    from bridge.failures import TerminalError as Terminal
 
     source.put(record(1, "alice", "One"))
     real_broadcast = chain.broadcast
 
     def lands_then_unknown_rejection(signed) -> None:
         real_broadcast(signed)
-        raise Terminal("missing required posting authority:Missing Posting Authority alice")
+        raise Terminal("missing required posting authority:Missing Posting Authority alice",
+                       rejected=True)
 
     chain.broadcast = lands_then_unknown_rejection  # type: ignore[method-assign]
     engine.tick()  # a (here: lying) node rejection marks it failed

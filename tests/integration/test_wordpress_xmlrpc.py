@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from connectors.failures import TerminalError
+from bridge.failures import TerminalError
 from connectors.wordpress_xmlrpc import WordPressXmlrpc
 from tests.support.wordpress import ensure_wordpress, wordpress_request
 

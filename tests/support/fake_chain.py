@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.failures import ConnectorError, rpc_error
-from connectors.steem import AccountTimes, ChainHead, SignedTx
+from bridge.failures import ConnectorError
+from bridge.ports import AccountTimes, ChainHead, SignedTx
+from connectors.failures import rpc_error
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ import responses
 from responses.registries import OrderedRegistry
 
 from bridge import retry
+from bridge.failures import TerminalError, TransientError
 from bridge.retry import retrying_chain, retrying_wordpress
-from connectors.failures import TerminalError, TransientError
 from connectors.wordpress_rest import WordPressRest
 
 URL = "http://wp.test/wp-json/wp/v2/posts"

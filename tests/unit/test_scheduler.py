@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bridge.model import IntentKind
-from bridge.scheduler import AccountClock, earliest_send
+from bridge.ports import AccountTimes
+from bridge.scheduler import earliest_send
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def clock(root: int = -10_000, post: int = -10_000, edit: int = -10_000,
-          vote: int = -10_000) -> AccountClock:
+          vote: int = -10_000) -> AccountTimes:
     at = lambda s: T0 + timedelta(seconds=s)  # noqa: E731
-    return AccountClock(at(root), at(post), at(edit), at(vote))
+    return AccountTimes("alice", at(root), at(post), at(edit), at(vote))
 
 
 def test_root_post_needs_strictly_more_than_300_seconds() -> None:

@@ -12,7 +12,7 @@ import pytest
 import requests
 import responses
 
-from connectors.failures import RateLimited, TerminalError, TransientError
+from bridge.failures import RateLimited, TerminalError, TransientError
 from connectors.wordpress_xmlrpc import PAGE_OVERLAP, PAGE_SIZE, WordPressXmlrpc
 from tests.support.wordpress import REPO_ROOT
 

@@ -1,0 +1,145 @@
+"""The seam: every protocol the engine talks to the outside through, and the values that cross it.
+
+Connectors (``connectors/``) implement these; the engine (``bridge/``) depends only on them, so it
+loads and runs without beem, requests or WordPress (the test fakes implement them too, and one
+contract suite per protocol runs against the real implementation and the fake alike).
+
+    Source      -- records of one kind changed since a cursor (WordPress posts over REST or
+                   XML-RPC; later comments, likes, point events), already typed
+    Chain       -- head, account clocks, sign, broadcast, find a transaction, read a comment
+    ChainReads  -- the batched reads of the chain -> WordPress stream (the rewards mirror)
+    Sidechain   -- a Steem-Engine style sidechain's own transaction log (token confirmations)
+    SiteWriter  -- what the bridge writes into WordPress: chain meta, mirrored meta, comments,
+                   points
+    SiteDirectory -- what the bridge reads about the site itself: name, URL, linked members
+
+Errors crossing the seam are ``bridge.failures.ConnectorError`` subclasses, sorted at the
+connector. Chain times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from bridge.failures import ConnectorError
+
+Cursor = dict[str, str]  # a source's position: opaque to the engine, moved with the enqueue
+Operation = tuple[str, dict[str, Any]]  # condenser-style ["comment", {...}]
+JsonDict = dict[str, Any]  # a chain or WordPress object as JSON
+RecordT_co = TypeVar("RecordT_co", covariant=True)
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    block_num: int
+    time: datetime  # head block time, UTC
+    irreversible_block_num: int
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    tx_id: str
+    expiration: datetime  # UTC
+    tx: JsonDict  # the signed transaction, condenser JSON
+
+
+@dataclass(frozen=True)
+class AccountTimes:
+    """The per-account clocks the chain's rate limits are measured against (chain time)."""
+
+    name: str
+    last_root_post: datetime
+    last_post: datetime
+    last_post_edit: datetime
+    last_vote_time: datetime
+
+
+@dataclass(frozen=True)
+class ChainProps:
+    """Dynamic global properties the mirror needs (one call)."""
+
+    head_block_num: int
+    irreversible_block_num: int
+    time: str  # head block time, chain format
+    total_vesting_fund_steem: str  # legacy asset string
+    total_vesting_shares: str
+
+
+@dataclass(frozen=True)
+class SidechainReceipt:
+    """A sidechain's verdict on one main-chain transaction: its block and any contract errors."""
+
+    tx_id: str
+    block_num: int
+    errors: tuple[str, ...] = ()
+
+
+class Source(Protocol[RecordT_co]):
+    """Records of one kind, changed since a cursor, oldest change first."""
+
+    @property
+    def name(self) -> str: ...  # the cursor's name, e.g. "wp:demo:posts"
+
+    def changed_since(self, cursor: Cursor) -> Iterator[tuple[RecordT_co, Cursor]]:
+        """(record, how far it moves the cursor) pairs; unreadable records come as
+        ``bridge.model.Unreadable`` in their place, never as an exception that stops the poll."""
+        ...
+
+    def fetch(self, object_ids: list[int]) -> Sequence[RecordT_co]:
+        """The current state of these objects (deferred ones coming due)."""
+        ...
+
+
+class Chain(Protocol):
+    def head(self) -> ChainHead: ...
+    def account_times(self, name: str) -> AccountTimes | None: ...
+    def sign(self, operations: Sequence[Operation], wif: str) -> SignedTx: ...
+    def broadcast(self, signed: SignedTx) -> None: ...
+    def find_transaction(self, tx_id: str) -> int | None: ...
+    def get_content(self, author: str, permlink: str) -> JsonDict | None: ...
+
+
+class ChainReads(Protocol):
+    """Batched reads for the chain -> WordPress stream; ``read_requests`` counts HTTP requests."""
+
+    read_requests: int
+
+    def chain_props(self) -> ChainProps: ...
+    def contents(self, posts: Sequence[tuple[str, str]]) -> list[JsonDict | None]: ...
+    def content_replies(self, parents: Sequence[tuple[str, str]]) -> list[list[JsonDict]]: ...
+    def accounts(self, names: Sequence[str]) -> dict[str, JsonDict]: ...
+    def ops_in_blocks(self, first: int, last: int) -> list[JsonDict]: ...
+    def account_histories(self, starts: Sequence[tuple[str, int]],
+                          limit: int) -> dict[str, list[tuple[int, JsonDict]]]: ...
+
+
+class Sidechain(Protocol):
+    def find_sidechain_transaction(self, tx_id: str) -> SidechainReceipt | None: ...
+
+
+@dataclass(frozen=True)
+class MetaWrite:
+    """Meta for one WordPress object: ``target`` is "chain" (a bridged post's chain state),
+    "post" or "user" (mirrored rewards)."""
+
+    target: str
+    object_id: int
+    values: JsonDict
+
+
+class SiteWriter(Protocol):
+    def write_meta(self, writes: Sequence[MetaWrite]) -> list[ConnectorError | None]:
+        """One outcome per write: None when stored, else that write's classified error. A
+        failure of the whole site (down, wrong password) raises instead."""
+        ...
+
+    def write_reply_comments(self, comments: list[JsonDict]) -> list[JsonDict]: ...
+    def award_vote_points(self, awards: list[JsonDict]) -> list[JsonDict]: ...
+
+
+class SiteDirectory(Protocol):
+    def site_info(self) -> JsonDict: ...  # {"name", "url", "namespaces"}
+    def users_with_steem_account(self) -> dict[str, int]: ...  # chain account -> user id
