@@ -10,8 +10,6 @@ old one has expired unseen.
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -52,10 +50,9 @@ class Chain(Protocol):
     def get_content(self, author: str, permlink: str) -> dict[str, Any] | None: ...
 
 
-def _crash_point(name: str) -> None:
-    """Test hook: WPSB_TEST_CRASH_AT=<name> kills the process here, as a power cut would."""
-    if os.environ.get("WPSB_TEST_CRASH_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
+def checkpoint(step: str) -> None:
+    """Called between the steps of a send ("after-sign", "after-broadcast"); does nothing.
+    Crash tests replace it (tests/support/crashing_cli.py) to kill the process there."""
 
 
 class Dispatcher:
@@ -177,7 +174,7 @@ class Dispatcher:
             return None
         with self.store.transaction():
             self.outbox.mark_signed(entry.id, signed.tx_id, signed.expiration, signed.tx)
-        _crash_point("after-sign")
+        checkpoint("after-sign")
         try:
             self.chain.broadcast(signed)
         except AlreadyApplied:
@@ -185,7 +182,7 @@ class Dispatcher:
         except ConnectorError as exc:
             self._handle_broadcast_error(entry, exc, head, report)
             return None
-        _crash_point("after-broadcast")
+        checkpoint("after-broadcast")
         with self.store.transaction():
             self.outbox.mark_broadcast(entry.id)
         report.broadcast += 1

@@ -20,10 +20,9 @@ from typing import Any, Protocol
 
 from bridge.dispatch import Chain, Dispatcher
 from bridge.failures import ConnectorError, FailureClass
-from bridge.model import ChainLink, Intent, IntentKind, MappingContext, PostRecord, Skip
+from bridge.model import ChainLink, Intent, IntentKind, MappingContext, PostRecord, Skip, Unreadable
 from bridge.outbox import Outbox
 from bridge.report import TickReport
-from bridge.sources import Unreadable
 from bridge.store import StateStore, utcnow
 from mappings.deletes import post_to_delete
 from mappings.posts import post_to_intent

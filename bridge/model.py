@@ -122,6 +122,16 @@ class Skip:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A record a source could list but not read completely, with the reason (it is looked at
+    again later; the rest of the poll goes on)."""
+
+    source: SourceRef
+    reason: str
+    status: str = "unreadable"
+
+
+@dataclass(frozen=True)
 class ChainLink:
     """What the state store knows about a source object already bound to a chain post."""
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.failures import TerminalError
-from bridge.model import PostRecord, SourceRef
+from bridge.model import PostRecord, SourceRef, Unreadable
 
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -38,15 +37,6 @@ def window_start(cursor_modified: str | None, overlap_seconds: int) -> str | Non
         return None
     start = datetime.strptime(cursor_modified[:19], LOCAL_TIME_FORMAT)
     return (start - timedelta(seconds=overlap_seconds)).strftime(LOCAL_TIME_FORMAT)
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A post the source could list but not read completely, with the reason."""
-
-    source: SourceRef
-    reason: str
-    status: str = "unreadable"
 
 
 class WordPressPosts:

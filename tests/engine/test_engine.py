@@ -19,11 +19,11 @@ from bridge.model import (
     PostRecord,
     Skip,
     SourceRef,
+    Unreadable,
     content_hash,
     intent_key,
 )
 from bridge.outbox import Outbox
-from bridge.sources import Unreadable
 from bridge.status import render_status
 from bridge.store import StateStore
 from tests.support.fake_chain import FakeChain
