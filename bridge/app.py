@@ -10,16 +10,21 @@ from typing import Any
 
 from bridge import __version__
 from bridge.config import Settings
+from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
 from bridge.model import MappingContext
+from bridge.post_stream import PostPlanner
 from bridge.retry import retrying_chain, retrying_wordpress
 from bridge.sources import WordPressPosts
 from bridge.store import StateStore
+from bridge.streams import OutboundStream, settings_fingerprint
+from bridge.writeback import WriteBack
 from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
+from mappings.posts import post_to_intent
 
 
 @dataclass
@@ -29,6 +34,10 @@ class App:
     wordpress: WordPressRest
     chain: SteemChain
     engine: Engine
+
+    @property
+    def mirror(self) -> Mirror | None:
+        return next((s for s in self.engine.inbound if isinstance(s, Mirror)), None)
 
     def lock(self) -> AbstractContextManager[None]:
         """One broadcasting run per site at a time, whatever shares the state store."""
@@ -45,17 +54,22 @@ def build_app(settings: Settings) -> App:
     chain = SteemChain(settings.chain.nodes, settings.chain.chain_id,
                        tx_expiration=settings.chain.tx_expiration)
     reads = retrying_wordpress(wordpress)
-    sources = [WordPressPosts(reads, settings.wordpress.site_id, post_type,
-                              settings.wordpress.overlap_seconds,
-                              settings.wordpress.published_overlap_seconds)
-               for post_type in settings.wordpress.post_types]
-    engine = Engine(store, sources, retrying_chain(chain), settings.keys.signing_key,
-                    _context_factory(settings, reads), reads,
-                    confirm_timeout=settings.chain.confirm_timeout)
+    context = _context_factory(settings, reads)
+    fingerprint = _fingerprint(context)
+    streams: list[OutboundStream[Any]] = []
+    for post_type in settings.wordpress.post_types:
+        source = WordPressPosts(reads, settings.wordpress.site_id, post_type,
+                                settings.wordpress.overlap_seconds,
+                                settings.wordpress.published_overlap_seconds)
+        streams.append(OutboundStream(source, PostPlanner(source.name, post_to_intent,
+                                                          fingerprint)))
+    dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
+                            confirm_timeout=settings.chain.confirm_timeout)
+    writeback = WriteBack(store, reads)
     # the mirror repeats a failed run next tick (its cursor only moves on success), so it talks
     # to the connectors directly rather than through the retry layer
-    if settings.mirror:
-        engine.mirror = _mirror(settings, store, chain, wordpress)
+    inbound = [_mirror(settings, store, chain, wordpress)] if settings.mirror else []
+    engine = Engine(store, streams, dispatcher, writeback, context, inbound)
     return App(settings, store, wordpress, chain, engine)
 
 
@@ -67,7 +81,20 @@ def _mirror(settings: Settings, store: StateStore, chain: SteemChain,
     points = PointsMirror(store, wordpress, site_id, points=extras.points_per_vote,
                           plugin=extras.points_plugin, points_type=extras.points_type) \
         if extras.points_per_vote > 0 else None
-    return Mirror(store, chain, wordpress, site_id, replies=replies, points=points)
+    return Mirror(store, chain, wordpress, WriteBack(store, wordpress), site_id,
+                  replies=replies, points=points)
+
+
+def _fingerprint(context: Callable[[], MappingContext]) -> Callable[[], str]:
+    """The settings' fingerprint, taken once (settings do not change while the process runs)."""
+    taken: list[str] = []
+
+    def fingerprint() -> str:
+        if not taken:
+            taken.append(settings_fingerprint(context()))
+        return taken[0]
+
+    return fingerprint
 
 
 def open_store(settings: Settings) -> StateStore:

@@ -152,11 +152,12 @@ def mirror(ctx: Context, full: bool) -> None:
     from bridge.runner import run_once
 
     app = ctx.app()
-    if app.engine.mirror is None:
+    mirror_stream = app.mirror
+    if mirror_stream is None:
         app.close()
         raise UserError("the mirror is switched off ([mirror] enabled = false)")
     try:
-        result = run_once(lambda stop: app.engine.mirror.run(full=full), app.lock)
+        result = run_once(lambda stop: mirror_stream.run(full=full), app.lock)
     finally:
         app.close()
     click.echo(f"mirror: {result.summary()}")
@@ -187,7 +188,6 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
     """Put failed intents back in the queue after fixing their cause."""
     from bridge.app import open_store
     from bridge.config import load_settings
-    from bridge.outbox import Outbox
 
     if not all_failed and not key:
         raise UserError("name an intent key or pass --failed",
@@ -195,7 +195,7 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
     store = open_store(load_settings(ctx.config))
     try:
         with store.transaction():
-            count = Outbox(store).retry_failed(None if all_failed else key)
+            count = store.outbox.retry_failed(None if all_failed else key)
     finally:
         store.close()
     click.echo(f"{count} intent(s) queued again; run: wp-steem-bridge sync --once")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.errors import ConfigError
+from bridge.kinds import Authority
 from bridge.logs import register_secret
 from bridge.model import Beneficiary
 
@@ -65,13 +66,19 @@ class ChainSettings:
 
 @dataclass(frozen=True)
 class Keys:
-    """Posting keys by account. ``repr`` never shows a key."""
+    """Posting and active keys by account, each from its own source. ``repr`` never shows a
+    key."""
 
     posting: Mapping[str, Secret] = field(default_factory=dict, repr=False)
     app_account: str = ""
+    active: Mapping[str, Secret] = field(default_factory=dict, repr=False)
 
-    def signing_key(self, account: str) -> Secret | None:
-        """The account's own posting key, else the app account's (authority granted on chain)."""
+    def signing_key(self, account: str, authority: Authority = Authority.POSTING
+                    ) -> Secret | None:
+        """Posting: the account's own key, else the app account's (authority granted on
+        chain). Active: only the account's own active key (token treasuries, transfers)."""
+        if authority is Authority.ACTIVE:
+            return self.active.get(account)
         if account in self.posting:
             return self.posting[account]
         if self.app_account and self.app_account in self.posting:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
 
 from bridge.config import env_name_for_account
 from bridge.failures import (
@@ -25,15 +24,14 @@ from bridge.failures import (
     TerminalError,
     TransientError,
 )
-from bridge.model import IntentKind
-from bridge.outbox import TIME_FORMAT, Outbox, OutboxEntry
-from bridge.ports import SignedTx
+from bridge.kinds import Authority, Confirmation, LinkEffect, rule_for
+from bridge.ports import Chain, ChainHead, Sidechain, SignedTx
 from bridge.report import TickReport
 from bridge.scheduler import earliest_send
-from bridge.store import StateStore
+from bridge.store import OutboxEntry, StateStore
+from bridge.timestamps import from_text
 from mappings.deletes import deletion_blocker
 
-CHAIN_META_KINDS = (IntentKind.CREATE_POST, IntentKind.EDIT_POST)
 # A tx id unknown this long after its expiration is treated as never landed (covers a node or
 # gateway backend a few blocks behind the one that answered head()).
 EXPIRY_MARGIN = timedelta(seconds=60)
@@ -41,13 +39,7 @@ MAX_ATTEMPTS = 5  # signed transactions per intent before a person is asked to l
 log = logging.getLogger("wp_steem_bridge.dispatch")
 
 
-class Chain(Protocol):
-    def head(self) -> Any: ...
-    def account_times(self, name: str) -> Any: ...
-    def sign(self, operations: Any, wif: str) -> Any: ...
-    def broadcast(self, signed: Any) -> None: ...
-    def find_transaction(self, tx_id: str) -> int | None: ...
-    def get_content(self, author: str, permlink: str) -> dict[str, Any] | None: ...
+SigningKey = Callable[[str, Authority], "str | None"]  # (account, authority) -> WIF
 
 
 def checkpoint(step: str) -> None:
@@ -56,12 +48,14 @@ def checkpoint(step: str) -> None:
 
 
 class Dispatcher:
-    def __init__(self, store: StateStore, chain: Chain, signing_key: Callable[[str], str | None],
-                 *, confirm_timeout: float = 15.0, poll_interval: float = 0.25,
+    def __init__(self, store: StateStore, chain: Chain, signing_key: SigningKey,
+                 *, sidechain: Sidechain | None = None, confirm_timeout: float = 15.0,
+                 poll_interval: float = 0.25,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.store = store
-        self.outbox = Outbox(store)
+        self.outbox = store.outbox
         self.chain = chain
+        self.sidechain = sidechain
         self.signing_key = signing_key
         self.confirm_timeout = confirm_timeout
         self.poll_interval = poll_interval
@@ -128,7 +122,8 @@ class Dispatcher:
                 continue
             head = self._send_isolated(entry, head, report) or head
 
-    def _send_isolated(self, entry: OutboxEntry, head: Any, report: TickReport) -> Any:
+    def _send_isolated(self, entry: OutboxEntry, head: ChainHead,
+                       report: TickReport) -> ChainHead | None:
         """One intent's trouble (a read that failed, a bug) never stops the others."""
         try:
             return self._send(entry, head, report)
@@ -142,8 +137,9 @@ class Dispatcher:
                     f"internal error ({type(exc).__name__}: {exc}); please report it"), report)
         return None
 
-    def _send(self, entry: OutboxEntry, head: Any, report: TickReport) -> Any:
-        if entry.kind is IntentKind.DELETE_POST:
+    def _send(self, entry: OutboxEntry, head: ChainHead, report: TickReport) -> ChainHead | None:
+        rule = rule_for(entry.kind)
+        if rule.link is LinkEffect.DELETED:
             blocker = deletion_blocker(self.chain.get_content(entry.author, entry.permlink))
             if blocker:
                 self._keep(entry, blocker, report)
@@ -160,12 +156,9 @@ class Dispatcher:
                 self.outbox.mark_scheduled(entry.id, wait.until, wait.reason)
             report.scheduled += 1
             return None
-        wif = self.signing_key(entry.account)
+        wif = self.signing_key(entry.account, rule.authority)
         if not wif:
-            self._fail(entry, TerminalError(
-                f"no posting key for @{entry.account}: set WPSB_POSTING_KEY_"
-                f"{env_name_for_account(entry.account)} or add it to the [keys] file, then "
-                f"run: wp-steem-bridge retry --failed"), report)
+            self._fail(entry, TerminalError(_missing_key(entry.account, rule.authority)), report)
             return None
         try:
             signed = self.chain.sign(entry.operations, wif)
@@ -189,7 +182,7 @@ class Dispatcher:
         self._await_block(self.outbox.get(entry.id), report)
         return self.chain.head()
 
-    def _handle_broadcast_error(self, entry: OutboxEntry, exc: ConnectorError, head: Any,
+    def _handle_broadcast_error(self, entry: OutboxEntry, exc: ConnectorError, head: ChainHead,
                                 report: TickReport) -> None:
         """After a send, only the node's own refusal proves the tx did not land. Anything else
         (a timeout, a gateway page, an error text we do not know) leaves the row SIGNED for
@@ -203,7 +196,7 @@ class Dispatcher:
                              f"broadcast outcome unknown, will look the tx up: {exc.message}")
         report.problem(f"{entry.key}: {exc.message}", FailureClass.TRANSIENT)
 
-    def _handle_send_error(self, entry: OutboxEntry, exc: ConnectorError, head: Any,
+    def _handle_send_error(self, entry: OutboxEntry, exc: ConnectorError, head: ChainHead,
                            report: TickReport) -> None:
         """Errors that prove nothing reached the chain (before a send, or a node's refusal)."""
         if isinstance(exc, RateLimited):
@@ -235,7 +228,7 @@ class Dispatcher:
             self.outbox.mark_failed(entry.id, exc.failure.value, exc.message)
             self.store.record_problem(str(entry.source), "broadcast", exc.failure.value,
                                       exc.message)
-            if entry.kind in CHAIN_META_KINDS:
+            if rule_for(entry.kind).link is LinkEffect.PUBLISHED:
                 self.store.queue_writeback(entry.source, int(entry.source.object_id), {
                     "steem_status": "failed", "steem_error": exc.message[:500]})
         report.failed += 1
@@ -256,24 +249,50 @@ class Dispatcher:
             self.sleep(self.poll_interval)
 
     def _confirm(self, entry: OutboxEntry, block: int, report: TickReport) -> None:
+        """The transaction is in ``block``; for sidechain operations, the sidechain's own log
+        decides whether it happened."""
+        rule = rule_for(entry.kind)
+        if rule.confirmation is Confirmation.SIDECHAIN:
+            if self.sidechain is None:
+                raise TerminalError("a sidechain operation was sent but no sidechain is "
+                                    "configured ([chain] sidechain_url)")
+            receipt = self.sidechain.find_sidechain_transaction(entry.tx_id or "")
+            if receipt is None:
+                report.unconfirmed += 1  # the sidechain has not processed the block yet
+                return
+            if receipt.errors:
+                self._fail(entry, TerminalError(
+                    f"in block {block}, but the sidechain refused it: "
+                    f"{'; '.join(receipt.errors)}"), report)
+                return
         with self.store.transaction():
             self.outbox.mark_confirmed(entry.id, block)
             self.store.clear_problem(str(entry.source), "broadcast")
-            if entry.kind in CHAIN_META_KINDS:
-                self.store.confirm_link(entry.source, entry.tx_id or "", block)
-                self.store.queue_writeback(entry.source, int(entry.source.object_id), {
-                    "steem_author": entry.author, "steem_permlink": entry.permlink,
-                    "steem_tx_id": entry.tx_id, "steem_block": block,
-                    "steem_status": "published", "steem_error": ""})
-            elif entry.kind is IntentKind.DELETE_POST:
-                self.store.mark_link_deleted(entry.source, entry.tx_id or "", block)
-                self.store.queue_writeback(entry.source, int(entry.source.object_id), {
-                    "steem_tx_id": entry.tx_id, "steem_block": block,
-                    "steem_status": "deleted", "steem_error": ""})
+            self._link_effect(entry, rule.link, block)
         report.confirmed += 1
         report.published.append((entry, block))
 
+    def _link_effect(self, entry: OutboxEntry, effect: LinkEffect, block: int) -> None:
+        if effect is LinkEffect.PUBLISHED:
+            self.store.confirm_link(entry.source, entry.tx_id or "", block)
+            self.store.queue_writeback(entry.source, int(entry.source.object_id), {
+                "steem_author": entry.author, "steem_permlink": entry.permlink,
+                "steem_tx_id": entry.tx_id, "steem_block": block,
+                "steem_status": "published", "steem_error": ""})
+        elif effect is LinkEffect.DELETED:
+            self.store.mark_link_deleted(entry.source, entry.tx_id or "", block)
+            self.store.queue_writeback(entry.source, int(entry.source.object_id), {
+                "steem_tx_id": entry.tx_id, "steem_block": block,
+                "steem_status": "deleted", "steem_error": ""})
+
+
+def _missing_key(account: str, authority: Authority) -> str:
+    env = "WPSB_ACTIVE_KEY_" if authority is Authority.ACTIVE else "WPSB_POSTING_KEY_"
+    where = "the [keys] active_file" if authority is Authority.ACTIVE else "the [keys] file"
+    return (f"no {authority.value} key for @{account}: set {env}"
+            f"{env_name_for_account(account)} or add it to {where}, then run: "
+            f"wp-steem-bridge retry --failed")
+
 
 def _parse(value: str | None) -> datetime:
-    return datetime.strptime((value or "1970-01-01T00:00:00")[:19], TIME_FORMAT).replace(
-        tzinfo=UTC)
+    return from_text(value)

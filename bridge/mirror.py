@@ -25,15 +25,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from bridge.failures import ConnectorError, FailureClass
+from bridge.failures import FailureClass
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
 from bridge.mirror_scan import Changes, PostKey, backfill, changes_since
 from bridge.model import Skip, SourceRef
+from bridge.ports import ChainReads, MetaWrite, SiteDirectory
 from bridge.report import TickReport
 from bridge.store import StateStore
+from bridge.writeback import WriteBack
 from mappings.rewards import (
     DAY,
     RewardEvent,
@@ -48,23 +50,6 @@ from mappings.rewards import (
 log = logging.getLogger("wp_steem_bridge.mirror")
 CURSOR = "mirror:chain"
 MEMBERS_CURSOR = "mirror:members"
-
-
-class MirrorChain(Protocol):
-    read_requests: int
-
-    def chain_props(self) -> Any: ...
-    def contents(self, posts: list[tuple[str, str]]) -> list[dict[str, Any] | None]: ...
-    def accounts(self, names: list[str]) -> dict[str, dict[str, Any]]: ...
-    def ops_in_blocks(self, first: int, last: int) -> list[dict[str, Any]]: ...
-    def account_histories(self, starts: list[tuple[str, int]],
-                          limit: int) -> dict[str, list[tuple[int, dict[str, Any]]]]: ...
-
-
-class MirrorSite(Protocol):
-    def users_with_steem_account(self) -> dict[str, int]: ...
-    def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
-                          ) -> list[ConnectorError | None]: ...
 
 
 @dataclass
@@ -97,11 +82,17 @@ class _Row:
 
 
 class Mirror:
-    def __init__(self, store: StateStore, chain: MirrorChain, site: MirrorSite, site_id: str, *,
+    """The chain -> WordPress stream (an ``InboundStream`` of the engine's tick)."""
+
+    name = "mirror"
+
+    def __init__(self, store: StateStore, chain: ChainReads, site: SiteDirectory,
+                 writeback: WriteBack, site_id: str, *,
                  pending_refresh: float = 3600, members_ttl: float = 900,
                  clock: Callable[[], float] = time.time, replies: ReplyMirror | None = None,
                  points: PointsMirror | None = None) -> None:
         self.store, self.chain, self.site, self.site_id = store, chain, site, site_id
+        self.writeback = writeback
         self.pending_refresh = pending_refresh
         self.members_ttl = members_ttl
         self.clock = clock
@@ -109,13 +100,14 @@ class Mirror:
         self._read: dict[PostKey, dict[str, Any]] = {}  # get_content of this run, for the extras
         self._threads: set[PostKey] = set()  # posts whose thread a reply op touched this run
 
-    def step(self, report: TickReport) -> MirrorReport:
-        """The engine's ``mirror`` step: problems go into the tick report."""
+    def step(self, report: TickReport) -> None:
+        """The engine's ``mirror`` step: its counts and problems go into the tick report."""
         result = self.run()
         for failure, text in result.problems:
             report.problem(text, failure)
+        report.mirrored += result.written
+        report.notes.append(result.summary())
         log.info("%s", result.summary())
-        return result
 
     def run(self, *, full: bool = False) -> MirrorReport:
         result = MirrorReport()
@@ -259,10 +251,10 @@ class Mirror:
 
     def _write(self, posts: dict[str, _Row], members: dict[str, _Row], block: int,
                report: MirrorReport) -> None:
-        items: list[tuple[str, int, dict[str, Any]]] = []
-        rows: list[tuple[str, str, _Row]] = []
+        writes: list[tuple[str, MetaWrite]] = []
+        rows: list[_Row] = []
         for kind, updates in (("post", posts), ("user", members)):
-            for key, row in updates.items():
+            for row in updates.values():
                 row.data.pop("dirty", None)
                 if "values" not in row.data:
                     continue
@@ -271,19 +263,15 @@ class Mirror:
                 if isinstance(change, Skip):
                     report.unchanged += 1
                     continue
-                items.append((kind, row.wp_id, change))
-                rows.append((kind, key, row))
-        outcomes = self.site.write_mirror_meta(items) if items else []
-        for (kind, _, values), (_, _, row), outcome in zip(items, rows, outcomes, strict=True):
-            source = str(SourceRef("wp", self.site_id, kind, str(row.wp_id)))
+                writes.append((str(source), MetaWrite(kind, row.wp_id, change)))
+                rows.append(row)
+        outcomes = self.writeback.write(writes, "mirror")
+        for (source, write), row, outcome in zip(writes, rows, outcomes, strict=True):
             if outcome is None:
-                row.written = {**row.written, **values}
-                self.store.clear_problem(source, "mirror")
+                row.written = {**row.written, **write.values}
                 report.written += 1
             else:
                 row.data["dirty"] = True  # try again next run even if nothing else changes
-                self.store.record_problem(source, "mirror", outcome.failure.value,
-                                          outcome.message)
                 report.problems.append((outcome.failure, f"mirror {source}: {outcome.message}"))
 
     def _commit(self, posts: dict[str, _Row], members: dict[str, _Row], block: int) -> None:

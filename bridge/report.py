@@ -23,6 +23,9 @@ class TickReport:
     failed: int = 0
     kept: int = 0
     written_back: int = 0
+    mirrored: int = 0  # meta written by the chain -> WordPress stream
+    stopped: bool = False  # a stop was asked for; steps after it did not run
+    notes: list[str] = field(default_factory=list)  # the inbound streams' own summaries
     problems: list[tuple[FailureClass, str]] = field(default_factory=list)
     published: list[tuple[Any, int]] = field(default_factory=list)
 

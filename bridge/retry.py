@@ -86,5 +86,5 @@ def retrying_chain(chain: Any) -> Any:
 def retrying_wordpress(api: Any) -> Any:
     return RetryingProxy(
         api, ("term_names", "media_url", "user_steem_account", "site_info", "posts_by_id",
-              "write_chain_meta", "chain_meta"),
+              "write_chain_meta", "write_meta", "chain_meta"),
         lists=("posts_modified_since", "posts_published_since"))

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 from bridge.model import IntentStatus
-from bridge.outbox import Outbox
 from bridge.store import StateStore
 
 
 def render_status(store: StateStore) -> str:
-    outbox = Outbox(store)
+    outbox = store.outbox
     lines = [f"state: {store.path} (schema {store.schema_version()})",
              f"last tick: {store.get_meta(store.scoped('last_tick')) or 'never'}", "", "cursors:"]
     cursors = store.cursors()
@@ -48,15 +47,7 @@ def render_status(store: StateStore) -> str:
 
 
 def published_table(store: StateStore) -> list[dict[str, object]]:
-    rows = store.db.execute(
-        "SELECT l.source_ref, l.author, l.permlink, l.block_num, l.tx_id, l.state, "
-        "(SELECT title FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-        " LIMIT 1) AS title, "
-        "(SELECT status FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-        " LIMIT 1) AS status, "
-        "(SELECT not_before FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-        " LIMIT 1) AS not_before FROM links l ORDER BY l.source_ref").fetchall()
-    return [dict(r) for r in rows]
+    return store.published_table()
 
 
 def _position(value: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from bridge.mirror import Mirror
 from bridge.model import SourceRef
 from bridge.store import StateStore
+from bridge.writeback import WriteBack
 from connectors.steem import SteemChain
 from devnet.crypto import wif_to_public_str
 from devnet.genesis import CHAIN_ID, INITMINER, INITMINER_WIF
@@ -84,9 +85,9 @@ class CountingSite:
     def users_with_steem_account(self) -> dict[str, int]:
         return dict(self.members)
 
-    def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]) -> list[None]:
-        self.writes += len(items)
-        return [None] * len(items)
+    def write_meta(self, writes: list[Any]) -> list[None]:
+        self.writes += len(writes)
+        return [None] * len(writes)
 
 
 def _send(rpc: Rpc, operations: list[list[Any]]) -> None:
@@ -139,7 +140,8 @@ def bench_mirror() -> list[BenchRow]:
         try:
             store = _bridged_store(Path(tmp) / "state.db", posts)
             site = CountingSite({name: n + 1 for n, name in enumerate(names)})
-            mirror = Mirror(store, SteemChain([proxy.url], CHAIN_ID), site, "bench")
+            mirror = Mirror(store, SteemChain([proxy.url], CHAIN_ID), site,
+                            WriteBack(store, site), "bench")
 
             before, started = proxy.requests, time.perf_counter()
             full = mirror.run(full=True)

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
+from bridge.errors import ExitStatus
 from bridge.failures import TransientError
 from bridge.model import (
     ChainLink,
@@ -23,9 +25,12 @@ from bridge.model import (
     content_hash,
     intent_key,
 )
-from bridge.outbox import Outbox
+from bridge.post_stream import PostPlanner
+from bridge.runner import exit_status
 from bridge.status import render_status
 from bridge.store import StateStore
+from bridge.streams import OutboundStream
+from bridge.writeback import WriteBack
 from tests.support.fake_chain import FakeChain
 
 KEYS = {"alice": "5K-alice", "bob": "5K-bob"}
@@ -88,9 +93,11 @@ class MetaSink:
     def __init__(self) -> None:
         self.meta: dict[int, dict[str, Any]] = {}
 
-    def write_chain_meta(self, post_id: int, values: dict[str, Any]) -> dict[str, Any]:
-        self.meta.setdefault(post_id, {}).update(values)
-        return self.meta[post_id]
+    def write_meta(self, writes: Any) -> list[Any]:
+        for write in writes:
+            assert write.target == "chain"
+            self.meta.setdefault(write.object_id, {}).update(write.values)
+        return [None for _ in writes]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -113,15 +120,19 @@ def world(state_target):
     sink = MetaSink()
     holder = {"ctx": MappingContext(site_id="t", site_url="http://wp", site_name="T",
                                     now="2026-01-01T00:00:00")}
-    engine = Engine(store, [source], chain, KEYS.get, lambda: holder["ctx"], sink,
-                    confirm_timeout=0, mapper=simple_mapper)
+    planner = PostPlanner(source.name, simple_mapper, lambda: "settings-v1")
+    dispatcher = Dispatcher(store, chain, lambda account, _authority: KEYS.get(account),
+                            confirm_timeout=0)
+    engine = Engine(store, [OutboundStream(source, planner)], dispatcher,
+                    WriteBack(store, sink), lambda: holder["ctx"])
     engine.holder = holder  # type: ignore[attr-defined]
+    engine.planner = planner  # type: ignore[attr-defined]
     yield store, chain, source, sink, engine
     store.close()
 
 
 def statuses(store: StateStore) -> dict[str, int]:
-    return Outbox(store).count_by_status()
+    return store.outbox.count_by_status()
 
 
 def test_publish_once_and_write_back(world) -> None:
@@ -177,7 +188,7 @@ def test_signed_but_never_sent_is_resent_as_the_same_transaction(world) -> None:
     chain.fail_next_broadcast.append(TransientError("connection refused"))
     source.put(record(1, "alice", "One"))
     engine.tick()
-    (entry,) = Outbox(store).in_flight()
+    (entry,) = store.outbox.in_flight()
     engine.tick()
     assert chain.txs.get(entry.tx_id) and len(chain.applied) == 1
 
@@ -187,7 +198,7 @@ def test_expired_unseen_transaction_is_signed_again(world) -> None:
     chain.fail_next_broadcast.append(TransientError("connection refused"))
     source.put(record(1, "alice", "One"))
     engine.tick()
-    (entry,) = Outbox(store).in_flight()
+    (entry,) = store.outbox.in_flight()
     chain.advance(120)  # past the 60 s expiration
     engine.tick()  # reconcile re-queues it; the dispatch step signs a new one
     assert len(chain.applied) == 1 and entry.tx_id not in chain.txs
@@ -229,18 +240,29 @@ def test_a_mapping_bug_is_recorded_and_does_not_stop_other_posts(world) -> None:
             raise ValueError("boom")
         return simple_mapper(post, ctx, link)
 
-    engine.mapper = flaky
+    engine.planner.mapper = flaky
     source.put(record(1, "alice", "One", "2026-01-01T00:00:01"))
     source.put(record(2, "bob", "Two", "2026-01-01T00:00:02"))
     report = engine.tick()
-    assert report.skipped == 1 and report.confirmed == 1
-    assert "mapping error (ValueError: boom)" in render_status(store)
+    assert report.confirmed == 1 and report.skipped == 0
+    # a bug is not a skip: it needs a person (sync exits 1), status and WordPress say so
+    assert exit_status(report) is ExitStatus.FAILURES
+    assert any("internal error while mapping (ValueError: boom)" in p
+               for p in report.terminal_problems)
+    assert "internal error while mapping (ValueError: boom)" in render_status(store)
+    assert sink.meta[1]["steem_status"] == "failed"
+    # the same version read again is not mapped again, and the problem stays visible
+    calls: list[str] = []
+    engine.planner.mapper = lambda post, ctx, link: calls.append(post.source.object_id) or flaky(
+        post, ctx, link)
+    engine.tick()
+    assert calls == [] and "internal error while mapping" in render_status(store)
 
 
 def test_enqueueing_the_same_intent_twice_does_nothing(world) -> None:
     store, chain, source, sink, engine = world
     intent = simple_mapper(record(1, "alice", "One"), None, None)  # type: ignore[arg-type]
-    outbox = Outbox(store)
+    outbox = store.outbox
     with store.transaction():
         assert outbox.enqueue(intent) is True
         assert outbox.enqueue(intent) is False
@@ -288,7 +310,7 @@ def test_publish_delay_defers_then_publishes_without_a_new_edit(world) -> None:
                         terminal=False, retry_at="2026-01-01T01:00:00")
         return simple_mapper(post, ctx, link)
 
-    engine.mapper = delaying
+    engine.planner.mapper = delaying
     engine.holder["ctx"] = replace(engine.holder["ctx"], now="2026-01-01T00:10:00")
     source.put(record(1, "alice", "One", "2026-01-01T00:00:00"))
     first = engine.tick()
@@ -308,7 +330,7 @@ def test_author_without_account_is_deferred_and_picked_up_once_fixed(world) -> N
             return Skip(post.source, "no steem_account", terminal=False)
         return simple_mapper(post, ctx, link)
 
-    engine.mapper = needs_account
+    engine.planner.mapper = needs_account
     source.put(record(1, "", "One"))
     engine.tick()
     assert "no steem_account" in render_status(store)
@@ -377,7 +399,7 @@ def test_retrying_a_failed_signed_intent_looks_it_up_before_signing_again(world)
     assert statuses(store) == {"failed": 1}
     chain.broadcast = real_broadcast  # type: ignore[method-assign]
     with store.transaction():
-        Outbox(store).retry_failed()
+        store.outbox.retry_failed()
     engine.tick()
     assert statuses(store) == {"confirmed": 1} and len(chain.applied) == 1
 
@@ -393,7 +415,7 @@ def test_a_transaction_that_never_lands_is_given_up_after_five_attempts(world) -
     for _ in range(12):
         engine.tick()
         chain.advance(150)
-    (entry,) = Outbox(store).rows(IntentStatus.FAILED)
+    (entry,) = store.outbox.rows(IntentStatus.FAILED)
     assert "5 signed attempts never reached a block" in (entry.reason or "")
 
 
@@ -447,3 +469,28 @@ def test_one_unreadable_post_is_reported_and_the_others_go_on(world) -> None:
     assert report.confirmed == 1 and ("bob", "p2") in chain.posts
     assert "reading the post's author: HTTP 403" in render_status(store)
     assert '"2026-01-01T00:00:02"' in store.get_cursor("wp:t:posts")
+
+
+def test_a_skip_reason_reaches_wordpress_once_and_is_not_remapped(world) -> None:
+    """A post skipped by design (password-protected, too large) says why in WordPress, and
+    reading the same version again (the poll's overlap window) neither maps nor records it."""
+    store, chain, source, sink, engine = world
+    calls: list[str] = []
+
+    def protected(post, ctx, link):
+        calls.append(post.source.object_id)
+        return Skip(post.source, "password-protected posts are not published")
+
+    engine.planner.mapper = protected
+    source.put(record(1, "alice", "One"))
+    report = engine.tick()
+    assert report.skipped == 1 and exit_status(report) is ExitStatus.OK
+    assert sink.meta[1] == {"steem_status": "skipped",
+                            "steem_error": "password-protected posts are not published"}
+    (problem,) = [p for p in store.problems() if p["stage"] == "map"]
+    assert engine.tick().skipped == 0 and calls == ["1"]
+    (again,) = [p for p in store.problems() if p["stage"] == "map"]
+    assert again["count"] == problem["count"] == 1
+    engine.planner.mapper = simple_mapper  # the author removed the password: a new version
+    source.put(record(1, "alice", "One", "2026-01-01T00:05:00"))
+    assert engine.tick().confirmed == 1 and sink.meta[1]["steem_status"] == "published"

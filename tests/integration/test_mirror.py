@@ -15,6 +15,7 @@ import pytest
 from bridge import localstack
 from bridge.mirror import Mirror, MirrorReport
 from bridge.store import SCHEMA_VERSION, StateStore
+from bridge.writeback import WriteBack
 from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
 from devnet.genesis import CHAIN_ID, INITMINER, INITMINER_WIF
@@ -72,7 +73,8 @@ def new_mirror(bridge: Bridge) -> tuple[Mirror, StateStore]:
     site = bridge.site
     store = StateStore(bridge.state, site=site["name"])
     wordpress = WordPressRest(site["url"], site["admin_user"], site["app_password"])
-    return Mirror(store, SteemChain([bridge.devnet_url], CHAIN_ID), wordpress, site["name"]), store
+    return Mirror(store, SteemChain([bridge.devnet_url], CHAIN_ID), wordpress,
+                  WriteBack(store, wordpress), site["name"]), store
 
 
 def rpc(bridge: Bridge, method: str, params: Any) -> Any:

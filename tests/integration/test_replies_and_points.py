@@ -21,6 +21,7 @@ from bridge import localstack
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.store import StateStore
+from bridge.writeback import WriteBack
 from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
 from devnet.genesis import CHAIN_ID
@@ -158,8 +159,8 @@ def points_mirror(bridge: Bridge) -> tuple[Mirror, StateStore]:
     store = StateStore(bridge.state, site=site["name"])
     wordpress = WordPressRest(site["url"], site["admin_user"], site["app_password"])
     points = PointsMirror(store, wordpress, site["name"], points=5, unavailable_retry=0)
-    return Mirror(store, SteemChain([bridge.devnet_url], CHAIN_ID), wordpress, site["name"],
-                  points=points), store
+    return Mirror(store, SteemChain([bridge.devnet_url], CHAIN_ID), wordpress,
+                  WriteBack(store, wordpress), site["name"], points=points), store
 
 
 def test_each_upvote_awards_mycred_points_once(site: dict[str, Any], tmp_path: Path,

@@ -154,3 +154,6 @@ def _without_password(url: str) -> str:
     """The URL as shown in ``status``: a password in the netloc or the query replaced."""
     url = re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
     return re.sub(r"([?&]password=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
+
+
+Database = SqliteDatabase | PostgresDatabase

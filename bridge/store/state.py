@@ -1,116 +1,28 @@
 """The state store: everything the bridge remembers, in SQLite (one file, the embedded default)
-or in a PostgreSQL database that many sites and workers share (see bridge/db.py).
+or in a PostgreSQL database that many sites and workers share (bridge/store/db.py).
 
-Tables (schema version in ``meta``):
-    cursors     -- per-source poll position; moved in the same transaction that enqueues intents
-    intents     -- the outbox (see bridge/outbox.py), unique on the idempotency key
-    links       -- WordPress object -> chain author/permlink/category, tx id, block
-    problems    -- skips and failures with their reasons, shown by ``status``
-    writebacks  -- post meta still to be written back to WordPress
-    mirror      -- rewards mirror memory per bridged post / member: the meta last written to
-                   WordPress (so unchanged values are never rewritten) and the reward ops seen
-                   (payout split, 7/30-day windows); the mirror's block cursor lives in cursors
-    deferred    -- posts to look at again later (publish delay, missing author account)
-
+All SQL of the bridge lives in this package: the tables (schema.py), the outbox (outbox.py) and
+the rest here. The engine's decision for one record (a ``bridge.plans.Plan``) reaches the store
+as one call, ``apply``, inside the transaction that also moves the stream's cursor.
 Nothing secret is ever written here: no keys, no passwords, only public chain data.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bridge.db import PostgresDatabase, connect
 from bridge.model import ChainLink, SourceRef, canonical_json
-
-SCHEMA_VERSION = 2
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS cursors (
-    source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS intents (
-    id {autoid},
-    key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    account TEXT NOT NULL,
-    source_ref TEXT NOT NULL,
-    operations TEXT NOT NULL,
-    body_hash TEXT NOT NULL DEFAULT '',
-    author TEXT NOT NULL DEFAULT '',
-    permlink TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL DEFAULT '',
-    notes TEXT NOT NULL DEFAULT '[]',
-    status TEXT NOT NULL,
-    not_before TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    tx_id TEXT,
-    tx_expiration TEXT,
-    signed_tx TEXT,
-    block_num INTEGER,
-    failure_class TEXT,
-    reason TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS intents_status ON intents (status, not_before);
-CREATE INDEX IF NOT EXISTS intents_source ON intents (source_ref, id);
-CREATE TABLE IF NOT EXISTS links (
-    source_ref TEXT PRIMARY KEY,
-    author TEXT NOT NULL,
-    permlink TEXT NOT NULL,
-    category TEXT NOT NULL,
-    body_hash TEXT NOT NULL DEFAULT '',
-    tx_id TEXT NOT NULL DEFAULT '',
-    block_num INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL DEFAULT 'reserved',
-    updated_at TEXT NOT NULL,
-    UNIQUE (author, permlink));
-CREATE TABLE IF NOT EXISTS problems (
-    id {autoid},
-    source_ref TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    failure_class TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    count INTEGER NOT NULL DEFAULT 1,
-    UNIQUE (source_ref, stage));
-CREATE TABLE IF NOT EXISTS writebacks (
-    source_ref TEXT PRIMARY KEY,
-    object_id INTEGER NOT NULL,
-    payload TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    reason TEXT,
-    updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS mirror (
-    kind TEXT NOT NULL,
-    key TEXT NOT NULL,
-    wp_id INTEGER NOT NULL,
-    written TEXT NOT NULL DEFAULT '{}',
-    data TEXT NOT NULL DEFAULT '{}',
-    block INTEGER NOT NULL DEFAULT 0,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (kind, key));
-"""
-
-# Statements that bring a file of version N-1 to version N (tables new in N are in SCHEMA,
-# created with IF NOT EXISTS, so a migration only needs what CREATE cannot express).
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: ("""CREATE TABLE IF NOT EXISTS deferred (
-        source_ref TEXT PRIMARY KEY,
-        source_name TEXT NOT NULL,
-        object_id INTEGER NOT NULL,
-        reason TEXT NOT NULL,
-        retry_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL)""",),
-}
+from bridge.plans import Facts, Outcome, Plan
+from bridge.store.db import PostgresDatabase, connect
+from bridge.store.outbox import Outbox
+from bridge.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
+from bridge.timestamps import now_text
 
 
 def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return now_text()
 
 
 class StateStore:
@@ -123,6 +35,7 @@ class StateStore:
         self.db = connect(target)
         self.path = self.db.display
         self._migrate()
+        self.outbox = Outbox(self.db, self.scope)
 
     def close(self) -> None:
         self.db.close()
@@ -173,6 +86,71 @@ class StateStore:
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row["value"] if row else None
+
+    # -- one record's unit of work ---------------------------------------------------------
+
+    def facts(self, source: SourceRef) -> Facts:
+        row = self.db.execute("SELECT version FROM records WHERE source_ref=?",
+                              (str(source),)).fetchone()
+        return Facts(link=self.get_link(source),
+                     create_signed=self.outbox.create_signed(source),
+                     version=row["version"] if row else "")
+
+    def apply(self, plan: Plan) -> Outcome:
+        """Everything one plan says, in the caller's transaction; returns the final outcome
+        (a binding refused because another object holds the permlink becomes SKIPPED)."""
+        outcome = plan.outcome
+        for supersede in plan.supersede:
+            self.outbox.supersede_unsigned(plan.source, supersede.kinds, supersede.reason)
+        if plan.drop_link:
+            self.drop_link(plan.source)
+        intent = plan.enqueue
+        if intent is not None and plan.bind:
+            if self.permlink_taken(intent.author, intent.permlink):
+                self.record_problem(
+                    str(plan.source), "map", "terminal",
+                    f"permlink @{intent.author}/{intent.permlink} is already bound to another "
+                    f"WordPress object; refusing to edit someone else's post")
+                return Outcome.SKIPPED
+            self.reserve_link(plan.source, intent.author, intent.permlink, intent.category,
+                              intent.body_hash)
+        elif plan.body_hash is not None:
+            self.set_link_body_hash(plan.source, plan.body_hash)
+        if intent is not None and not self.outbox.enqueue(intent):
+            outcome = Outcome.UNCHANGED
+        self._apply_skip(plan)
+        if plan.problem is not None:
+            self.record_problem(str(plan.source), plan.problem.stage,
+                                plan.problem.failure_class, plan.problem.reason)
+        elif plan.clear_problem:
+            self.clear_problem(str(plan.source), "map")
+        if plan.writeback:
+            self.queue_writeback(plan.source, int(plan.source.object_id), plan.writeback)
+        if plan.version:
+            self.db.execute(
+                "INSERT INTO records VALUES (?, ?, ?, ?) ON CONFLICT(source_ref) DO UPDATE SET "
+                "version=excluded.version, outcome=excluded.outcome, "
+                "updated_at=excluded.updated_at",
+                (str(plan.source), plan.version, outcome.value, utcnow()))
+        return outcome
+
+    def _apply_skip(self, plan: Plan) -> None:
+        skip = plan.skip
+        if skip is None:
+            if plan.outcome is Outcome.ENQUEUED:
+                self.undefer(plan.source)
+            return
+        if skip.terminal:
+            self.undefer(plan.source)
+            self.record_problem(str(plan.source), "map", "skipped", skip.reason)
+            return
+        self.defer(plan.source, plan.stream, skip.reason, skip.retry_at)
+        self.record_problem(str(plan.source), "map", "deferred",
+                            f"{skip.reason} (looking again at {skip.retry_at} UTC)")
+
+    def forget_version(self, source: SourceRef) -> None:
+        """The next read of this object is planned again even if it did not change."""
+        self.db.execute("DELETE FROM records WHERE source_ref=?", (str(source),))
 
     # -- cursors ------------------------------------------------------------------------------
 
@@ -301,6 +279,20 @@ class StateStore:
         self.db.execute(
             "UPDATE writebacks SET status=?, reason=?, attempts=attempts+1, updated_at=? "
             "WHERE source_ref=?", (status, reason, utcnow(), source_ref))
+
+    def published_table(self) -> list[dict[str, Any]]:
+        """Every bridged object with its chain place and its newest intent (the demo's table)."""
+        where, args = self.scope("l.source_ref")
+        rows = self.db.execute(
+            "SELECT l.source_ref, l.author, l.permlink, l.block_num, l.tx_id, l.state, "
+            "(SELECT title FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+            " LIMIT 1) AS title, "
+            "(SELECT status FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+            " LIMIT 1) AS status, "
+            "(SELECT not_before FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+            f" LIMIT 1) AS not_before FROM links l WHERE 1=1{where} ORDER BY l.source_ref",
+            args).fetchall()
+        return [dict(r) for r in rows]
 
     # -- mirror -------------------------------------------------------------------------------
 

@@ -12,14 +12,16 @@ Intents of one source object are dispatched strictly in order: a later edit wait
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bridge.model import LIVE_STATUSES, Intent, IntentKind, IntentStatus, SourceRef
-from bridge.store import StateStore, utcnow
+from bridge.store.db import Database
+from bridge.timestamps import now_text, to_text
 
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+Scope = Callable[[str], tuple[str, tuple[str, ...]]]
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,15 @@ class OutboxEntry:
 
 
 class Outbox:
-    def __init__(self, store: StateStore) -> None:
-        self.store = store
-        self.db = store.db
+    """The ``intents`` table; ``scope`` limits every listing to the store's site."""
+
+    def __init__(self, db: Database, scope: Scope) -> None:
+        self.db = db
+        self.scope = scope
 
     def enqueue(self, intent: Intent) -> bool:
         """Insert the intent unless its key is known. Returns True when it was new."""
-        now = utcnow()
+        now = now_text()
         cursor = self.db.execute(
             "INSERT INTO intents (key, kind, account, source_ref, operations, body_hash, author, "
             "permlink, title, notes, status, created_at, updated_at) "
@@ -84,7 +88,7 @@ class Outbox:
         cursor = self.db.execute(
             f"UPDATE intents SET status=?, reason=?, updated_at=? WHERE source_ref=? "
             f"AND kind IN ({marks}) AND (status IN (?, ?) OR (status=? AND tx_id IS NULL))",
-            (IntentStatus.SUPERSEDED.value, reason, utcnow(), str(source),
+            (IntentStatus.SUPERSEDED.value, reason, now_text(), str(source),
              *[k.value for k in kinds], IntentStatus.PENDING.value,
              IntentStatus.SCHEDULED.value, IntentStatus.FAILED.value))
         return cursor.rowcount
@@ -94,7 +98,7 @@ class Outbox:
         return self.supersede_unsigned(source, (IntentKind.EDIT_POST,),
                                        "replaced by a newer edit")
 
-    def may_have_reached_chain(self, source: SourceRef) -> bool:
+    def create_signed(self, source: SourceRef) -> bool:
         """Whether any create of this object was ever signed (it may be on chain)."""
         return self.db.execute(
             "SELECT 1 FROM intents WHERE source_ref=? AND kind=? AND tx_id IS NOT NULL "
@@ -102,7 +106,7 @@ class Outbox:
 
     def in_flight(self) -> list[OutboxEntry]:
         """Rows that were signed: they must be reconciled before anything else is sent."""
-        where, args = self.store.scope()
+        where, args = self.scope("source_ref")
         rows = self.db.execute(
             f"SELECT * FROM intents WHERE status IN (?, ?){where} ORDER BY id",
             (IntentStatus.SIGNED.value, IntentStatus.BROADCAST.value, *args)).fetchall()
@@ -110,7 +114,7 @@ class Outbox:
 
     def dispatchable(self) -> list[OutboxEntry]:
         """Pending/scheduled rows first in line for their object (a failed row blocks the rest)."""
-        where, args = self.store.scope("i.source_ref")
+        where, args = self.scope("i.source_ref")
         rows = self.db.execute(
             f"SELECT * FROM intents i WHERE status IN (?, ?){where} AND NOT EXISTS ("
             f" SELECT 1 FROM intents e WHERE e.source_ref = i.source_ref AND e.id < i.id"
@@ -124,7 +128,7 @@ class Outbox:
         return OutboxEntry.from_row(row)
 
     def _set(self, intent_id: int, **fields: Any) -> None:
-        fields["updated_at"] = utcnow()
+        fields["updated_at"] = now_text()
         assignments = ", ".join(f"{name}=?" for name in fields)
         self.db.execute(f"UPDATE intents SET {assignments} WHERE id=?",
                         (*fields.values(), intent_id))
@@ -132,7 +136,7 @@ class Outbox:
     def mark_signed(self, intent_id: int, tx_id: str, expiration: datetime,
                     signed_tx: dict[str, Any]) -> None:
         self._set(intent_id, status=IntentStatus.SIGNED.value, tx_id=tx_id,
-                  tx_expiration=expiration.strftime(TIME_FORMAT),
+                  tx_expiration=to_text(expiration),
                   signed_tx=json.dumps(signed_tx), attempts=_plus_one(self, intent_id),
                   reason=None, failure_class=None)
 
@@ -149,14 +153,14 @@ class Outbox:
 
     def mark_scheduled(self, intent_id: int, not_before: datetime, reason: str) -> None:
         self._set(intent_id, status=IntentStatus.SCHEDULED.value,
-                  not_before=not_before.strftime(TIME_FORMAT), reason=reason)
+                  not_before=to_text(not_before), reason=reason)
 
     def mark_retry(self, intent_id: int, failure_class: str, reason: str,
                    not_before: datetime | None = None) -> None:
         """Back to the queue (signature dropped: the next attempt signs afresh)."""
         self._set(intent_id, status=IntentStatus.SCHEDULED.value if not_before
                   else IntentStatus.PENDING.value,
-                  not_before=not_before.strftime(TIME_FORMAT) if not_before else None,
+                  not_before=to_text(not_before) if not_before else None,
                   failure_class=failure_class, reason=reason, tx_id=None, tx_expiration=None,
                   signed_tx=None)
 
@@ -168,14 +172,14 @@ class Outbox:
         self._set(intent_id, status=IntentStatus.KEPT.value, failure_class="kept", reason=reason)
 
     def count_by_status(self) -> dict[str, int]:
-        where, args = self.store.scope()
+        where, args = self.scope("source_ref")
         rows = self.db.execute(
             f"SELECT status, COUNT(*) AS n FROM intents WHERE 1=1{where} GROUP BY status", args)
         return {r["status"]: r["n"] for r in rows}
 
     def rows(self, *statuses: IntentStatus) -> list[OutboxEntry]:
         marks = ",".join("?" for _ in statuses)
-        where, args = self.store.scope()
+        where, args = self.scope("source_ref")
         rows = self.db.execute(
             f"SELECT * FROM intents WHERE status IN ({marks}){where} ORDER BY id",
             [*[s.value for s in statuses], *args]).fetchall()
@@ -188,12 +192,12 @@ class Outbox:
         up on chain first (it may have landed after all) and only signs again once it expired.
         """
         where, args = ("AND key=?", [key]) if key else ("", [])
-        scope, scope_args = self.store.scope()
+        scope, scope_args = self.scope("source_ref")
         cursor = self.db.execute(
             f"UPDATE intents SET status=CASE WHEN tx_id IS NULL THEN ? ELSE ? END, "
             f"reason=NULL, failure_class=NULL, attempts=0, updated_at=? "
             f"WHERE status=? {where}{scope}",
-            [IntentStatus.PENDING.value, IntentStatus.SIGNED.value, utcnow(),
+            [IntentStatus.PENDING.value, IntentStatus.SIGNED.value, now_text(),
              IntentStatus.FAILED.value, *args, *scope_args])
         return cursor.rowcount
 

@@ -1,0 +1,110 @@
+"""The posts stream's planner: one WordPress post (and what the store knows of it) -> a Plan.
+
+Owns the post life cycle: a new post is bound to its permlink and created; a changed one is
+edited (older unsent edits superseded); an unchanged one is left alone; a trashed one is deleted
+on chain when it may have reached it (unsent creates and edits are dropped); a post back from the
+trash is created anew if its chain copy was deleted. The mapping itself is ``mappings.posts``;
+a mapping's bug is recorded for a person (exit 1), never retried in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+from bridge.model import (
+    ChainLink,
+    Intent,
+    IntentKind,
+    MappingContext,
+    PostRecord,
+    Skip,
+    Unreadable,
+    content_hash,
+)
+from bridge.plans import Facts, Outcome, Plan, Problem, Supersede
+from bridge.timestamps import later
+from mappings.deletes import post_to_delete
+
+log = logging.getLogger("wp_steem_bridge.posts")
+DEFER_DEFAULT = timedelta(minutes=15)
+UNREADABLE_WAIT = timedelta(hours=1)
+Mapper = Callable[[PostRecord, MappingContext, "ChainLink | None"], "Intent | Skip"]
+NOT_TRASHED = Supersede((IntentKind.DELETE_POST,), "the post is no longer in the trash")
+TRASHED = Supersede((IntentKind.CREATE_POST, IntentKind.EDIT_POST),
+                    "the post was moved to the trash")
+NEWER_EDIT = Supersede((IntentKind.EDIT_POST,), "replaced by a newer edit")
+
+
+class PostPlanner:
+    def __init__(self, stream: str, mapper: Mapper, fingerprint: Callable[[], str]) -> None:
+        self.stream = stream
+        self.mapper = mapper
+        self.fingerprint = fingerprint  # of the settings, taken once per tick by the engine
+
+    def __call__(self, record: PostRecord | Unreadable, facts: Facts, context: MappingContext,
+                 fresh: bool) -> Plan:
+        if isinstance(record, Unreadable):
+            return Plan(record.source, self.stream, Outcome.DEFERRED, skip=Skip(
+                record.source, record.reason, terminal=False,
+                retry_at=later(context.now, UNREADABLE_WAIT)))
+        version = content_hash([record.modified_gmt, record.status, record.author_account,
+                                self.fingerprint()])
+        if not fresh and facts.version == version:
+            return Plan(record.source, self.stream, Outcome.UNCHANGED)
+        if record.status == "trash":
+            return _plan_delete(record, facts, self.stream, version)
+        return self._plan_publish(record, facts, context, version)
+
+    def _plan_publish(self, record: PostRecord, facts: Facts, context: MappingContext,
+                      version: str) -> Plan:
+        link = facts.link
+        deleted = link is not None and link.state == "deleted"  # gone from chain: create anew
+        if deleted:
+            link = None
+        base = Plan(record.source, self.stream, Outcome.IGNORED, version=version,
+                    supersede=(NOT_TRASHED,), drop_link=deleted)
+        try:
+            result = self.mapper(record, context, link)
+        except Exception as exc:  # noqa: BLE001 - recorded with its reason, never a crash loop
+            log.exception("mapping %s failed", record.source)
+            reason = (f"internal error while mapping ({type(exc).__name__}: {exc}); please "
+                      f"report this post")
+            return replace(base, outcome=Outcome.FAILED, problem=Problem("map", "terminal", reason),
+                           writeback=_status("failed", reason) if link is None else {})
+        if isinstance(result, Skip):
+            outcome = Outcome.SKIPPED if result.terminal else Outcome.DEFERRED
+            skip = result if result.terminal or result.retry_at else Skip(
+                result.source, result.reason, False, later(context.now, DEFER_DEFAULT))
+            status = "skipped" if result.terminal else "waiting"
+            return replace(base, outcome=outcome, skip=skip,
+                           writeback=_status(status, result.reason) if link is None else {})
+        if link is None:
+            return replace(base, outcome=Outcome.ENQUEUED, bind=True, enqueue=result,
+                           clear_problem=True)
+        if result.body_hash == link.body_hash:
+            return replace(base, outcome=Outcome.UNCHANGED, clear_problem=True)
+        return replace(base, outcome=Outcome.ENQUEUED, supersede=(NOT_TRASHED, NEWER_EDIT),
+                       body_hash=result.body_hash, enqueue=result, clear_problem=True)
+
+
+def _plan_delete(record: PostRecord, facts: Facts, stream: str, version: str) -> Plan:
+    link = facts.link
+    if link is None or link.state == "deleted":
+        # never reached the chain, or already deleted: nothing to undo
+        return Plan(record.source, stream, Outcome.IGNORED, version=version)
+    if not facts.create_signed:  # its create was never sent: just forget it
+        return Plan(record.source, stream, Outcome.IGNORED, version=version,
+                    supersede=(TRASHED,), drop_link=True)
+    result = post_to_delete(record, link)
+    if isinstance(result, Skip):
+        return Plan(record.source, stream, Outcome.IGNORED, version=version, supersede=(TRASHED,))
+    return Plan(record.source, stream, Outcome.ENQUEUED, version=version, supersede=(TRASHED,),
+                enqueue=result)
+
+
+def _status(status: str, reason: str) -> dict[str, str]:
+    """What WordPress shows for a post that is not on chain, and why."""
+    return {"steem_status": status, "steem_error": reason[:500]}
