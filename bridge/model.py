@@ -174,6 +174,9 @@ class PostRecord:
     featured_image: str = ""
     password_protected: bool = False
     meta: dict[str, Any] = field(default_factory=dict)  # registered post meta (overrides)
+    # site-wide use count of each of ``tags`` (WordPress's term ``count``), aligned with
+    # ``tags``; shorter, or None, where WordPress did not say. Ranks tags for the slots.
+    tag_counts: tuple[int | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ class WordPressPosts:
 
     def to_record(self, raw: dict[str, Any]) -> PostRecord:
         author_id = int(raw.get("author") or 0)
+        tags = self._terms("tags", "post_tag", raw)
         return PostRecord(
             source=SourceRef("wp", self.site_id, _object_type(self.post_type), str(raw["id"])),
             post_type=str(raw.get("type", "post")),
@@ -107,7 +108,8 @@ class WordPressPosts:
             modified_gmt=str(raw.get("modified_gmt") or ""),
             author_id=author_id,
             author_account=self._account(author_id),
-            tags=self._terms("tags", "post_tag", raw),
+            tags=tags,
+            tag_counts=_embedded_counts(raw, "post_tag", tags),
             categories=self._terms("categories", "category", raw),
             featured_image=self._featured_image(raw),
             password_protected=bool(raw.get("password")),
@@ -144,6 +146,19 @@ def _embedded_terms(raw: dict[str, Any], taxonomy: str) -> dict[int, str]:
             if isinstance(term, dict) and term.get("taxonomy") == taxonomy and "id" in term:
                 found[int(term["id"])] = str(term.get("name") or term.get("slug") or "")
     return found
+
+
+def _embedded_counts(raw: dict[str, Any], taxonomy: str,
+                     names: tuple[str, ...]) -> tuple[int | None, ...]:
+    """Use counts of the terms ``names`` where embedded terms carry ``count`` (None elsewhere;
+    WordPress embeds terms in the "embed" context, which leaves ``count`` out)."""
+    counts: dict[str, int] = {}
+    for group in (raw.get("_embedded") or {}).get("wp:term") or []:
+        for term in group if isinstance(group, list) else []:
+            if isinstance(term, dict) and term.get("taxonomy") == taxonomy and \
+                    isinstance(term.get("count"), int):
+                counts[str(term.get("name") or term.get("slug") or "")] = term["count"]
+    return tuple(counts.get(name) for name in names)
 
 
 def _position(raw: dict[str, Any], now_gmt: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
+from mappings.invisible import strip_invisible
 from mappings.text import collapse_whitespace, cut_chars, html_to_text, valid_utf8
 
 MAX_DESCRIPTION_CHARS = 160
@@ -42,11 +43,13 @@ def description_text(excerpt_html: str, body_html: str) -> str:
     text = _preview_text(_EXCERPT_MORE.sub("", html_to_text(excerpt_html or "")))
     if not text:
         text = _preview_text(html_to_text(body_html or ""))
-    return cut_chars(collapse_whitespace(text), MAX_DESCRIPTION_CHARS)
+    # stripped again after the cut: a cut inside an emoji sequence leaves a dangling joiner
+    return strip_invisible(cut_chars(collapse_whitespace(text), MAX_DESCRIPTION_CHARS))
 
 
 def _preview_text(text: str) -> str:
-    return collapse_whitespace(_PREVIEW_NOISE.sub(" ", text))
+    """Frontends show the description like a title: no bidi controls or invisible characters."""
+    return collapse_whitespace(strip_invisible(_PREVIEW_NOISE.sub(" ", text)))
 
 
 def build_metadata(

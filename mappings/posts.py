@@ -208,7 +208,8 @@ def _tags(settings: PostSettings, max_tags: int) -> tuple[list[str], list[str]]:
     names = list(settings.tag_names)
     if settings.append_default_tags:
         names += settings.default_tags
-    tags, notes = map_tags(names, max_tags, tag_map=settings.tag_map)
+    tags, notes = map_tags(names, max_tags, tag_map=settings.tag_map,
+                           counts=settings.tag_counts, pinned=settings.pinned_terms)
     if tags == [FALLBACK_TAG] and not settings.append_default_tags and settings.default_tags:
         tags, notes = map_tags(list(settings.default_tags), max_tags, tag_map=settings.tag_map)
     tags, community_notes = with_community(tags, settings.community, max_tags)

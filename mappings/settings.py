@@ -1,13 +1,14 @@
 """Effective settings for one post: site settings (``MappingContext``) plus per-post overrides.
 
 Per-post overrides are the post meta the companion plugin registers: ``steem_opt_out``,
-``steem_tags`` ("a,b,c", replacing the post's WordPress tags and categories),
+``steem_tags`` ("a,b,c", replacing the post's WordPress tags and categories, in the author's
+order),
 ``steem_beneficiaries`` ("account:basis_points,...", replacing the site's list) and
 ``steem_payout`` ("50/50" | "power_up" | "decline"; empty = site default).
 
 Newer site settings are read with ``getattr`` and a default, so an older ``MappingContext``
-still works: ``tags_from`` ("tags" | "categories" |
-"both"), ``tag_map`` (pairs WordPress term -> Steem tag, steem4wp-style), ``append_default_tags``,
+still works: ``tags_from`` ("tags" | "categories" | "both": categories first, as the post's
+topic), ``tag_map`` (pairs WordPress term -> Steem tag, steem4wp-style), ``append_default_tags``,
 ``community`` ("hive-NNNNNN"), ``header_template``, ``oversize`` ("truncate" | "fail") and
 ``disclose_beneficiaries``.
 """
@@ -32,6 +33,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class PostSettings:
     tag_names: tuple[str, ...]
+    tag_counts: tuple[int | None, ...]  # site-wide use counts aligned with tag_names
+    pinned_terms: int  # leading tag_names (categories) that rank before the rest
     tags_overridden: bool
     default_tags: tuple[str, ...]
     append_default_tags: bool
@@ -64,13 +67,17 @@ def parse_beneficiaries(text: str) -> tuple[Beneficiary, ...]:
     return tuple(entries)
 
 
-def _source_terms(post: PostRecord, tags_from: str) -> tuple[str, ...]:
+def _source_terms(post: PostRecord, tags_from: str) -> tuple[tuple[str, ...],
+                                                             tuple[int | None, ...], int]:
+    """The post's terms as (names, use counts, how many leading ones are categories)."""
     tags, categories = tuple(post.tags or ()), tuple(post.categories or ())
+    known = tuple(getattr(post, "tag_counts", ()) or ())[: len(tags)]
+    tag_counts = known + (None,) * (len(tags) - len(known))
     if tags_from == "tags":
-        return tags
+        return tags, tag_counts, 0
     if tags_from == "categories":
-        return categories
-    return tags + categories
+        return categories, (None,) * len(categories), len(categories)
+    return categories + tags, (None,) * len(categories) + tag_counts, len(categories)
 
 
 def _tag_map(pairs: Any) -> dict[str, str]:
@@ -89,9 +96,14 @@ def post_settings(post: PostRecord, ctx: MappingContext) -> PostSettings:
     if payout not in PAYOUTS:
         raise SettingsError(f"steem_payout {payout!r} is unknown; use one of {', '.join(PAYOUTS)}")
     override_beneficiaries = str(meta.get("steem_beneficiaries") or "").strip()
+    names, counts, pinned = _source_terms(post, str(getattr(ctx, "tags_from", "tags")))
+    if override_tags:  # the author's own list: their order is the ranking
+        names = tuple(_LIST_SEPARATORS.split(override_tags))
+        counts, pinned = (), len(names)
     return PostSettings(
-        tag_names=tuple(_LIST_SEPARATORS.split(override_tags)) if override_tags
-        else _source_terms(post, str(getattr(ctx, "tags_from", "tags"))),
+        tag_names=names,
+        tag_counts=counts,
+        pinned_terms=pinned,
         tags_overridden=bool(override_tags),
         default_tags=tuple(ctx.default_tags or ()),
         append_default_tags=bool(getattr(ctx, "append_default_tags", False)),

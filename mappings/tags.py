@@ -5,12 +5,18 @@ digit, at most one dash, at most 24 chars, unique, at most ``max_tags``. Chinese
 pinyin written together (区块链 -> qukuailian). A ``hive-NNNNNN`` community tag moves to the
 front, because a community post's category must be the community. Every tag that does not
 make it is reported with its reason, never dropped silently.
+
+Which tags get the ``max_tags`` slots is decided by what the site means, not by the alphabet
+(WordPress lists a post's terms by name, which puts Chinese terms last): the ``pinned`` leading
+terms (the WordPress categories) first in their order, then the other terms by their site-wide
+use count (most used first; unknown counts after known ones), ties in the order given, and
+one-character tags ("x") after all of them. Duplicates after normalisation never take a slot.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from mappings.permlink import transliterate
 from mappings.text import valid_utf8
@@ -52,16 +58,22 @@ def map_tags(
     max_tags: int,
     fallback: str = FALLBACK_TAG,
     tag_map: dict[str, str] | None = None,
+    *,
+    counts: Sequence[int | None] = (),
+    pinned: int = 0,
 ) -> tuple[list[str], list[str]]:
     """Steem tags (category first) and notes about every term that was dropped or changed.
 
     ``tag_map`` (lowercased WordPress term -> Steem tag) is the site's own spelling for terms,
-    e.g. 区块链 -> blockchain; terms not in it are transliterated.
+    e.g. 区块链 -> blockchain; terms not in it are transliterated. ``counts`` (aligned with
+    ``names``, None or missing = unknown) are the terms' site-wide use counts and ``pinned`` the
+    number of leading names that keep their place; together they rank the terms for the slots.
     """
     accepted: list[str] = []
+    ranks: dict[str, tuple[int, int, int, int]] = {}
     notes: list[str] = []
     limit = max(int(max_tags), 1)
-    for name in names:
+    for position, name in enumerate(names):
         if name is None or name == "":
             continue
         mapped = (tag_map or {}).get(str(name).strip().lower())
@@ -70,7 +82,8 @@ def map_tags(
         if problem:
             notes.append(f"tag {name!r} dropped: {problem}")
             continue
-        if tag in accepted:
+        if tag in accepted:  # one chain tag: it ranks as its best-ranked term
+            ranks[tag] = min(ranks[tag], _rank(tag, position, counts, pinned))
             if tag != str(name):
                 notes.append(f"tag {name!r} dropped: same as {tag!r}")
             continue
@@ -78,7 +91,8 @@ def map_tags(
             notes.append(f"tag {name!r} dropped: a post belongs to one community only")
             continue
         accepted.append(tag)
-    accepted = _community_first(accepted)
+        ranks[tag] = _rank(tag, position, counts, pinned)
+    accepted = _community_first(sorted(accepted, key=ranks.__getitem__))
     for dropped in accepted[limit:]:
         notes.append(f"tag {dropped!r} dropped: more than {limit} tags")
     accepted = accepted[:limit]
@@ -86,6 +100,15 @@ def map_tags(
         accepted = [fallback]
         notes.append(f"no usable tags; using {fallback!r}")
     return accepted, notes
+
+
+def _rank(tag: str, position: int, counts: Sequence[int | None],
+          pinned: int) -> tuple[int, int, int, int]:  # fmt: skip
+    """Sort key: pinned terms in order, then by use count, one-character tags last."""
+    if position < pinned:
+        return (0, 0, 0, position)
+    count = counts[position] if position < len(counts) else None
+    return (1, int(len(tag) == 1), -(count if isinstance(count, int) else 0), position)
 
 
 def _community_first(tags: list[str]) -> list[str]:

@@ -179,12 +179,13 @@ def test_dropped_tags_are_noted_and_blog_fallback() -> None:
     assert any("'2020' dropped" in note for note in intent.notes)
 
 
-def test_tags_then_categories_then_defaults() -> None:
-    ctx = replace(CTX, default_tags=("cn",), max_tags=3, tags_from="both", append_default_tags=True)
+def test_categories_then_tags_then_defaults() -> None:
+    ctx = replace(CTX, default_tags=("cn",), max_tags=4, tags_from="both", append_default_tags=True)
     post = make_post(tags=("news",), categories=("Uncategorized", "Travel", "Food"))
     intent = as_intent(post_to_intent(post, ctx, None))
-    assert json.loads(intent.operations[0][1]["json_metadata"])["tags"] == ["news", "travel",
-                                                                            "food"]  # fmt: skip
+    assert intent.category == "travel"
+    assert json.loads(intent.operations[0][1]["json_metadata"])["tags"] == ["travel", "food",
+                                                                            "news", "cn"]  # fmt: skip
 
 
 def test_edit_of_patch_looking_body_is_guarded() -> None:

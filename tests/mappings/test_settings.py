@@ -28,7 +28,7 @@ def tags_of(intent: Intent) -> list[str]:
 
 
 @pytest.mark.parametrize(("tags_from", "expected"), [("tags", ["news"]), ("categories", ["travel"]),
-                                                     ("both", ["news", "travel"])])  # fmt: skip
+                                                     ("both", ["travel", "news"])])  # fmt: skip
 def test_tags_from(tags_from: str, expected: list[str]) -> None:
     post = make_post(tags=("news",), categories=("Travel",))
     assert tags_of(mapped(post, replace(CTX, tags_from=tags_from))) == expected
