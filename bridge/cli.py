@@ -108,12 +108,15 @@ def run(ctx: Context, interval: float | None, listen: str | None) -> None:
     import threading
 
     from bridge.runner import run_forever
+    from bridge.webhook import TickClock
 
     app = ctx.app()
     wake = threading.Event()
-    server = _start_webhook(app.settings, listen, wake)
+    ticks = TickClock(app.store.get_meta(app.store.scoped("last_tick")))
+    server = _start_webhook(app.settings, listen, wake, ticks.health)
 
     def on_report(report) -> None:
+        ticks.record(report.summary())
         log.info("tick: %s", report.summary())
         for text in report.terminal_problems + report.transient_problems:
             log.warning("problem: %s", text)
@@ -128,7 +131,7 @@ def run(ctx: Context, interval: float | None, listen: str | None) -> None:
     log.info("stopped")
 
 
-def _start_webhook(settings: Any, listen: str | None, wake: Any) -> Any:
+def _start_webhook(settings: Any, listen: str | None, wake: Any, health: Any = None) -> Any:
     from bridge.webhook import WebhookServer
 
     listen = listen or settings.webhook_listen
@@ -138,7 +141,7 @@ def _start_webhook(settings: Any, listen: str | None, wake: Any) -> Any:
         raise UserError("the webhook needs a shared secret",
                         hint="set WPSB_WEBHOOK_SECRET or [webhook] secret_file (mode 0600)")
     host, _, port = listen.rpartition(":")
-    server = WebhookServer(host or "127.0.0.1", int(port), settings.webhook_secret, wake)
+    server = WebhookServer(host or "127.0.0.1", int(port), settings.webhook_secret, wake, health)
     server.start()
     return server
 

@@ -45,5 +45,6 @@ def setup_logging(debug: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)
-    for noisy in ("beem", "beemapi", "beembase", "beemgraphenebase", "urllib3"):
+    # waitress (the webhook's server) logs disconnects at INFO; its warnings reach this handler
+    for noisy in ("beem", "beemapi", "beembase", "beemgraphenebase", "urllib3", "waitress"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

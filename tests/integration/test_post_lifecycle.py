@@ -150,7 +150,7 @@ def test_a_webhook_poke_runs_the_tick_at_once(tmp_path: Path, devnet: Any,
                              "--webhook", f"127.0.0.1:{port}"], cwd=REPO_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_for(lambda: bridge.state.exists() and _health(port))  # first tick done
+        _wait_for(lambda: bridge.state.exists() and _last_tick(port))  # first tick done
         post = create_post(site, "Poked into the chain")
         body = json.dumps({"post_id": post["id"]}).encode()
         ts = str(int(time.time()))
@@ -164,11 +164,12 @@ def test_a_webhook_poke_runs_the_tick_at_once(tmp_path: Path, devnet: Any,
     assert proc.returncode == 0
 
 
-def _health(port: int) -> bool:
+def _last_tick(port: int) -> str | None:
+    """The daemon's last tick as /health reports it (None before the first one)."""
     try:
-        return requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok
+        return requests.get(f"http://127.0.0.1:{port}/health", timeout=2).json()["last_tick"]
     except requests.RequestException:
-        return False
+        return None
 
 
 def _wait_for(condition: Any, timeout: float = 30) -> None:

@@ -22,6 +22,8 @@ def test_signature_and_freshness_rules() -> None:
     old = str(int(now) - 301)
     assert "five-minute" in verify(SECRET, old, body, sign(SECRET, old, body), now)
     assert "malformed" in verify(SECRET, "soon", body, "v1=x", now)
+    assert "malformed" in verify(SECRET, "9" * 400, body, "v1=x", now)  # no float for it
+    assert verify(SECRET, ts, body, "v1=é", now) == "malformed X-WPSB-Signature"
 
 
 def test_only_authentic_pokes_wake_the_loop() -> None:
