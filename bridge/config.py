@@ -8,7 +8,8 @@ Secrets never come from the TOML file itself:
         ``_``) or the TOML file named by ``[keys] file`` (mode 0600) with ``account = "5K..."``
         lines. ``[keys] app_account`` names one account whose posting key signs for every author
         who granted it posting authority.
-Validation collects every problem, each saying where the value was looked for.
+Validation collects every problem, each saying where the value was looked for; what the file
+may hold (known settings, no secrets, a safe site id) is checked by ``bridge.config_rules``.
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridge.config_rules import (
+    ENV_PREFIX,
+    check_env_settings,
+    check_file_settings,
+    check_site_id,
+    env_name_for_account,
+)
 from bridge.errors import ConfigError
 from bridge.kinds import Authority
-from bridge.logs import register_secret
+from bridge.logs import redact, register_secret
 from bridge.model import Beneficiary
 
-ENV_PREFIX = "WPSB__"
 DEFAULT_PATHS = (Path("wp-steem-bridge.toml"), Path("/etc/wp-steem-bridge/config.toml"))
 ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9](\.[a-z][a-z0-9-]{1,14}[a-z0-9])*$")
 CHAIN_ID_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -156,6 +163,8 @@ def load_settings(path: str | None = None, env: Mapping[str, str] | None = None)
             problems.append(f"config file {config_file} does not exist")
         except tomllib.TOMLDecodeError as exc:
             problems.append(f"config file {config_file} is not valid TOML: {exc}")
+    check_file_settings(raw, config_file, problems)
+    check_env_settings(env, problems)
     _apply_env_overrides(raw, env)
     reader = _Reader(raw, config_file, problems)
     settings = _build(reader, env, config_file)
@@ -163,6 +172,7 @@ def load_settings(path: str | None = None, env: Mapping[str, str] | None = None)
         where = str(config_file) if config_file else "no config file (looked for --config, "
         where += "" if config_file else "$WPSB_CONFIG, ./wp-steem-bridge.toml, " \
                                         "/etc/wp-steem-bridge/config.toml)"
+        problems = [redact(problem) for problem in problems]  # refused secrets are registered
         raise ConfigError(f"the configuration is incomplete or invalid ({where})", problems,
                           hint="fix the settings above, then run: wp-steem-bridge check")
     assert settings is not None
@@ -208,6 +218,7 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
         overlap_seconds=r.get("wordpress", "overlap_seconds", int, 3900),
         published_overlap_seconds=r.get("wordpress", "published_overlap_seconds", int, 172800),
     )
+    check_site_id(wordpress.site_id, r.problems)
     chain = ChainSettings(
         nodes=r.get("chain", "nodes", tuple, None, required=True) or (),
         chain_id=r.get("chain", "chain_id", str, required=True) or "",
@@ -272,10 +283,6 @@ def _check_chain(r: _Reader, chain: ChainSettings) -> None:
 def _app_password(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Secret:
     if env.get("WPSB_WORDPRESS_APP_PASSWORD"):
         return Secret(env["WPSB_WORDPRESS_APP_PASSWORD"])
-    if r.raw.get("wordpress", {}).get("app_password"):
-        r.problems.append("wordpress.app_password: secrets are not read from the config file; "
-                          "use env WPSB_WORDPRESS_APP_PASSWORD or app_password_file (mode 0600)")
-        return Secret("")
     file = r.get("wordpress", "app_password_file", str, None)
     if file:
         text = _read_secret_file(r, "wordpress.app_password_file", _resolve(base_dir, file))
@@ -387,11 +394,6 @@ def _read_secret_file(r: _Reader, name: str, path: Path) -> str:
 def _resolve(base_dir: Path, file: str) -> Path:
     path = Path(file).expanduser()
     return path if path.is_absolute() else base_dir / path
-
-
-def env_name_for_account(account: str) -> str:
-    """``my-app.blog`` -> ``MY_APP__BLOG``: ``_`` stands for ``-`` and ``__`` for ``.``."""
-    return account.upper().replace(".", "__").replace("-", "_")
 
 
 def _account_from_env(suffix: str) -> str:

@@ -9,8 +9,12 @@ The rewards mirror's batched reads come from ``connectors.steem_reads.BatchReads
 JSON-RPC arrays, no beem), which ``SteemChain`` extends.
 
 Every failure leaves this module as a classified ``connectors.failures.ConnectorError``.
-beem's own retries are pinned (``num_retries=1``, ``num_retries_call=1``) so that the engine's one
-retry layer decides, and a broadcast is never re-sent blindly by beem.
+beem's own retries are pinned low (``num_retries=1``, ``num_retries_call=1``) so that the engine's
+one retry layer decides. Even so, beem's ``rpcexec`` sends a call once more, milliseconds later,
+after a dropped connection: harmless for reads, but it would resend a broadcast. So broadcasts do
+not go through beem: ``broadcast`` makes exactly one HTTP POST of the signed transaction
+(``condenser_api.broadcast_transaction``) and any resend is the dispatcher's, after it looked the
+tx id up on chain.
 """
 
 from __future__ import annotations
@@ -21,8 +25,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
+
 from bridge.ports import AccountTimes, ChainHead, SignedTx
-from connectors.failures import ConnectorError, TerminalError, TransientError, rpc_error
+from connectors.failures import (
+    ConnectorError,
+    FailureClass,
+    TerminalError,
+    TransientError,
+    http_error,
+    rpc_error,
+)
 from connectors.steem_reads import BatchReads
 
 for _name in ("beem", "beemapi", "beembase", "beemgraphenebase", "beemstorage", "urllib3"):
@@ -35,6 +48,8 @@ from beem.transactionbuilder import TransactionBuilder  # noqa: E402
 from beembase import operations as beem_ops  # noqa: E402
 from beemgraphenebase.account import PrivateKey  # noqa: E402
 from beemstorage import InRamConfigurationStore  # noqa: E402
+
+log = logging.getLogger(__name__)
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 # Operations that need the active authority; everything else we send needs posting.
@@ -205,9 +220,30 @@ class SteemChain(BatchReads):
         return SignedTx(tx_id=signed.id, expiration=parse_chain_time(tx["expiration"]), tx=tx)
 
     def broadcast(self, signed: SignedTx) -> None:
-        """Send a signed transaction once. Duplicate -> AlreadyApplied; never re-sent here."""
-        self._call(f"broadcasting {signed.tx_id}", "broadcast_transaction", signed.tx,
-                   api="condenser")
+        """Send a signed transaction exactly once: one POST to one node, no retry, no redirect.
+
+        No answer (dropped connection, timeout, a page that is not JSON-RPC) -> TransientError
+        "outcome unknown": the tx may have landed, so the dispatcher looks it up before anything
+        is sent again. The node's "Duplicate transaction" -> logged, AlreadyApplied.
+        """
+        node = self._steem.rpc.url if self._steem is not None and self._steem.rpc.url \
+            else self.nodes[0]
+        what = f"broadcasting {signed.tx_id}"
+        payload = {"jsonrpc": "2.0", "id": 1, "method": "condenser_api.broadcast_transaction",
+                   "params": [signed.tx]}
+        try:
+            response = self._http.post(node, json=payload, timeout=self.timeout,
+                                       allow_redirects=False)
+        except requests.RequestException as exc:
+            raise TransientError(f"{what}: outcome unknown ({type(exc).__name__} from "
+                                 f"{node})") from exc
+        error = _broadcast_error(response, f"{what} ({node})")
+        if error is None:
+            return
+        if error.failure is FailureClass.ALREADY_APPLIED:
+            log.info("node %s already has transaction %s (it answered \"Duplicate "
+                     "transaction\"): counted as sent, not sent again", node, signed.tx_id)
+        raise error
 
     def create_account(self, name: str, creator: str, creator_wif: str, public_key: str,
                        fee: str = "3.000 STEEM") -> SignedTx:
@@ -220,6 +256,28 @@ class SteemChain(BatchReads):
         signed = self.sign([op], creator_wif)
         self.broadcast(signed)
         return signed
+
+
+def _broadcast_error(response: requests.Response, what: str) -> ConnectorError | None:
+    """None when the node accepted the transaction; else the classified refusal, or a
+    TransientError "outcome unknown" for anything that is not a JSON-RPC answer."""
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if isinstance(error, dict) and (error.get("message") or error.get("detail")):
+        classified = rpc_error(str(error.get("message") or error.get("detail")))
+        return type(classified)(f"{what}: {classified.message}",
+                                retry_after=classified.retry_after)
+    if response.status_code >= 300:
+        failure = http_error(response.status_code, what, response.headers.get("Retry-After"))
+        return type(failure)(f"{failure.message}; outcome unknown",
+                             retry_after=failure.retry_after)
+    if isinstance(answer, dict) and "result" in answer and not error:
+        return None
+    return TransientError(f"{what}: outcome unknown, the node's answer is not a JSON-RPC "
+                          f"result: {response.text[:200]!r}")
 
 
 def _beem_operation(name: str, payload: dict[str, Any], prefix: str) -> Any:

@@ -65,11 +65,15 @@ class StateStore:
             db.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT(key) DO "
                        "UPDATE SET value=excluded.value", (str(SCHEMA_VERSION),))
 
-    def scope(self, column: str = "source_ref") -> tuple[str, tuple[str, ...]]:
-        """SQL condition (`` AND ...``) and parameters limiting rows to this store's site."""
+    def scope(self, column: str = "source_ref") -> tuple[str, tuple[Any, ...]]:
+        """SQL condition (`` AND ...``) and parameters limiting rows to this store's site.
+
+        An exact prefix comparison, not LIKE: ``_`` and ``%`` in a site id are wildcards there,
+        and LIKE ignores case in SQLite, so ``blog_a`` would see ``blog-a``'s rows."""
         if not self.site:
             return "", ()
-        return f" AND {column} LIKE ?", (f"wp:{self.site}:%",)
+        prefix = f"wp:{self.site}:"
+        return f" AND substr({column}, 1, ?) = ?", (len(prefix), prefix)
 
     def scoped(self, name: str) -> str:
         """A per-site name for state that is not keyed by a source (mirror cursors, kinds)."""
@@ -166,9 +170,11 @@ class StateStore:
     def cursors(self) -> list[Any]:
         if not self.site:
             return self.db.execute("SELECT * FROM cursors ORDER BY source").fetchall()
+        prefix, suffix = f"wp:{self.site}:", f"@{self.site}"  # exact, as in scope()
         return self.db.execute(
-            "SELECT * FROM cursors WHERE source LIKE ? OR source LIKE ? ORDER BY source",
-            (f"wp:{self.site}:%", f"%@{self.site}")).fetchall()
+            "SELECT * FROM cursors WHERE substr(source, 1, ?) = ? OR (length(source) > ? AND "
+            "substr(source, length(source) - ? + 1) = ?) ORDER BY source",
+            (len(prefix), prefix, len(suffix), len(suffix), suffix)).fetchall()
 
     # -- links --------------------------------------------------------------------------------
 

@@ -137,3 +137,127 @@ def test_dotted_accounts_and_bad_values_are_reported_not_crashed(tmp_path: Path)
     assert "outside 10..3600" in text and "not a whole number" in text
     settings = load_settings(str(full_config(tmp_path)), env={"WPSB_POSTING_KEY_MY__APP": WIF})
     assert settings.keys.signing_key("my.app") == WIF
+
+
+@pytest.mark.parametrize("site_id", ["blog_a", "blog%", "Blog", "-blog", "", "a" * 33, "a:b"])
+def test_site_ids_outside_lowercase_letters_digits_and_dashes_are_refused(
+        tmp_path: Path, site_id: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(full_config(tmp_path)), env={"WPSB__WORDPRESS__SITE_ID": f'"{site_id}"'})
+    text = info.value.render()
+    assert "wordpress.site_id" in text and "a-z, 0-9 and '-'" in text
+
+
+@pytest.mark.parametrize("site_id", ["blog-a", "7days", "a", "a" * 32])
+def test_site_ids_of_lowercase_letters_digits_and_dashes_load(tmp_path: Path, site_id: str) -> None:
+    settings = load_settings(str(full_config(tmp_path)),
+                             env={"WPSB__WORDPRESS__SITE_ID": f'"{site_id}"'})
+    assert settings.wordpress.site_id == site_id
+
+
+APP_PASSWORD = "Ab3d eF5h iJ7l mN9p qR2t uV4x"
+
+
+def refusal(tmp_path: Path, section: str, line: str, env: dict[str, str] | None = None) -> str:
+    """The rendered ConfigError for the full config with ``line`` added to ``[section]``."""
+    config = full_config(tmp_path)
+    text = config.read_text()
+    text = text if f"[{section}]\n" in text else f"{text}\n[{section}]\n"
+    config.write_text(text.replace(f"[{section}]\n", f"[{section}]\n{line}\n"))
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(config), env=env or {})
+    return info.value.render()
+
+
+def redacted_by_the_log_formatter(secret: str) -> bool:
+    import logging
+
+    from bridge.logs import RedactingFormatter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "value: %s", (secret,), None)
+    return secret not in RedactingFormatter("%(message)s").format(record)
+
+
+def test_a_posting_key_in_the_keys_section_is_refused_by_name(tmp_path: Path) -> None:
+    other = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3"
+    text = refusal(tmp_path, "keys", f'"alice.app" = "{other}"')
+    assert ("keys.alice.app: posting keys are not read from the config file; use env "
+            "WPSB_POSTING_KEY_ALICE__APP or the [keys] file (mode 0600)") in text
+    assert other not in text
+    assert redacted_by_the_log_formatter(other)
+
+
+@pytest.mark.parametrize(("section", "key", "home"), [
+    ("webhook", "secret", "WPSB_WEBHOOK_SECRET"),
+    ("wordpress", "app_password", "WPSB_WORDPRESS_APP_PASSWORD"),
+    ("wordpress", "password", "WPSB_WORDPRESS_APP_PASSWORD"),
+])
+def test_secret_settings_are_refused_by_name_without_their_value(
+        tmp_path: Path, section: str, key: str, home: str) -> None:
+    value = f"hunter2-{section}-{key}"  # one per case: the scrubbing registry is global
+    text = refusal(tmp_path, section, f'{key} = "{value}"')
+    assert f"{section}.{key}: secrets are not read from the config file; use env {home}" in text
+    assert value not in text
+    assert redacted_by_the_log_formatter(value)
+
+
+@pytest.mark.parametrize(("line", "shape"), [
+    (f'footer = "<p>key {WIF}</p>"', "WIF private key"),
+    (f'community = "{APP_PASSWORD}"', "WordPress application password"),
+    ('beneficiaries = [{ account = "' + WIF + '", weight = 1 }]', "WIF private key"),
+])
+def test_values_shaped_like_secrets_are_refused_anywhere(tmp_path: Path, line: str,
+                                                         shape: str) -> None:
+    text = refusal(tmp_path, "mapping", line)
+    name = line.split(" ")[0]
+    assert f"mapping.{name}" in text and shape in text
+    assert WIF not in text and APP_PASSWORD not in text and APP_PASSWORD.replace(" ", "") not in text
+
+
+def test_a_secret_shaped_value_of_the_wrong_type_is_not_echoed(tmp_path: Path) -> None:
+    text = refusal(tmp_path, "wordpress", f'post_types = "{APP_PASSWORD}"')
+    assert "wordpress.post_types: looks like a WordPress application password" in text
+    assert "wordpress.post_types: expected tuple" in text and APP_PASSWORD not in text
+
+
+def test_a_password_in_the_state_url_is_refused(tmp_path: Path) -> None:
+    text = refusal(tmp_path, "state", 'url = "postgresql://bridge:s3cret-pw@db/wpsb"')
+    assert "state.url: the URL holds a password" in text and "WPSB__STATE__URL" in text
+    assert "s3cret-pw" not in text
+    assert redacted_by_the_log_formatter("s3cret-pw")
+
+
+@pytest.mark.parametrize(("name", "right"), [
+    ("WPSB__KEYS__ALICE", "WPSB_POSTING_KEY_ALICE"),
+    ("WPSB__WEBHOOK__SECRET", "WPSB_WEBHOOK_SECRET"),
+    ("WPSB__WORDPRESS__APP_PASSWORD", "WPSB_WORDPRESS_APP_PASSWORD"),
+])
+def test_secrets_in_double_underscore_variables_point_to_their_own_variable(
+        tmp_path: Path, name: str, right: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(full_config(tmp_path)), env={name: WIF})
+    text = info.value.render()
+    assert f"(env {name})" in text and f"use env {right}" in text and WIF not in text
+
+
+def test_unknown_settings_are_named_with_a_suggestion(tmp_path: Path) -> None:
+    text = refusal(tmp_path, "mapping", "max_tag = 3", env={"WPSB__CHAIN__NODE": '"http://x"'})
+    assert "unknown setting mapping.max_tag" in text and "did you mean mapping.max_tags?" in text
+    assert "unknown setting chain.node (env WPSB__CHAIN__NODE); did you mean chain.nodes?" in text
+    config = full_config(tmp_path)
+    config.write_text(config.read_text() + "\n[mapings]\nfooter = 'x'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(config), env={})
+    assert "unknown section [mapings]" in info.value.render()
+    assert "did you mean [mapping]?" in info.value.render()
+
+
+def test_every_setting_the_reader_asks_for_is_known() -> None:
+    import re
+
+    from bridge import config
+    from bridge.config_rules import KNOWN_SETTINGS
+
+    source = Path(config.__file__).read_text()
+    asked = set(re.findall(r'r\.get\("(\w+)", "(\w+)"', source))
+    assert asked and all(key in KNOWN_SETTINGS[section] for section, key in asked)
