@@ -307,19 +307,14 @@ def _webhook_secret(r: _Reader, env: Mapping[str, str], base_dir: Path,
 
 
 def _keys(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Keys:
-    posting: dict[str, Secret] = {}
-    file = r.get("keys", "file", str, None)
-    if file:
-        text = _read_secret_file(r, "keys.file", _resolve(base_dir, file))
-        try:
-            for account, wif in tomllib.loads(text).items():
-                posting[str(account)] = Secret(str(wif))
-        except tomllib.TOMLDecodeError:
-            r.problems.append("keys.file: not valid TOML (expected lines like account = \"5K...\")")
-    for name, value in env.items():
-        if name.startswith("WPSB_POSTING_KEY_") and value:
-            account = _account_from_env(name.removeprefix("WPSB_POSTING_KEY_"))
-            posting[account] = Secret(value)
+    """Posting keys (env WPSB_POSTING_KEY_<ACCOUNT>, [keys] file) and active keys (env
+    WPSB_ACTIVE_KEY_<ACCOUNT>, [keys] active_file): two sources that never share a file."""
+    posting = _key_source(r, env, base_dir, "file", "WPSB_POSTING_KEY_")
+    active = _key_source(r, env, base_dir, "active_file", "WPSB_ACTIVE_KEY_")
+    files = [r.get("keys", name, str, None) for name in ("file", "active_file")]
+    if files[0] and files[1] and _resolve(base_dir, files[0]) == _resolve(base_dir, files[1]):
+        r.problems.append("keys.active_file: active keys need their own file, not the posting "
+                          "keys' file (a posting-only host then never holds an active key)")
     app_account = r.get("keys", "app_account", str, "")
     if not posting:
         r.problems.append("keys: no posting key configured (looked in env WPSB_POSTING_KEY_<ACCOUNT> "
@@ -327,7 +322,25 @@ def _keys(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Keys:
     if app_account and app_account not in posting:
         r.problems.append(f"keys.app_account: no posting key for @{app_account} "
                           f"(env WPSB_POSTING_KEY_{env_name_for_account(app_account)} or the [keys] file)")
-    return Keys(posting=posting, app_account=app_account)
+    return Keys(posting=posting, app_account=app_account, active=active)
+
+
+def _key_source(r: _Reader, env: Mapping[str, str], base_dir: Path, setting: str,
+                env_prefix: str) -> dict[str, Secret]:
+    keys: dict[str, Secret] = {}
+    file = r.get("keys", setting, str, None)
+    if file:
+        text = _read_secret_file(r, f"keys.{setting}", _resolve(base_dir, file))
+        try:
+            for account, wif in tomllib.loads(text).items():
+                keys[str(account)] = Secret(str(wif))
+        except tomllib.TOMLDecodeError:
+            r.problems.append(f"keys.{setting}: not valid TOML (expected lines like "
+                              f"account = \"5K...\")")
+    for name, value in env.items():
+        if name.startswith(env_prefix) and value:
+            keys[_account_from_env(name.removeprefix(env_prefix))] = Secret(value)
+    return keys
 
 
 def _mapping(r: _Reader) -> MappingSettings:

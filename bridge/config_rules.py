@@ -30,7 +30,7 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
     "wordpress": frozenset({"url", "user", "app_password_file", "site_id", "post_types",
                             "overlap_seconds", "published_overlap_seconds"}),
     "chain": frozenset({"nodes", "chain_id", "name", "tx_expiration", "confirm_timeout"}),
-    "keys": frozenset({"file", "app_account"}),
+    "keys": frozenset({"file", "active_file", "app_account"}),
     "mapping": frozenset({
         "default_tags", "max_tags", "footer", "header", "payout", "max_accepted_payout",
         "beneficiaries", "body_format", "tags_from", "append_default_tags", "tag_map",

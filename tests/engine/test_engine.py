@@ -26,6 +26,7 @@ from bridge.model import (
     intent_key,
 )
 from bridge.post_stream import PostPlanner
+from bridge.report import TickReport
 from bridge.runner import exit_status
 from bridge.status import render_status
 from bridge.store import StateStore
@@ -494,3 +495,69 @@ def test_a_skip_reason_reaches_wordpress_once_and_is_not_remapped(world) -> None
     engine.planner.mapper = simple_mapper  # the author removed the password: a new version
     source.put(record(1, "alice", "One", "2026-01-01T00:05:00"))
     assert engine.tick().confirmed == 1 and sink.meta[1]["steem_status"] == "published"
+
+
+def _token_intent(n: int) -> Intent:
+    payload = {"required_auths": ["treasury"], "required_posting_auths": [], "id": "ssc-mainnet1",
+               "json": '{"contractName":"tokens","contractAction":"transfer","contractPayload":'
+                       f'{{"symbol":"PTS","to":"alice","quantity":"{n}","memo":"ledger {n}"}}}}'}
+    source = SourceRef("wp", "t", "points", str(n))
+    return Intent(key=intent_key(IntentKind.CUSTOM_JSON, source, "v1"), kind=IntentKind.CUSTOM_JSON,
+                  account="treasury", source=source, operations=(("custom_json", payload),))
+
+
+class Receipts:
+    """A sidechain log: tx id -> errors (None: not processed yet)."""
+
+    def __init__(self) -> None:
+        self.log: dict[str, tuple[str, ...] | None] = {}
+
+    def find_sidechain_transaction(self, tx_id: str) -> Any:
+        from bridge.ports import SidechainReceipt
+
+        errors = self.log.get(tx_id)
+        return None if errors is None else SidechainReceipt(tx_id, 1, errors)
+
+
+def test_a_token_operation_signs_with_the_active_key_and_waits_for_the_sidechain(
+        state_target) -> None:
+    """Adding a kind is a table row: custom_json takes the active key from its own source, no
+    rate rule, and is confirmed by the sidechain's log, not by its block."""
+    from bridge.kinds import Authority
+
+    store, chain, receipts = StateStore(state_target), FakeChain(keys={}), Receipts()
+    asked: list[tuple[str, Authority]] = []
+
+    def keys(account: str, authority: Authority) -> str | None:
+        asked.append((account, authority))
+        return "5K-treasury-active" if authority is Authority.ACTIVE else None
+
+    dispatcher = Dispatcher(store, chain, keys, sidechain=receipts, confirm_timeout=0)
+    with store.transaction():
+        for n in (1, 2):
+            store.outbox.enqueue(_token_intent(n))
+    report = TickReport()
+    dispatcher.dispatch(report, lambda: False)
+    assert asked == [("treasury", Authority.ACTIVE)] * 2 and report.broadcast == 2
+    assert statuses(store) == {"broadcast": 2}  # in a block, but the sidechain has not said
+    first, second = store.outbox.rows(IntentStatus.BROADCAST)
+    receipts.log[first.tx_id or ""] = ()
+    receipts.log[second.tx_id or ""] = ("overdrawn balance",)
+    dispatcher.reconcile(TickReport())
+    assert statuses(store) == {"confirmed": 1, "failed": 1}
+    (failed,) = store.outbox.rows(IntentStatus.FAILED)
+    assert "sidechain refused it: overdrawn balance" in (failed.reason or "")
+    assert len(chain.applied) == 2  # each sent once
+    store.close()
+
+
+def test_a_token_operation_without_an_active_key_says_where_the_key_goes(state_target) -> None:
+    store, chain = StateStore(state_target), FakeChain(keys={})
+    dispatcher = Dispatcher(store, chain, lambda account, authority: None, confirm_timeout=0)
+    with store.transaction():
+        store.outbox.enqueue(_token_intent(1))
+    dispatcher.dispatch(TickReport(), lambda: False)
+    (failed,) = store.outbox.rows(IntentStatus.FAILED)
+    assert "no active key for @treasury: set WPSB_ACTIVE_KEY_TREASURY" in (failed.reason or "")
+    assert chain.broadcast_calls == 0
+    store.close()

@@ -261,3 +261,27 @@ def test_every_setting_the_reader_asks_for_is_known() -> None:
     source = Path(config.__file__).read_text()
     asked = set(re.findall(r'r\.get\("(\w+)", "(\w+)"', source))
     assert asked and all(key in KNOWN_SETTINGS[section] for section, key in asked)
+
+
+ACTIVE_WIF = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3"
+
+
+def test_active_keys_have_their_own_sources_and_never_sign_posting_ops(tmp_path: Path) -> None:
+    from bridge.kinds import Authority
+
+    write(tmp_path / "active.toml", f'treasury = "{ACTIVE_WIF}"\n')
+    env = {"WPSB__KEYS__ACTIVE_FILE": "active.toml", "WPSB_ACTIVE_KEY_VAULT": ACTIVE_WIF,
+           "WPSB_POSTING_KEY_MYAPP": WIF, "WPSB__KEYS__APP_ACCOUNT": "myapp"}
+    keys = load_settings(str(full_config(tmp_path)), env=env).keys
+    assert keys.signing_key("treasury", Authority.ACTIVE) == ACTIVE_WIF
+    assert keys.signing_key("vault", Authority.ACTIVE) == ACTIVE_WIF
+    # the app account's posting authority never stands in for an active key, nor the reverse
+    assert keys.signing_key("alice", Authority.ACTIVE) is None
+    assert keys.signing_key("treasury") == WIF  # posting: the app account's key
+    assert ACTIVE_WIF not in repr(keys)
+
+
+def test_the_active_keys_file_cannot_be_the_posting_keys_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(full_config(tmp_path)), env={"WPSB__KEYS__ACTIVE_FILE": "keys.toml"})
+    assert any("keys.active_file" in p and "own file" in p for p in caught.value.problems)
