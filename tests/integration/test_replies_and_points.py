@@ -27,6 +27,7 @@ from devnet.genesis import CHAIN_ID
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
 from tests.support.wordpress import (
     delete_all_posts,
+    link_test_plugin,
     reset_wordpress,
     run_wp_local,
     wordpress_request,
@@ -34,14 +35,12 @@ from tests.support.wordpress import (
 
 pytestmark = pytest.mark.integration
 REPLIERS = ("voter-one", "voter-two")
-STUB_SOURCE = REPO_ROOT / "tests" / "support" / "wp-plugins" / "mycred-stub"
-STUB_LINK = Path("/var/lib/wordpress/wp-content/plugins/mycred-stub")
 SECRET = "test-webhook-secret-0123456789"
 
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
-    return reset_wordpress("replies", 8111)
+    return reset_wordpress("replies")
 
 
 def publish(site: dict[str, Any], tmp_path: Path, devnet_url: str, mirror_config: str
@@ -146,8 +145,7 @@ def stub_log(site: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def set_stub(site: dict[str, Any], status: str) -> None:
-    if not STUB_LINK.exists():
-        STUB_LINK.symlink_to(STUB_SOURCE)
+    link_test_plugin("mycred-stub")
     response = wordpress_request(site, "POST", "/wp/v2/plugins/mycred-stub/mycred-stub",
                                  json={"status": status})
     assert response.status_code == 200, response.text
