@@ -23,7 +23,13 @@ from typing import Any
 
 import requests
 
-from connectors.failures import ConnectorError, TerminalError, TransientError, http_error
+from connectors.failures import (
+    ConnectorError,
+    FailureClass,
+    TerminalError,
+    TransientError,
+    http_error,
+)
 
 PER_PAGE = 100
 MAX_BATCH = 25  # WordPress's /batch/v1 limit (rest_get_max_batch_size)
@@ -200,9 +206,13 @@ class WordPressRest:
 
     def write_reply_comments(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Create or update mirrored chain replies as comments; one result per comment:
-        ``{"key", "status": created|updated|unchanged|kept|error, "comment_id", "message"}``."""
-        return self._list_route("mirror/comments", "comments", comments,
-                                "writing chain replies as comments")
+        ``{"key", "status": created|updated|unchanged|kept|error, "comment_id", "message"}``;
+        an error also carries ``"failure"``: TERMINAL when the plugin says sending that item again
+        cannot succeed (``"permanent": true``), else TRANSIENT."""
+        results = self._list_route("mirror/comments", "comments", comments,
+                                   "writing chain replies as comments")
+        return [{**r, "failure": reply_failure(r)} if r.get("status") == "error" else r
+                for r in results]
 
     def award_vote_points(self, awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Award points for votes; one result per award:
@@ -223,6 +233,11 @@ class WordPressRest:
                                      f"per item")
             results.extend(r if isinstance(r, dict) else {"status": "error"} for r in found)
         return results
+
+
+def reply_failure(result: dict[str, Any]) -> FailureClass:
+    """What one failed item of the plugin's comments route means for that item."""
+    return FailureClass.TERMINAL if result.get("permanent") is True else FailureClass.TRANSIENT
 
 
 def _batch_outcome(kind: str, object_id: int, response: Any) -> ConnectorError | None:

@@ -4,7 +4,9 @@ Owns: turning one reply (``get_content_replies`` shape) into the comment payload
 plugin's ``mirror/comments`` route takes; cleaning its body to safe HTML (markdown rendered, then
 an allow-list of tags and attributes, scripts and styles dropped with their content); the link to
 the reply on a frontend; the order a thread is written in (parents before their replies); and
-which replies need writing at all (new, or edited since the last write).
+which replies need writing at all (new, or edited since the last write); and fitting chain
+values at their protocol maximum (255-character permlinks, ~64 KB bodies) into what WordPress's
+comment columns hold.
 
 The comment never carries an e-mail address: the chain account is the comment's author name and
 the frontend link its URL. No I/O; nothing here decides approval -- the plugin always holds
@@ -23,7 +25,11 @@ import nh3
 from bridge.model import content_hash
 
 DEFAULT_FRONTEND = "https://steemit.com"
-MAX_BODY_CHARS = 65525  # WordPress's comment_content column is a TEXT (64 KiB)
+# WordPress's comment_content is a TEXT (65535 bytes); the plugin's own cleaning (kses, rel
+# attributes) may grow the text a little, so the bridge sends at most this many UTF-8 bytes.
+MAX_BODY_BYTES = 60000
+MAX_URL_CHARS = 200  # WordPress's comment_author_url is a varchar(200)
+TRUNCATED_MARK = " …"
 ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3",
                 "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "q", "s", "strong",
                 "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul"}
@@ -64,17 +70,34 @@ class ReplyComment:
                 "author_url": self.author_url}
 
 
+def _sanitize(html: str) -> str:
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=ALLOWED_SCHEMES, link_rel="nofollow ugc noopener").strip()
+
+
 def clean_body(body: str) -> str:
-    """Markdown (Steem's body format, raw HTML allowed) -> safe HTML for a comment."""
-    rendered = markdown.markdown(str(body), output_format="html")
-    cleaned = nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                        url_schemes=ALLOWED_SCHEMES, link_rel="nofollow ugc noopener")
-    return cleaned.strip()[:MAX_BODY_CHARS]
+    """Markdown (Steem's body format, raw HTML allowed) -> safe HTML for a comment, cut (at a
+    tag boundary, tags closed again, marked with …) to MAX_BODY_BYTES."""
+    cleaned = _sanitize(markdown.markdown(str(body), output_format="html"))
+    room = 256  # for the mark and the closing tags of what the cut leaves open
+    while len(cleaned.encode("utf-8")) > MAX_BODY_BYTES:
+        cut = cleaned.encode("utf-8")[:MAX_BODY_BYTES - room].decode("utf-8", "ignore")
+        if cut.rfind("<") > cut.rfind(">"):
+            cut = cut[:cut.rfind("<")]  # no half tag
+        cleaned = _sanitize(cut + TRUNCATED_MARK)
+        room *= 2
+    return cleaned
 
 
 def reply_url(frontend: str, author: str, permlink: str) -> str:
-    """``https://steemit.com/@author/permlink``: the address every condenser frontend resolves."""
-    return f"{(frontend or DEFAULT_FRONTEND).rstrip('/')}/@{author}/{permlink}"
+    """``https://steemit.com/@author/permlink``: the address every condenser frontend resolves;
+    the author's page ``https://steemit.com/@author`` when that is longer than WordPress keeps
+    (a permlink may have 255 characters), and "" when even that is."""
+    base = (frontend or DEFAULT_FRONTEND).rstrip("/")
+    for url in (f"{base}/@{author}/{permlink}", f"{base}/@{author}"):
+        if len(url) <= MAX_URL_CHARS:
+            return url
+    return ""
 
 
 def reply_comment(reply: Mapping[str, Any], post_id: int, frontend: str) -> ReplyComment:

@@ -27,6 +27,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="rewrite the golden files under tests/golden from current output")
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the local WordPress servers this session started (none of other checkouts)."""
+    from tests.support.wordpress import stop_started_sites
+
+    stop_started_sites()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     """beem keeps a config database under $HOME; keep tests away from the real one."""
@@ -57,8 +64,8 @@ def seed_site() -> dict[str, Any]:
     """The real local WordPress site 'test', reinstalled fresh with the three seed posts."""
     from tests.support.wordpress import ensure_wordpress, reset_wordpress
 
-    reset_wordpress("test", 8089)
-    return ensure_wordpress("test", 8089, seed=True)
+    reset_wordpress("test")
+    return ensure_wordpress("test", seed=True)
 
 
 @dataclass

@@ -172,6 +172,7 @@ wpsb_write_json(
 		'name'         => $site_name,
 		'url'          => $site_url,
 		'db_name'      => DB_NAME,
+		'config'       => $_SERVER['WORDPRESS_CONFIG'],
 		'admin_user'   => WPSB_ADMIN,
 		'admin_id'     => $admin_id,
 		'app_password' => wpsb_ensure_app_password( $admin_id, $previous['app_password'] ?? '' ),

@@ -5,7 +5,9 @@
  * Does what Debian's Apache config and WordPress's .htaccess would do:
  * - picks the per-site config: WORDPRESS_CONFIG (set by wp-local) is copied into $_SERVER, where
  *   Debian's wp-config.php looks for it, so /etc/wordpress/config-<WORDPRESS_CONFIG>.php is loaded;
- * - serves /wp-content/ from WP_CONTENT_DIR (/var/lib/wordpress/wp-content), static files only;
+ * - serves /wp-content/plugins/ from this checkout's WP_PLUGIN_DIR (<repo>/.run/wp-plugins, see
+ *   wp-local) and the rest of /wp-content/ from WP_CONTENT_DIR (/var/lib/wordpress/wp-content),
+ *   static files only;
  * - lets existing files (wp-login.php, wp-admin/, wp-includes/ assets) through unchanged;
  * - sends everything else (/wp-json/..., pretty permalinks) to index.php.
  */
@@ -24,7 +26,9 @@ if ( false !== strpos( $wpsb_path, '..' ) ) {
 }
 
 if ( 0 === strpos( $wpsb_path, '/wp-content/' ) ) {
-	$wpsb_file = '/var/lib/wordpress' . $wpsb_path;
+	$wpsb_file = 0 === strpos( $wpsb_path, '/wp-content/plugins/' )
+		? dirname( __DIR__, 2 ) . '/.run/wp-plugins/' . substr( $wpsb_path, strlen( '/wp-content/plugins/' ) )
+		: '/var/lib/wordpress' . $wpsb_path;
 	if ( ! is_file( $wpsb_file ) || preg_match( '/\.php$/i', $wpsb_file ) ) {
 		http_response_code( 404 );
 		return true;

@@ -83,7 +83,7 @@ def test_post_page_profile_and_admin_column_show_the_devnet_numbers(
         tmp_path: Path, devnet: Any, browser: webdriver.Chrome) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     browser.implicitly_wait(10)
-    site = ensure_wordpress("mirror", 8110)
+    site = ensure_wordpress("mirror")
     author = site["users"]["iguazi123"]
     created = wordpress_request(site, "POST", "/wp/v2/posts", json={
         "title": "Rewards in the browser", "content": "<p>Shown with its rewards.</p>",

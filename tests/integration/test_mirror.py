@@ -30,7 +30,7 @@ VOTERS = ("voter-one", "voter-two")
 
 @pytest.fixture(scope="module")
 def mirror_site() -> dict[str, Any]:
-    return reset_wordpress("mirror", 8110)
+    return reset_wordpress("mirror")
 
 
 @pytest.fixture

@@ -7,24 +7,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from tests.integration.test_plugin_security import a_bridged_post, reply_item
-from tests.support.wordpress import REPO_ROOT, ensure_wordpress, wordpress_request
+from tests.support.wordpress import (
+    REPO_ROOT,
+    ensure_wordpress,
+    link_test_plugin,
+    wordpress_request,
+)
 from tests.support.wp_php import php_lint, php_warnings, server_log_size, wp_php
 
 pytestmark = pytest.mark.integration
-PLUGINS_DIR = Path("/var/lib/wordpress/wp-content/plugins")
-TEST_PLUGINS = REPO_ROOT / "tests" / "support" / "wp-plugins"
 
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
-    return ensure_wordpress("test", 8089, seed=True)
+    return ensure_wordpress("test", seed=True)
 
 
 @pytest.fixture
@@ -45,9 +47,7 @@ def race_widener(site: dict[str, Any]) -> Iterator[None]:
 
 @contextmanager
 def plugin_active(site: dict[str, Any], slug: str) -> Iterator[None]:
-    link = PLUGINS_DIR / slug
-    if not link.exists():
-        link.symlink_to(TEST_PLUGINS / slug)
+    link_test_plugin(slug)
     path = f"/wp/v2/plugins/{slug}/{slug}"
     response = wordpress_request(site, "POST", path, json={"status": "active"})
     assert response.status_code == 200, response.text

@@ -8,23 +8,20 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.wordpress import REPO_ROOT, ensure_wordpress, wordpress_request
+from tests.support.wordpress import ensure_wordpress, wordpress_request
 
 pytestmark = pytest.mark.integration
-PLUGINS_DIR = Path("/var/lib/wordpress/wp-content/plugins")
-TEST_PLUGINS = REPO_ROOT / "tests" / "support" / "wp-plugins"
 PRIVATE_KEYS = {"steem_error", "steem_opt_out", "steem_tags", "steem_beneficiaries", "steem_payout"}
 PUBLIC_KEYS = {"steem_author", "steem_permlink", "steem_tx_id", "steem_block", "steem_status"}
 
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
-    return ensure_wordpress("test", 8089, seed=True)
+    return ensure_wordpress("test", seed=True)
 
 
 def make_user(site: dict[str, Any], login: str, role: str) -> tuple[int, tuple[str, str]]:

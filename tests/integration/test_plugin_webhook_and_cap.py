@@ -27,7 +27,7 @@ CAP = "wpsb_write_chain_data"
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
-    return ensure_wordpress("test", 8089, seed=True)
+    return ensure_wordpress("test", seed=True)
 
 
 class PokeRecorder:

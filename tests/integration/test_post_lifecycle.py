@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def empty_site() -> Any:
-    site = ensure_wordpress("testlife", 8105)
+    site = ensure_wordpress("testlife")
     delete_all_posts(site)
     yield site
     delete_all_posts(site)
@@ -48,7 +48,7 @@ def run_wordpress_cron_for(site: dict[str, Any], post_id: int) -> None:
     code = (f'$_SERVER["HTTP_HOST"] = "127.0.0.1"; require "/usr/share/wordpress/wp-load.php"; '
             f'wp_publish_post({int(post_id)});')
     subprocess.run(["php", "-r", code], check=True, capture_output=True, timeout=60,
-                   env={**os.environ, "WORDPRESS_CONFIG": f"wpsb-{site['name']}"})
+                   env={**os.environ, "WORDPRESS_CONFIG": site["config"]})
 
 
 def statuses(state: Path) -> dict[str, str]:

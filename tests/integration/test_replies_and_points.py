@@ -26,8 +26,10 @@ from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
 from devnet.genesis import CHAIN_ID
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
+from tests.integration.test_plugin_security import a_bridged_post, mirror_comments, reply_item
 from tests.support.wordpress import (
     delete_all_posts,
+    link_test_plugin,
     reset_wordpress,
     run_wp_local,
     wordpress_request,
@@ -35,14 +37,12 @@ from tests.support.wordpress import (
 
 pytestmark = pytest.mark.integration
 REPLIERS = ("voter-one", "voter-two")
-STUB_SOURCE = REPO_ROOT / "tests" / "support" / "wp-plugins" / "mycred-stub"
-STUB_LINK = Path("/var/lib/wordpress/wp-content/plugins/mycred-stub")
 SECRET = "test-webhook-secret-0123456789"
 
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
-    return reset_wordpress("replies", 8111)
+    return reset_wordpress("replies")
 
 
 def publish(site: dict[str, Any], tmp_path: Path, devnet_url: str, mirror_config: str
@@ -140,6 +140,66 @@ def test_chain_replies_become_held_threaded_clean_comments_once(
     assert len(after) == 3
 
 
+def test_hostile_replies_at_protocol_maximums_mirror_and_the_step_goes_on(
+        site: dict[str, Any], tmp_path: Path, devnet: Any) -> None:
+    """255-character permlinks (a URL longer than comment_author_url holds), replies nested
+    deeper than WordPress threads go (10 levels), ~64 KB bodies and json_metadata: each reply
+    mirrors, fitted to what WordPress stores, and the next sync has nothing to redo."""
+    bridge, post_id, post = publish(site, tmp_path, devnet.url, "replies_to_comments = true")
+    longest = "re-" + "a" * 252  # STEEM_MAX_PERMLINK_LENGTH - 1
+    reply(bridge, "voter-one", longest, post, "A reply with the longest permlink.")
+    reply(bridge, "voter-two", "re-under-longest", ("voter-one", longest), "Under it.")
+    parent = post
+    for level in range(1, 13):
+        author = REPLIERS[level % 2]
+        reply(bridge, author, f"re-deep-{level}", parent, f"Level {level}.")
+        parent = (author, f"re-deep-{level}")
+    reply(bridge, "wenchao", "re-wide", post, "长" * 21000)  # 63 000 bytes of body
+    broadcast(bridge, "voter-two", ("comment", {
+        "parent_author": post[0], "parent_permlink": post[1], "author": "voter-two",
+        "permlink": "re-json", "title": "", "body": "Big metadata.",
+        "json_metadata": '{"x":"' + "y" * 63000 + '"}'}))
+    localstack.generate_blocks(bridge.devnet_url, 2)
+
+    first = bridge.cli("sync", "--once")
+    found = comments(site, post_id)
+    second = bridge.cli("sync", "--once")
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert len(found) == 2 + 12 + 2
+    long_one = found[f"voter-one/{longest}"]
+    assert long_one["author_url"] == "https://steemit.com/@voter-one"  # fits varchar(200)
+    assert found["voter-two/re-under-longest"]["parent"] == long_one["id"]
+    for level in range(2, 13):
+        child = found[f"{REPLIERS[level % 2]}/re-deep-{level}"]
+        assert child["parent"] == found[f"{REPLIERS[(level - 1) % 2]}/re-deep-{level - 1}"]["id"]
+    wide = found["wenchao/re-wide"]["content"]["raw"]
+    assert 59000 < len(wide.encode("utf-8")) <= 60000 and wide.endswith("…")
+    assert found["voter-two/re-json"]["content"]["raw"] == "Big metadata."
+    assert {k: c["id"] for k, c in comments(site, post_id).items()} == {
+        k: c["id"] for k, c in found.items()}
+
+
+def test_the_plugin_marks_errors_that_a_retry_cannot_fix_as_permanent(
+        site: dict[str, Any]) -> None:
+    with a_bridged_post(site) as post:
+        items = [reply_item(post, "re-huge", "x" * 70000),
+                 {**reply_item(post, "re-bad"), "author": "Not-An-Account"},
+                 reply_item(post, "re-orphan", parent_author="voter-two",
+                            parent_permlink="never-mirrored"),
+                 reply_item(post, "re-long-url", author_url="https://steemit.com/" + "u" * 300)]
+        results = mirror_comments(site, items)
+
+        assert [(r["status"], r.get("permanent")) for r in results] == [
+            ("error", True), ("error", True), ("error", False), ("created", None)], results
+        assert "longer than a WordPress comment holds" in results[0]["message"]
+        stored = wordpress_request(site, "GET", f"/wp/v2/comments/{results[3]['comment_id']}",
+                                   params={"context": "edit"}).json()
+        assert stored["author_url"] == ""  # dropped: longer than comment_author_url holds
+        assert stored["meta"]["steem_permlink"] == "re-long-url"
+
+
 def stub_log(site: dict[str, Any]) -> list[dict[str, Any]]:
     response = wordpress_request(site, "GET", "/mycred-stub/v1/log")
     assert response.status_code == 200, response.text
@@ -147,8 +207,7 @@ def stub_log(site: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def set_stub(site: dict[str, Any], status: str) -> None:
-    if not STUB_LINK.exists():
-        STUB_LINK.symlink_to(STUB_SOURCE)
+    link_test_plugin("mycred-stub")
     response = wordpress_request(site, "POST", "/wp/v2/plugins/mycred-stub/mycred-stub",
                                  json={"status": status})
     assert response.status_code == 200, response.text

@@ -24,7 +24,7 @@ def pg_url() -> Any:
 
 def test_two_sites_share_one_postgres_and_workers_of_a_site_take_turns(
         tmp_path: Path, seed_site: dict[str, Any], devnet: Any, pg_url: str) -> None:
-    other = ensure_wordpress("testshare", 8106)
+    other = ensure_wordpress("testshare")
     delete_all_posts(other)
     wordpress_request(other, "POST", "/wp/v2/posts", json={
         "title": "From the second site", "content": "<p>hello</p>", "status": "publish",

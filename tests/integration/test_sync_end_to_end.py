@@ -122,7 +122,7 @@ def test_second_sync_broadcasts_nothing_and_an_edit_is_one_edit(seed_bridge: Bri
 
 def test_three_posts_by_one_author_are_spread_over_ten_chain_minutes(tmp_path: Path,
                                                                      devnet: Any) -> None:
-    site = ensure_wordpress("testrate", 8102)
+    site = ensure_wordpress("testrate")
     delete_all_posts(site)
     author = site["users"]["iguazi123"]
     try:

@@ -42,7 +42,7 @@ def chain_path(post_id: int) -> str:
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
-    return ensure_wordpress("test", 8089, seed=True)
+    return ensure_wordpress("test", seed=True)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The XML-RPC connector against the real local WordPress (site "xmlrpc", port 8103), checked
+"""The XML-RPC connector against the real local WordPress (site "xmlrpc"), checked
 against what the same site says over REST."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ COMPARED = ("id", "date_gmt", "modified", "modified_gmt", "slug", "status", "typ
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
-    return ensure_wordpress("xmlrpc", 8103, seed=True)
+    return ensure_wordpress("xmlrpc", seed=True)
 
 
 @pytest.fixture()

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from mappings.points import award_key, new_awards
-from mappings.replies import clean_body, reply_url, thread_comments, to_write
+from mappings.replies import (
+    MAX_BODY_BYTES,
+    TRUNCATED_MARK,
+    clean_body,
+    reply_url,
+    thread_comments,
+    to_write,
+)
 
 
 def reply(author: str, permlink: str, parent: tuple[str, str], body: str = "hi",
@@ -60,3 +67,29 @@ def test_each_upvote_earns_one_award_and_downvotes_none() -> None:
                                       "points_type": ""}
     assert new_awards(content, 3, {award_key("x", "a", "p"), "w/a/p"}, 5, "mycred") == []
     assert new_awards(content, 3, set(), 0, "mycred") == []
+
+
+# hostile chain data at protocol maximums must fit WordPress's comment columns
+
+
+def test_a_255_character_permlink_still_gives_a_url_wordpress_can_store() -> None:
+    permlink = "re-" + "x" * 252
+    short = reply_url("https://steemit.com", "voter-one", "re-short")
+    long = reply_url("https://steemit.com", "abcdefghijklmnop", permlink)
+
+    assert short == "https://steemit.com/@voter-one/re-short"
+    assert long == "https://steemit.com/@abcdefghijklmnop"  # the author's page: <= 200 chars
+    assert reply_url("https://" + "h" * 200 + ".example", "a", permlink) == ""
+
+
+def test_a_64_kb_body_is_cut_to_what_a_comment_column_holds_with_tags_closed() -> None:
+    ascii_body = ("word **bold** [link](https://example.com/x) " * 2000)[:65000]
+    wide_body = "长" * 21000 + "\n\n<b>" + "宽" * 1000  # 3 bytes a character, an open tag
+
+    for body in (ascii_body, wide_body):
+        cleaned = clean_body(body)
+        assert len(cleaned.encode("utf-8")) <= MAX_BODY_BYTES
+        assert TRUNCATED_MARK in cleaned[-20:]  # marked as cut, before the closing tags
+        assert cleaned.count("<strong>") == cleaned.count("</strong>")
+        assert cleaned.count("<a ") == cleaned.count("</a>")
+    assert clean_body("short") == "<p>short</p>"

@@ -1,8 +1,10 @@
 """Test access to the real local WordPress sites that ``deploy/wordpress/wp-local`` runs.
 
-Owns starting (install + start + optional seed), resetting and calling a site over REST with its
-Application Password. Site facts come from ``.run/wordpress-<name>/site.json`` written by wp-local:
-``{"name", "url", "db_name", "admin_user", "admin_id", "app_password",
+Owns starting (install + start + optional seed), resetting, stopping what this test session
+started, and calling a site over REST with its Application Password. Sites belong to this
+checkout (own databases, configs and plugins directory ``PLUGINS_DIR``); their ports are free ones
+wp-local picks (``auto``). Site facts come from ``.run/wordpress-<name>/site.json`` written by
+wp-local: ``{"name", "url", "db_name", "config", "admin_user", "admin_id", "app_password",
 "users": {login: {"id", "steem_account", "app_password"}}}``.
 """
 
@@ -20,6 +22,10 @@ WP_LOCAL = REPO_ROOT / "deploy" / "wordpress" / "wp-local"
 REQUEST_TIMEOUT_SECONDS = 30
 # A cold install may have to apt-get packages; a running site answers in well under a second.
 WP_LOCAL_TIMEOUT_SECONDS = 900
+# WP_PLUGIN_DIR of this checkout's sites (wp-local links the companion plugin there)
+PLUGINS_DIR = REPO_ROOT / ".run" / "wp-plugins"
+TEST_PLUGINS = REPO_ROOT / "tests" / "support" / "wp-plugins"
+_started: set[str] = set()  # sites this test session started or reset
 
 
 def site_json_path(name: str) -> Path:
@@ -43,19 +49,40 @@ def run_wp_local(*args: str) -> str:
     return completed.stdout
 
 
-def ensure_wordpress(name: str = "test", port: int = 8089, seed: bool = False) -> dict[str, Any]:
-    """Makes sure site ``name`` runs on ``port`` (installing it if needed) and returns site.json."""
+def ensure_wordpress(name: str = "test", port: int | str = "auto",
+                     seed: bool = False) -> dict[str, Any]:
+    """Makes sure site ``name`` runs (installing it if needed) and returns site.json; ``port``
+    "auto" lets wp-local pick a free one. The site is stopped when the test session ends."""
     run_wp_local("install")
+    _started.add(name)
     run_wp_local("start", name, str(port))
     if seed:
         run_wp_local("seed", name)
     return json.loads(site_json_path(name).read_text(encoding="utf-8"))
 
 
-def reset_wordpress(name: str = "test", port: int = 8089) -> dict[str, Any]:
+def reset_wordpress(name: str = "test", port: int | str = "auto") -> dict[str, Any]:
     """Drops the site's database and files, then starts a fresh install; returns the new site.json."""
     run_wp_local("reset", name)
     return ensure_wordpress(name, port)
+
+
+def stop_started_sites() -> list[str]:
+    """Stops every site this session started (this checkout's only); returns their names."""
+    stopped = sorted(_started)
+    for name in stopped:
+        run_wp_local("stop", name)
+    _started.clear()
+    return stopped
+
+
+def link_test_plugin(slug: str) -> None:
+    """Puts test plugin ``slug`` (tests/support/wp-plugins) into this checkout's plugins dir."""
+    link = PLUGINS_DIR / slug
+    if link.is_symlink() and link.resolve() == (TEST_PLUGINS / slug).resolve():
+        return
+    link.unlink(missing_ok=True)
+    link.symlink_to(TEST_PLUGINS / slug)
 
 
 def api_url(site: dict[str, Any], path: str) -> str:

@@ -24,11 +24,11 @@ PHP_PROBLEM = re.compile(r"PHP (Warning|Notice|Deprecated|Fatal error|Parse erro
 
 def wp_php(name: str, code: str, prelude: str = "") -> str:
     """Runs ``code`` in site ``name`` after WordPress loaded (``prelude`` before); its stdout."""
-    url = json.loads(site_json_path(name).read_text(encoding="utf-8"))["url"]
-    host = url.split("://", 1)[1].rstrip("/")
+    site = json.loads(site_json_path(name).read_text(encoding="utf-8"))
+    host = site["url"].split("://", 1)[1].rstrip("/")
     script = (
         "<?php\n"
-        f"$_SERVER['WORDPRESS_CONFIG'] = 'wpsb-{name}';\n"
+        f"$_SERVER['WORDPRESS_CONFIG'] = '{site['config']}';\n"
         f"$_SERVER['HTTP_HOST'] = '{host}';\n"
         f"$_SERVER['SERVER_NAME'] = '{host.split(':')[0]}';\n"
         "$_SERVER['REQUEST_URI'] = '/';\n$_SERVER['REQUEST_METHOD'] = 'GET';\n"

@@ -9,7 +9,11 @@
  *
  * Route: POST wp-steem-bridge/v1/mirror/comments {"comments": [ {post_id, author, permlink,
  * parent_author, parent_permlink, content, date_gmt, author_url}, ... ]} (parents first), answers
- * {"results": [ {key, status: created|updated|unchanged|kept|error, comment_id, message}, ... ]}.
+ * {"results": [ {key, status: created|updated|unchanged|kept|error, comment_id, message,
+ * permanent}, ... ]}. An error with "permanent": true will not go away by sending the same item
+ * again (not a chain address, a body longer than the comment column holds, values the database
+ * refused); the bridge records it for that reply and goes on. Other errors are worth a retry.
+ * A comment_author_url longer than its column is dropped (the chain address stays in the meta).
  * An edit of a reply changes the comment only while it is still held; once a moderator approved,
  * spammed or trashed it, it is kept as it is. Needs the wpsb_write_chain_data capability.
  *
@@ -21,6 +25,42 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 const WPSB_MAX_LIST_ITEMS = 50;
+
+/** Column sizes of a stock wp_comments table, for when the database cannot be asked. */
+const WPSB_COMMENT_COLUMN_DEFAULTS = array(
+	'comment_content'    => 65535,
+	'comment_author_url' => 200,
+);
+
+/** How much the wp_comments column holds (bytes for TEXT, characters for VARCHAR). */
+function wpsb_comment_column_length( $column ) {
+	global $wpdb;
+	$length = $wpdb->get_col_length( $wpdb->comments, $column );
+	return ( is_array( $length ) && ! empty( $length['length'] ) ) ? (int) $length['length'] : WPSB_COMMENT_COLUMN_DEFAULTS[ $column ];
+}
+
+/** Whether cleaned comment text fits the comment_content column. */
+function wpsb_fits_comment_content( $content ) {
+	return strlen( $content ) <= wpsb_comment_column_length( 'comment_content' );
+}
+
+/** The reply's link as comment_author_url, or '' when longer than the column holds. */
+function wpsb_comment_author_url( $url ) {
+	$url = esc_url_raw( $url );
+	return mb_strlen( $url ) <= wpsb_comment_column_length( 'comment_author_url' ) ? $url : '';
+}
+
+/** An error result for one item; $permanent when sending it again cannot succeed. */
+function wpsb_comment_error( $key, $message, $permanent ) {
+	return array( 'key' => $key, 'status' => 'error', 'message' => $message, 'permanent' => (bool) $permanent );
+}
+
+/** An error result for a write the database refused: permanent when it refused the values. */
+function wpsb_comment_db_error( $key, $what ) {
+	global $wpdb;
+	$refused_values = false !== strpos( (string) $wpdb->last_error, 'Processing the value' );
+	return wpsb_comment_error( $key, $what . ( $refused_values ? ': the database refused its values' : '' ), $refused_values );
+}
 
 /**
  * The comment mirrored from `author/permlink`, whatever its status, or null; only under
@@ -92,9 +132,9 @@ function wpsb_mirror_one_comment( $item ) {
 	$key     = ( is_array( $item ) && isset( $item['author'], $item['permlink'] ) && is_string( $item['author'] ) && is_string( $item['permlink'] ) ) ? $item['author'] . '/' . $item['permlink'] : '';
 	$problem = wpsb_comment_item_problem( $item );
 	if ( '' !== $problem ) {
-		return array( 'key' => $key, 'status' => 'error', 'message' => $problem );
+		return wpsb_comment_error( $key, $problem, true );
 	}
-	$busy = array( 'key' => $key, 'status' => 'error', 'message' => 'another request is writing this reply; try again' );
+	$busy = wpsb_comment_error( $key, 'another request is writing this reply; try again', false );
 	return wpsb_with_lock(
 		'comment:' . $key,
 		function () use ( $item, $key ) {
@@ -106,7 +146,10 @@ function wpsb_mirror_one_comment( $item ) {
 
 /** The check-then-write of one reply; only called under the reply's lock. */
 function wpsb_write_chain_comment( $item, $key ) {
-	$content  = wpsb_clean_reply_content( $item['content'] );
+	$content = wpsb_clean_reply_content( $item['content'] );
+	if ( ! wpsb_fits_comment_content( $content ) ) {
+		return wpsb_comment_error( $key, 'the reply is longer than a WordPress comment holds', true );
+	}
 	$existing = wpsb_find_chain_comment( $item['author'], $item['permlink'] );
 	if ( $existing ) {
 		$comment = get_comment( $existing );
@@ -120,7 +163,7 @@ function wpsb_write_chain_comment( $item, $key ) {
 		// defaults; the content is already cleaned exactly as for a new reply.
 		global $wpdb;
 		if ( false === $wpdb->update( $wpdb->comments, array( 'comment_content' => $content ), array( 'comment_ID' => $existing ) ) ) {
-			return array( 'key' => $key, 'status' => 'error', 'message' => 'the comment could not be updated' );
+			return wpsb_comment_db_error( $key, 'the comment could not be updated' );
 		}
 		clean_comment_cache( $existing );
 		do_action( 'edit_comment', $existing, array( 'comment_content' => $content ) );
@@ -128,7 +171,7 @@ function wpsb_write_chain_comment( $item, $key ) {
 	}
 	$parent = wpsb_comment_parent( $item );
 	if ( is_wp_error( $parent ) ) {
-		return array( 'key' => $key, 'status' => 'error', 'message' => $parent->get_error_message() );
+		return wpsb_comment_error( $key, $parent->get_error_message(), false );
 	}
 	/** Fires after the reply was found missing, before it is written (under the reply's lock). */
 	do_action( 'wpsb_before_mirror_write', 'comment', $key );
@@ -139,7 +182,7 @@ function wpsb_write_chain_comment( $item, $key ) {
 				'comment_post_ID'      => (int) $item['post_id'],
 				'comment_author'       => $item['author'],
 				'comment_author_email' => '',
-				'comment_author_url'   => esc_url_raw( $item['author_url'] ),
+				'comment_author_url'   => wpsb_comment_author_url( $item['author_url'] ),
 				'comment_author_IP'    => '',
 				'comment_content'      => $content,
 				'comment_date_gmt'     => $date_gmt,
@@ -158,7 +201,7 @@ function wpsb_write_chain_comment( $item, $key ) {
 		)
 	);
 	if ( ! $id ) {
-		return array( 'key' => $key, 'status' => 'error', 'message' => 'wp_insert_comment failed' );
+		return wpsb_comment_db_error( $key, 'wp_insert_comment failed' );
 	}
 	return array( 'key' => $key, 'status' => 'created', 'comment_id' => (int) $id );
 }

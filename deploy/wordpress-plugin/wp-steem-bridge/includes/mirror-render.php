@@ -80,10 +80,50 @@ function wpsb_chain_url( $author, $permlink ) {
 	return trailingslashit( $base ) . '@' . rawurlencode( $author ) . '/' . rawurlencode( $permlink );
 }
 
-/** The payout and votes box of one post; "" when the post is not on chain. */
+/**
+ * Whether the current viewer may see the chain data of post $post_id: a post (not a page or
+ * another type) that is public or that they may read (private, draft, pending, scheduled, trash:
+ * `read_post`), and not behind a password they have not entered. Every place that shows another
+ * post's payout, votes or chain link asks this first: an author may embed any post id.
+ */
+function wpsb_viewer_may_see_post( $post_id ) {
+	$post = get_post( (int) $post_id );
+	if ( ! $post || 'post' !== $post->post_type || post_password_required( $post ) ) {
+		return false;
+	}
+	return is_post_publicly_viewable( $post ) || current_user_can( 'read_post', $post->ID );
+}
+
+/**
+ * REST answers about a password-protected post carry none of its chain data (payout, votes, chain
+ * address) unless the requester may see its content, as core decides for the content itself: who
+ * may edit the post, or who sent its password. Private and draft posts core already withholds.
+ */
+function wpsb_rest_hide_protected_chain_meta( $response, $post, $request ) {
+	if ( '' === (string) $post->post_password || current_user_can( 'edit_post', $post->ID )
+		|| hash_equals( (string) $post->post_password, (string) $request['password'] ) ) {
+		return $response;
+	}
+	$data = $response->get_data();
+	if ( isset( $data['meta'] ) && is_array( $data['meta'] ) ) {
+		foreach ( array_keys( $data['meta'] ) as $key ) {
+			if ( 0 === strpos( (string) $key, 'steem_' ) ) {
+				unset( $data['meta'][ $key ] );
+			}
+		}
+		$response->set_data( $data );
+	}
+	return $response;
+}
+add_filter( 'rest_prepare_post', 'wpsb_rest_hide_protected_chain_meta', 10, 3 );
+
+/** The payout and votes box of one post; "" when the post is not on chain or not the viewer's to see. */
 function wpsb_render_post_rewards( $post_id ) {
 	$post_id = (int) $post_id;
-	$chain   = wpsb_read_chain_meta( $post_id );
+	if ( ! wpsb_viewer_may_see_post( $post_id ) ) {
+		return '';
+	}
+	$chain = wpsb_read_chain_meta( $post_id );
 	if ( '' === $chain['steem_author'] || '' === $chain['steem_permlink'] ) {
 		return '';
 	}
