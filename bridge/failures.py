@@ -35,6 +35,7 @@ class Code(StrEnum):
     DELETE_NOT_ALLOWED = "delete_not_allowed"  # the chain keeps this comment (votes, replies, paid)
     IDENTICAL_VOTE = "identical_vote"  # the account already voted with this weight
     PLUGIN_MISSING = "plugin_missing"  # the companion plugin's route is not there
+    ACCESS_DENIED = "access_denied"  # the site refuses the bridge's user (401/403)
     ITEM_REFUSED = "item_refused"  # WordPress refused this one item; the others went through
 
 

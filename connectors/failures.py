@@ -104,7 +104,7 @@ def classify_http_status(status: int, retry_after_header: str | None = None) -> 
     if status in (401, 403):
         return Rule(str(status), FailureClass.TERMINAL,
                     hint="check the WordPress user and application password, and that the "
-                         "companion plugin is active")
+                         "companion plugin is active", code=Code.ACCESS_DENIED)
     if status == 408 or status >= 500:
         return Rule(str(status), FailureClass.TRANSIENT,
                     retry_after=_parse_retry_after(retry_after_header, None))
@@ -114,7 +114,7 @@ def classify_http_status(status: int, retry_after_header: str | None = None) -> 
 def http_error(status: int, what: str, retry_after_header: str | None = None) -> ConnectorError:
     rule = classify_http_status(status, retry_after_header)
     text = f"{what}: HTTP {status}" + (f" ({rule.hint})" if rule.hint else "")
-    return ERROR_TYPES[rule.failure](text, retry_after=rule.retry_after)
+    return ERROR_TYPES[rule.failure](text, retry_after=rule.retry_after, code=rule.code)
 
 
 def _parse_retry_after(value: str | None, default: float | None) -> float | None:

@@ -18,11 +18,13 @@ password is only ever put in the Authorization header, never in a message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import requests
 
+from bridge.failures import Code
+from bridge.ports import MetaWrite
 from connectors.failures import (
     ConnectorError,
     FailureClass,
@@ -178,8 +180,31 @@ class WordPressRest:
             return self._json("POST", route, what, **kwargs)
         except ConnectorError as exc:
             if "HTTP 404" in exc.message:
-                raise TerminalError(f"{exc.message} ({missing_hint})") from exc
+                raise TerminalError(f"{exc.message} ({missing_hint})",
+                                    code=Code.PLUGIN_MISSING) from exc
             raise
+
+    def write_meta(self, writes: Sequence[MetaWrite]) -> list[ConnectorError | None]:
+        """``SiteWriter.write_meta``: one outcome per write, in order. Chain meta goes to the
+        companion plugin's per-post route; mirrored meta in ``/batch/v1`` requests. A failure
+        of the whole site (down, wrong password, plugin missing) raises instead."""
+        outcomes: dict[int, ConnectorError | None] = {}
+        mirrored = [(n, w) for n, w in enumerate(writes) if w.target != "chain"]
+        for n, write in enumerate(writes):
+            if write.target == "chain":
+                outcomes[n] = self._write_chain_item(write)
+        results = self.write_mirror_meta([(w.target, w.object_id, w.values) for _, w in mirrored])
+        outcomes.update((n, result) for (n, _), result in zip(mirrored, results, strict=True))
+        return [outcomes[n] for n in range(len(writes))]
+
+    def _write_chain_item(self, write: MetaWrite) -> ConnectorError | None:
+        try:
+            self.write_chain_meta(write.object_id, write.values)
+        except TerminalError as exc:
+            if exc.code in (Code.PLUGIN_MISSING, Code.ACCESS_DENIED):
+                raise  # the whole site refuses: nothing else will work either
+            return exc  # this post only (deleted, or a value the plugin refuses)
+        return None
 
     def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
                           ) -> list[ConnectorError | None]:
