@@ -19,7 +19,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,10 @@ from bridge.model import Beneficiary
 DEFAULT_PATHS = (Path("wp-steem-bridge.toml"), Path("/etc/wp-steem-bridge/config.toml"))
 ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9](\.[a-z][a-z0-9-]{1,14}[a-z0-9])*$")
 CHAIN_ID_RE = re.compile(r"^[0-9a-f]{64}$")
+DEFAULT_STATE_FILE = "wp-steem-bridge.db"
+# settings with a fixed set of values; the first is the default (it must match the dataclass)
+MAPPING_CHOICES = {"payout": ("50/50", "power_up", "decline"), "body_format": ("html", "markdown"),
+                   "tags_from": ("tags", "categories", "both"), "oversize": ("truncate", "fail")}
 
 
 class Secret(str):
@@ -190,6 +194,28 @@ class _Reader:
         file = f"{self.path} [{section}] {key}" if self.path else f"[{section}] {key}"
         return f"looked in {file} and env {env}"
 
+    def plain(self, section: str, cls: type[Any], **given: Any) -> Any:
+        """An instance of settings dataclass ``cls`` whose fields not in ``given`` are read from
+        ``[section]`` under their own names: the dataclass is the one source of every default
+        and type; a field without a default is required."""
+        values = dict(given)
+        for item in fields(cls):
+            if item.name in values:
+                continue
+            if item.default is not MISSING:
+                default = item.default
+            elif item.default_factory is not MISSING:
+                default = item.default_factory()
+            else:  # required: a string or a tuple of strings
+                wanted = tuple if "tuple" in str(item.type) else str
+                values[item.name] = self.get(section, item.name, wanted, required=True) \
+                    or wanted()
+                continue
+            kind = float if isinstance(default, float) else type(default)
+            values[item.name] = self.get(section, item.name, str if default is None else kind,
+                                         default)
+        return cls(**values)
+
     def get(self, section: str, key: str, kind: type, default: Any = None,
             required: bool = False) -> Any:
         value = self.raw.get(section, {}).get(key, default)
@@ -209,50 +235,33 @@ class _Reader:
 
 def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Settings | None:
     base_dir = config_file.parent if config_file else Path.cwd()
-    wordpress = WordPressSettings(
-        url=r.get("wordpress", "url", str, required=True) or "",
-        user=r.get("wordpress", "user", str, required=True) or "",
-        app_password=_app_password(r, env, base_dir),
-        site_id=r.get("wordpress", "site_id", str, "default"),
-        post_types=r.get("wordpress", "post_types", tuple, ("posts",)),
-        overlap_seconds=r.get("wordpress", "overlap_seconds", int, 3900),
-        published_overlap_seconds=r.get("wordpress", "published_overlap_seconds", int, 172800),
-    )
+    wordpress = r.plain("wordpress", WordPressSettings,
+                        app_password=_app_password(r, env, base_dir))
     check_site_id(wordpress.site_id, r.problems)
-    chain = ChainSettings(
-        nodes=r.get("chain", "nodes", tuple, None, required=True) or (),
-        chain_id=r.get("chain", "chain_id", str, required=True) or "",
-        name=r.get("chain", "name", str, "steem"),
-        tx_expiration=r.get("chain", "tx_expiration", int, 60),
-        confirm_timeout=r.get("chain", "confirm_timeout", float, 15.0),
-    )
+    chain = r.plain("chain", ChainSettings)
     _check_chain(r, chain)
     keys = _keys(r, env, base_dir)
     mapping = _mapping(r)
-    state = Path(r.get("state", "path", str, "wp-steem-bridge.db"))
+    state = Path(r.get("state", "path", str, DEFAULT_STATE_FILE))
     state = state if state.is_absolute() else base_dir / state
-    state_url = r.get("state", "url", str, "")
+    state_url = r.get("state", "url", str, _default(Settings, "state_url"))
     if state_url and not state_url.startswith(("postgresql://", "postgres://")):
         r.problems.append("state.url: expected a postgresql:// URL (use [state] path for "
                           "SQLite)")
-    listen = r.get("webhook", "listen", str, "")
+    listen = r.get("webhook", "listen", str, _default(Settings, "webhook_listen"))
     return Settings(wordpress=wordpress, chain=chain, keys=keys, mapping=mapping,
-                    state_path=state, interval=r.get("sync", "interval", float, 60.0),
+                    state_path=state,
+                    interval=r.get("sync", "interval", float, _default(Settings, "interval")),
                     state_url=state_url,
                     source=str(config_file) if config_file else "environment",
-                    mirror=r.get("mirror", "enabled", bool, True),
+                    mirror=r.get("mirror", "enabled", bool, _default(Settings, "mirror")),
                     webhook_listen=listen,
                     webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen)),
                     mirror_extras=_mirror_extras(r))
 
 
 def _mirror_extras(r: _Reader) -> MirrorExtras:
-    extras = MirrorExtras(
-        replies_to_comments=r.get("mirror", "replies_to_comments", bool, False),
-        reply_frontend=r.get("mirror", "reply_frontend", str, "https://steemit.com"),
-        points_per_vote=r.get("mirror", "points_per_vote", int, 0),
-        points_plugin=r.get("mirror", "points_plugin", str, "mycred"),
-        points_type=r.get("mirror", "points_type", str, ""))
+    extras: MirrorExtras = r.plain("mirror", MirrorExtras)
     if not extras.reply_frontend.startswith(("http://", "https://")):
         r.problems.append(f"mirror.reply_frontend: expected an http(s) URL, got "
                           f"{extras.reply_frontend!r}")
@@ -354,36 +363,19 @@ def _mapping(r: _Reader) -> MappingSettings:
         except (TypeError, ValueError):
             r.problems.append(f"mapping.beneficiaries: weight {item['weight']!r} of "
                               f"{item['account']} is not a whole number of basis points")
-    payout = r.get("mapping", "payout", str, "50/50")
-    if payout not in ("50/50", "power_up", "decline"):
-        r.problems.append(f"mapping.payout: expected 50/50, power_up or decline, got {payout!r}")
-    choices = {"body_format": ("html", "markdown"), "tags_from": ("tags", "categories", "both"),
-               "oversize": ("truncate", "fail")}
-    picked = {}
-    for key, allowed in choices.items():
-        picked[key] = r.get("mapping", key, str, allowed[0])
-        if picked[key] not in allowed:
-            r.problems.append(f"mapping.{key}: expected one of {', '.join(allowed)}, "
-                              f"got {picked[key]!r}")
     tag_map = r.get("mapping", "tag_map", dict, {})
-    return MappingSettings(
-        default_tags=r.get("mapping", "default_tags", tuple, ()),
-        max_tags=r.get("mapping", "max_tags", int, 5),
-        footer=r.get("mapping", "footer", str, None),
-        header=r.get("mapping", "header", str, ""),
-        payout=payout,
-        max_accepted_payout=r.get("mapping", "max_accepted_payout", str, "1000000.000 SBD"),
-        beneficiaries=tuple(beneficiaries),
-        append_default_tags=r.get("mapping", "append_default_tags", bool, False),
-        tag_map=tuple((str(k), str(v)) for k, v in tag_map.items()),
-        community=r.get("mapping", "community", str, ""),
-        disclose_beneficiaries=r.get("mapping", "disclose_beneficiaries", bool, False),
-        include_categories=r.get("mapping", "include_categories", tuple, ()),
-        exclude_categories=r.get("mapping", "exclude_categories", tuple, ()),
-        publish_delay_minutes=r.get("mapping", "publish_delay_minutes", int, 0),
-        include_password_protected=r.get("mapping", "include_password_protected", bool, False),
-        **picked,
-    )
+    mapping: MappingSettings = r.plain(
+        "mapping", MappingSettings, beneficiaries=tuple(beneficiaries),
+        tag_map=tuple((str(k), str(v)) for k, v in tag_map.items()))
+    for key, allowed in MAPPING_CHOICES.items():
+        if getattr(mapping, key) not in allowed:
+            r.problems.append(f"mapping.{key}: expected one of {', '.join(allowed)}, "
+                              f"got {getattr(mapping, key)!r}")
+    return mapping
+
+
+def _default(cls: type[Any], name: str) -> Any:
+    return cls.__dataclass_fields__[name].default
 
 
 def _read_secret_file(r: _Reader, name: str, path: Path) -> str:

@@ -268,12 +268,10 @@ def _broadcast_error(response: requests.Response, what: str) -> ConnectorError |
     error = answer.get("error") if isinstance(answer, dict) else None
     if isinstance(error, dict) and (error.get("message") or error.get("detail")):
         classified = rpc_error(str(error.get("message") or error.get("detail")))
-        return type(classified)(f"{what}: {classified.message}",
-                                retry_after=classified.retry_after)
+        return classified.with_message(f"{what}: {classified.message}")
     if response.status_code >= 300:
         failure = http_error(response.status_code, what, response.headers.get("Retry-After"))
-        return type(failure)(f"{failure.message}; outcome unknown",
-                             retry_after=failure.retry_after)
+        return failure.with_message(f"{failure.message}; outcome unknown")
     if isinstance(answer, dict) and "result" in answer and not error:
         return None
     return TransientError(f"{what}: outcome unknown, the node's answer is not a JSON-RPC "

@@ -153,4 +153,4 @@ def _answer_error(answer: Any, what: str) -> ConnectorError:
     if not isinstance(error, dict):
         return TransientError(f"{what}: unexpected answer from the node: {str(answer)[:200]}")
     classified = rpc_error(str(error.get("message") or error))
-    return type(classified)(f"{what}: {classified.message}", retry_after=classified.retry_after)
+    return classified.with_message(f"{what}: {classified.message}")

@@ -272,5 +272,4 @@ def _batch_outcome(kind: str, object_id: int, response: Any) -> ConnectorError |
     body = response.get("body") if isinstance(response, dict) else None
     message = body.get("message", "") if isinstance(body, dict) else ""
     error = http_error(status, f"writing mirrored meta to {kind} {object_id}")
-    return type(error)(f"{error.message}: {message}" if message else error.message,
-                       retry_after=error.retry_after)
+    return error.with_message(f"{error.message}: {message}" if message else error.message)

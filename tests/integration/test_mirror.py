@@ -14,7 +14,8 @@ import pytest
 
 from bridge import localstack
 from bridge.mirror import Mirror, MirrorReport
-from bridge.store import SCHEMA_VERSION, StateStore
+from bridge.store import StateStore
+from bridge.store.schema import SCHEMA_VERSION
 from bridge.writeback import WriteBack
 from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
