@@ -47,18 +47,6 @@ def render_status(store: StateStore) -> str:
     return "\n".join(lines)
 
 
-def published_table(store: StateStore) -> list[dict[str, object]]:
-    rows = store.db.execute(
-        "SELECT l.source_ref, l.author, l.permlink, l.block_num, l.tx_id, l.state, "
-        "(SELECT title FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-        " LIMIT 1) AS title, "
-        "(SELECT status FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-        " LIMIT 1) AS status, "
-        "(SELECT not_before FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-        " LIMIT 1) AS not_before FROM links l ORDER BY l.source_ref").fetchall()
-    return [dict(r) for r in rows]
-
-
 def _position(value: str) -> str:
     """``modified 2026-… date 2026-…`` for post cursors, ``block 1234`` for the mirror's."""
     try:

@@ -3,7 +3,8 @@
 Owns: connecting over http(s) to an explicit node list with the chain id checked against the node's
 ``get_config``; signing a list of condenser-style operations once (the caller stores the tx id and
 expiration before broadcasting); broadcasting; finding a transaction by id; the reads the scheduler
-needs (head block time, an account's last post/vote times); account creation for devnet setups.
+needs (head block time, an account's last post/vote times). Devnet account creation
+lives in the dev stack (deploy/devstack/localstack.py), built on ``sign``/``broadcast``.
 
 The rewards mirror's batched reads come from ``connectors.steem_reads.BatchReads`` (plain
 JSON-RPC arrays, no beem), which ``SteemChain`` extends.
@@ -208,18 +209,6 @@ class SteemChain(BatchReads):
         """Send a signed transaction once. Duplicate -> AlreadyApplied; never re-sent here."""
         self._call(f"broadcasting {signed.tx_id}", "broadcast_transaction", signed.tx,
                    api="condenser")
-
-    def create_account(self, name: str, creator: str, creator_wif: str, public_key: str,
-                       fee: str = "3.000 STEEM") -> SignedTx:
-        """account_create with one key for every role (devnet setup), signed and broadcast."""
-        auth = {"weight_threshold": 1, "account_auths": [], "key_auths": [[public_key, 1]]}
-        op = ("account_create", {
-            "fee": fee, "creator": creator, "new_account_name": name, "owner": auth,
-            "active": auth, "posting": auth, "memo_key": public_key, "json_metadata": "",
-        })
-        signed = self.sign([op], creator_wif)
-        self.broadcast(signed)
-        return signed
 
 
 def _beem_operation(name: str, payload: dict[str, Any], prefix: str) -> Any:

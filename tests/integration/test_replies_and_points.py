@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 import requests
 
-from bridge import localstack
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.store import StateStore
 from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
+from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
 from tests.support.wordpress import (

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bridge import localstack
+from deploy.devstack import localstack
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
 from tests.support.wordpress import delete_all_posts, ensure_wordpress, wordpress_request
 
