@@ -239,18 +239,5 @@ def check(ctx: Context) -> None:
         app.close()
 
 
-@main.command()
-@click.option("--port", type=int, default=8090, show_default=True)
-@click.option("--data", "data_dir", default=None, help="Directory that keeps chain state.")
-@click.option("--block-interval", type=float, default=3.0, show_default=True,
-              help="Seconds between blocks; 0 = only on demand.")
-@click.option("--chain", type=click.Choice(["steem", "hive"]), default="steem")
-def devnet(port: int, data_dir: str | None, block_interval: float, chain: str) -> None:
-    """Run the local Steem-compatible development node (for tests and the demo)."""
-    from devnet.server import run as run_devnet
-
-    run_devnet(port, data_dir, block_interval, chain)
-
-
 if __name__ == "__main__":
     main()
