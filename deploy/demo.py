@@ -2,7 +2,7 @@
 
 Steps: start WordPress (site "demo", port 8088) and load the three seed posts; start the devnet
 (port 8090, state in .demo/devnet); create the authors' chain accounts through account_create;
-write .demo/wp-steem-bridge.toml; run ``wp-steem-bridge sync --once``. One author has two posts,
+write .demo/wp-steem-bridge.toml; run ``wp-steem-bridge sync``. One author has two posts,
 so the second waits for the chain's 5-minute rule: the demo moves devnet time forward (a devnet
 only shortcut, ``debug_generate_blocks``) and syncs again. Then it prints what went where.
 Running it again publishes nothing twice. Run it from the repository root as
@@ -28,9 +28,9 @@ def sh(*args: str) -> str:
 
 
 def sync(config: Path) -> int:
-    print(f"\n$ wp-steem-bridge --config {config.relative_to(ROOT)} sync --once", flush=True)
+    print(f"\n$ wp-steem-bridge --config {config.relative_to(ROOT)} sync", flush=True)
     result = subprocess.run([str(ROOT / ".venv" / "bin" / "wp-steem-bridge"), "--config",
-                             str(config), "sync", "--once"], text=True)
+                             str(config), "sync"], text=True)
     return result.returncode
 
 
