@@ -173,17 +173,18 @@ def mirror(ctx: Context, full: bool) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 @guarded
-def status(ctx: Context) -> None:
+def status(ctx: Context, as_json: bool) -> None:
     """Show cursors, the queue, scheduled and failed items, and recorded problems."""
     from bridge.app import open_store
     from bridge.config import load_settings
-    from bridge.status import render_status
+    from bridge.status import render_status, status_json
 
     store = open_store(load_settings(ctx.config))
     try:
-        click.echo(render_status(store))
+        click.echo(status_json(store) if as_json else render_status(store))
     finally:
         store.close()
 
