@@ -26,7 +26,7 @@ $(JS_STAMP): js/package.json js/package-lock.json
 venv: deps $(STAMP) $(JS_STAMP)
 
 demo: venv
-	@$(BIN)/python deploy/demo.py
+	@$(BIN)/python -m deploy.demo
 
 test: venv
 	@$(BIN)/pytest -q
@@ -45,7 +45,7 @@ fidelity: venv
 
 stop:
 	@-deploy/wordpress/wp-local stop demo
-	@-$(BIN)/python -c "from pathlib import Path; from bridge.localstack import stop_devnet_process as s; s(Path('.demo/devnet'))"
+	@-$(BIN)/python -c "from pathlib import Path; from deploy.devstack.localstack import stop_devnet_process as s; s(Path('.demo/devnet'))"
 
 clean: stop
 	@-deploy/wordpress/wp-local reset demo

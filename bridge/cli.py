@@ -72,25 +72,35 @@ def main(ctx: click.Context, config: str | None, debug: bool) -> None:
 
 
 @main.command()
-@click.option("--once", is_flag=True, default=True, help="One tick, then exit (for cron).")
+@click.option("--once", is_flag=True, hidden=True,
+              help="Accepted for older crontabs; sync always runs one tick.")
 @click.option("--rescan", is_flag=True, help="Re-read every post, ignoring the cursor.")
 @click.pass_obj
 @guarded
 def sync(ctx: Context, once: bool, rescan: bool) -> None:
-    """Run one sync tick: poll WordPress, broadcast what is due, write back. Exit 0 when done."""
-    from bridge.runner import exit_status, run_once
+    """Run one sync tick (for cron): poll WordPress, broadcast what is due, write back.
 
+    Exit 0 when done. SIGTERM finishes the current step and exits 75. The daemon is `run`."""
+    from bridge.runner import StopFlag, exit_status, run_once
+
+    stop = StopFlag()
+    stop.install()  # before connecting: a signal from here on is a warm stop
     app = ctx.app()
     try:
-        report = run_once(lambda stop: app.engine.tick(stop, rescan=rescan), app.lock)
+        report = run_once(lambda should_stop: app.engine.tick(should_stop, rescan=rescan),
+                          app.lock, stop)
     finally:
         app.close()
-    status = exit_status(report)
+    status = exit_status(report, stopped=stop())
     click.echo(f"sync: {report.summary()}")
-    for text in report.terminal_problems + report.transient_problems:
+    problems = report.terminal_problems + report.transient_problems
+    for text in problems:
         click.echo(f"  problem: {text}", err=True)
-    if status is not ExitStatus.OK:
-        first = (report.terminal_problems + report.transient_problems or ["see status"])[0]
+    if stop():
+        click.echo(f"sync stopped early ({stop.signal_name}): the step in progress was finished; "
+                   f"what is left goes out on the next sync", err=True)
+    if problems or report.failed:
+        first = (problems or ["see status"])[0]
         click.echo(f"sync incomplete: {first} (run `wp-steem-bridge status`)", err=True)
     sys.exit(status)
 
@@ -167,17 +177,18 @@ def mirror(ctx: Context, full: bool) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 @guarded
-def status(ctx: Context) -> None:
+def status(ctx: Context, as_json: bool) -> None:
     """Show cursors, the queue, scheduled and failed items, and recorded problems."""
     from bridge.app import open_store
     from bridge.config import load_settings
-    from bridge.status import render_status
+    from bridge.status import render_status, status_json
 
     store = open_store(load_settings(ctx.config))
     try:
-        click.echo(render_status(store))
+        click.echo(status_json(store) if as_json else render_status(store))
     finally:
         store.close()
 
@@ -201,7 +212,7 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
             count = store.outbox.retry_failed(None if all_failed else key)
     finally:
         store.close()
-    click.echo(f"{count} intent(s) queued again; run: wp-steem-bridge sync --once")
+    click.echo(f"{count} intent(s) queued again; run: wp-steem-bridge sync")
 
 
 @main.command()
@@ -240,19 +251,6 @@ def check(ctx: Context) -> None:
                    f"match the chain")
     finally:
         app.close()
-
-
-@main.command()
-@click.option("--port", type=int, default=8090, show_default=True)
-@click.option("--data", "data_dir", default=None, help="Directory that keeps chain state.")
-@click.option("--block-interval", type=float, default=3.0, show_default=True,
-              help="Seconds between blocks; 0 = only on demand.")
-@click.option("--chain", type=click.Choice(["steem", "hive"]), default="steem")
-def devnet(port: int, data_dir: str | None, block_interval: float, chain: str) -> None:
-    """Run the local Steem-compatible development node (for tests and the demo)."""
-    from devnet.server import run as run_devnet
-
-    run_devnet(port, data_dir, block_interval, chain)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ The webhook is a third entry point to the same tick: a poke only wakes the daemo
 ``once`` takes the run lock (bridge/db.py: a file lock beside SQLite, a PostgreSQL advisory
 lock per site) without waiting: an overlapping cron run leaves at once (exit 75) instead of
 broadcasting alongside the first. The daemon takes the same lock for each tick, so a cron run,
-a daemon and other workers never broadcast for the same site at once. SIGTERM/SIGINT let the current step finish and
-then stop; a second signal stops at once.
+a daemon and other workers never broadcast for the same site at once.
+
+In both modes SIGTERM/SIGINT let the current step finish and then stop; a second signal stops at
+once. A one-tick run stopped that way exits 75 (the rest goes out on the next run).
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from bridge.report import TickReport
 log = logging.getLogger("wp_steem_bridge.runner")
 
 
-def exit_status(report: TickReport) -> ExitStatus:
+def exit_status(report: TickReport, stopped: bool = False) -> ExitStatus:
+    """Failures that need a person first; then "try again": a node was unreachable, or a
+    signal stopped the tick before it was done."""
     if report.failed or report.terminal_problems:
         return ExitStatus.FAILURES
-    if report.transient_problems:
+    if report.transient_problems or stopped:
         return ExitStatus.TEMPFAIL
     return ExitStatus.OK
 
@@ -37,6 +41,7 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.requested = False
+        self.signal_name = ""  # "SIGTERM" once a signal asked to stop
 
     def install(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -47,7 +52,8 @@ class StopFlag:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        log.info("signal %s: finishing the current step, then stopping", signum)
+        self.signal_name = signal.Signals(signum).name
+        log.info("%s: finishing the current step, then stopping", self.signal_name)
         self.requested = True
 
     def __call__(self) -> bool:

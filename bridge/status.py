@@ -1,61 +1,116 @@
-"""``status``: what the bridge knows, from the state store alone (no network)."""
+"""``status``: what the bridge knows, from the state store alone (no network).
+
+``collect_status`` gathers it once as plain data (what ``status --json`` prints);
+``render_status`` lays the same data out for a person: plain-text tables (tabulate, no colors,
+no terminal-width wrapping, so cron mail reads the same as a terminal) and one line per problem.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
+
+from tabulate import tabulate
 
 from bridge.model import IntentStatus
 from bridge.store import StateStore
 
+IN_PROGRESS = (IntentStatus.PENDING, IntentStatus.SIGNED, IntentStatus.BROADCAST)
 
-def render_status(store: StateStore) -> str:
+
+def collect_status(store: StateStore) -> dict[str, Any]:
+    """Cursors, the queue by status, scheduled/in-progress/failed intents, deferred posts,
+    recorded problems and the last tick, as JSON-ready values."""
     outbox = store.outbox
-    lines = [f"state: {store.path} (schema {store.schema_version()})",
-             f"last tick: {store.get_meta(store.scoped('last_tick')) or 'never'}", "", "cursors:"]
-    cursors = store.cursors()
-    lines += [f"  {c['source']}: {_position(c['value'])} (updated {c['updated_at']})"
-              for c in cursors] or ["  (none yet)"]
-    counts = outbox.count_by_status()
-    lines += ["", "queue: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-                               or "empty")]
-    scheduled = outbox.rows(IntentStatus.SCHEDULED)
-    if scheduled:
-        lines.append("scheduled:")
-        lines += [f"  {e.key} @{e.account}: not before {e.not_before} chain time ({e.reason})"
-                  for e in scheduled]
-    pending = outbox.rows(IntentStatus.PENDING, IntentStatus.SIGNED, IntentStatus.BROADCAST)
-    if pending:
-        lines.append("in progress:")
-        lines += [f"  {e.key} @{e.account}: {e.status.value}"
-                  + (f" tx {e.tx_id}" if e.tx_id else "") for e in pending]
-    failed = outbox.rows(IntentStatus.FAILED)
-    if failed:
-        lines.append("failed (fix the cause, then run `wp-steem-bridge retry --failed`):")
-        lines += [f"  {e.key} @{e.account}: {e.reason}" for e in failed]
-    deferred = store.deferred()
-    if deferred:
-        lines.append("deferred (looked at again automatically):")
-        lines += [f"  {d['source_ref']}: {d['reason']} (next look {d['retry_at']} UTC)"
-                  for d in deferred]
     problems = [p for p in store.problems()
                 if p["stage"] != "broadcast" and p["failure_class"] != "deferred"]
-    if problems:
+    return {
+        "state": {"path": str(store.path), "schema": store.schema_version()},
+        "last_tick": _last_tick(store.get_meta(store.scoped("last_tick"))),
+        "cursors": [{"source": c["source"], "position": _parsed(c["value"]),
+                     "updated_at": c["updated_at"]} for c in store.cursors()],
+        "queue": dict(sorted(outbox.count_by_status().items())),
+        "scheduled": [{"key": e.key, "account": e.account, "until": e.not_before,
+                       "reason": e.reason} for e in outbox.rows(IntentStatus.SCHEDULED)],
+        "in_progress": [{"key": e.key, "account": e.account, "status": e.status.value,
+                         "tx_id": e.tx_id} for e in outbox.rows(*IN_PROGRESS)],
+        "failed": [{"key": e.key, "account": e.account, "reason": e.reason}
+                   for e in outbox.rows(IntentStatus.FAILED)],
+        "deferred": [{"source_ref": d["source_ref"], "reason": d["reason"],
+                      "retry_at": d["retry_at"]} for d in store.deferred()],
+        "problems": [{"source_ref": p["source_ref"], "stage": p["stage"],
+                      "failure_class": p["failure_class"], "reason": p["reason"],
+                      "count": p["count"], "last_seen": p["last_seen"]} for p in problems],
+    }
+
+
+def status_json(store: StateStore) -> str:
+    return json.dumps(collect_status(store), indent=2, ensure_ascii=False)
+
+
+def render_status(store: StateStore) -> str:
+    data = collect_status(store)
+    tick = data["last_tick"]
+    lines = [f"state: {data['state']['path']} (schema {data['state']['schema']})",
+             f"last tick: {_tick_text(tick) if tick else 'never'}", "", "cursors:"]
+    lines += _table(["source", "position", "updated"],
+                    [[c["source"], _position(c["position"]), c["updated_at"]]
+                     for c in data["cursors"]]) or ["  (none yet)"]
+    lines += ["", "queue: " + (", ".join(f"{n} {s}" for s, n in data["queue"].items())
+                               or "empty")]
+    lines += _section("scheduled:", ["intent", "account", "not before (chain time)", "reason"],
+                      [[e["key"], "@" + e["account"], e["until"], e["reason"]]
+                       for e in data["scheduled"]])
+    lines += _section("in progress:", ["intent", "account", "status", "tx id"],
+                      [[e["key"], "@" + e["account"], e["status"], e["tx_id"]]
+                       for e in data["in_progress"]])
+    lines += _section("failed (fix the cause, then run `wp-steem-bridge retry --failed`):",
+                      ["intent", "account", "reason"],
+                      [[e["key"], "@" + e["account"], e["reason"]] for e in data["failed"]])
+    lines += _section("deferred (looked at again automatically):",
+                      ["post", "next look (UTC)", "reason"],
+                      [[d["source_ref"], d["retry_at"], d["reason"]] for d in data["deferred"]])
+    if data["problems"]:  # free text: one line each, the reason last and whole
         lines.append("problems:")
         lines += [f"  {p['source_ref']} [{p['stage']}, {p['failure_class']}] {p['reason']}"
-                  f" (seen {p['count']}x, last {p['last_seen']})" for p in problems]
+                  f" (seen {p['count']}x, last {p['last_seen']})" for p in data["problems"]]
     return "\n".join(lines)
 
 
-def published_table(store: StateStore) -> list[dict[str, object]]:
-    return store.published_table()
+def _section(title: str, headers: list[str], rows: list[list[Any]]) -> list[str]:
+    return [title, *_table(headers, rows)] if rows else []
 
 
-def _position(value: str) -> str:
-    """``modified 2026-… date 2026-…`` for post cursors, ``block 1234`` for the mirror's."""
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    """Rows under their headers, two spaces in; values shown as stored (no number parsing)."""
+    if not rows:
+        return []
+    text = tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True,
+                    missingval="-")
+    return ["  " + line.rstrip() for line in text.splitlines()]
+
+
+def _last_tick(value: str | None) -> dict[str, str] | None:
+    """The engine stores ``<time> UTC: <summary>``."""
+    if not value:
+        return None
+    at, sep, summary = value.partition(" UTC: ")
+    return {"at": at + " UTC", "summary": summary} if sep else {"at": "", "summary": value}
+
+
+def _tick_text(tick: dict[str, str]) -> str:
+    return f"{tick['at']}: {tick['summary']}" if tick["at"] else tick["summary"]
+
+
+def _parsed(value: str) -> Any:
     try:
-        parsed = json.loads(value)
+        return json.loads(value)
     except ValueError:
         return value
+
+
+def _position(parsed: Any) -> str:
+    """``modified 2026-… date 2026-…`` for post cursors, ``block 1234`` for the mirror's."""
     if not isinstance(parsed, dict):
         return str(parsed)
     return " ".join(f"{k} {v}" for k, v in sorted(parsed.items()) if not isinstance(v, list | dict))

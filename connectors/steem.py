@@ -3,7 +3,8 @@
 Owns: connecting over http(s) to an explicit node list with the chain id checked against the node's
 ``get_config``; signing a list of condenser-style operations once (the caller stores the tx id and
 expiration before broadcasting); broadcasting; finding a transaction by id; the reads the scheduler
-needs (head block time, an account's last post/vote times); account creation for devnet setups.
+needs (head block time, an account's last post/vote times). Devnet account creation
+lives in the dev stack (deploy/devstack/localstack.py), built on ``sign``/``broadcast``.
 
 The rewards mirror's batched reads come from ``connectors.steem_reads.BatchReads`` (plain
 JSON-RPC arrays, no beem), which ``SteemChain`` extends.
@@ -244,18 +245,6 @@ class SteemChain(BatchReads):
             log.info("node %s already has transaction %s (it answered \"Duplicate "
                      "transaction\"): counted as sent, not sent again", node, signed.tx_id)
         raise error
-
-    def create_account(self, name: str, creator: str, creator_wif: str, public_key: str,
-                       fee: str = "3.000 STEEM") -> SignedTx:
-        """account_create with one key for every role (devnet setup), signed and broadcast."""
-        auth = {"weight_threshold": 1, "account_auths": [], "key_auths": [[public_key, 1]]}
-        op = ("account_create", {
-            "fee": fee, "creator": creator, "new_account_name": name, "owner": auth,
-            "active": auth, "posting": auth, "memo_key": public_key, "json_metadata": "",
-        })
-        signed = self.sign([op], creator_wif)
-        self.broadcast(signed)
-        return signed
 
 
 def _broadcast_error(response: requests.Response, what: str) -> ConnectorError | None:

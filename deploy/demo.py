@@ -2,10 +2,11 @@
 
 Steps: start WordPress (site "demo", port 8088) and load the three seed posts; start the devnet
 (port 8090, state in .demo/devnet); create the authors' chain accounts through account_create;
-write .demo/wp-steem-bridge.toml; run ``wp-steem-bridge sync --once``. One author has two posts,
+write .demo/wp-steem-bridge.toml; run ``wp-steem-bridge sync``. One author has two posts,
 so the second waits for the chain's 5-minute rule: the demo moves devnet time forward (a devnet
 only shortcut, ``debug_generate_blocks``) and syncs again. Then it prints what went where.
-Running it again publishes nothing twice.
+Running it again publishes nothing twice. Run it from the repository root as
+``python -m deploy.demo`` (``make demo`` does).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / ".demo"
@@ -26,16 +28,15 @@ def sh(*args: str) -> str:
 
 
 def sync(config: Path) -> int:
-    print(f"\n$ wp-steem-bridge --config {config.relative_to(ROOT)} sync --once", flush=True)
+    print(f"\n$ wp-steem-bridge --config {config.relative_to(ROOT)} sync", flush=True)
     result = subprocess.run([str(ROOT / ".venv" / "bin" / "wp-steem-bridge"), "--config",
-                             str(config), "sync", "--once"], text=True)
+                             str(config), "sync"], text=True)
     return result.returncode
 
 
 def main() -> int:
-    from bridge import localstack
-    from bridge.status import published_table
     from bridge.store import StateStore
+    from deploy.devstack import localstack, rewards_demo
 
     print("== WordPress (site 'demo' on 127.0.0.1:8088)", flush=True)
     sh(str(WP_LOCAL), "start", "demo", "8088")
@@ -65,16 +66,27 @@ def main() -> int:
 
     print("\n== rewards: the demo accounts vote on each other's posts, devnet time moves past the "
           "7-day payout (devnet only), and the next sync mirrors votes and payouts into WordPress")
-    from bridge import mirror_demo
-
-    if mirror_demo.vote_on_published(devnet.url, keys_file, store):
-        mirror_demo.advance_past_payout(devnet.url)
+    if rewards_demo.vote_on_published(devnet.url, keys_file, store):
+        rewards_demo.advance_past_payout(devnet.url)
     code = sync(config)
-    mirror_demo.print_rewards(store)
+    rewards_demo.print_rewards(store)
     store.close()
     print(f"\nstate: {DEMO / 'state.db'}; try: .venv/bin/wp-steem-bridge --config "
           f"{config.relative_to(ROOT)} status")
     return code
+
+
+def published_table(store: Any) -> list[dict[str, object]]:
+    """One row per post the bridge linked to the chain, with its latest intent's title/status."""
+    rows = store.db.execute(
+        "SELECT l.source_ref, l.author, l.permlink, l.block_num, l.tx_id, l.state, "
+        "(SELECT title FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+        " LIMIT 1) AS title, "
+        "(SELECT status FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+        " LIMIT 1) AS status, "
+        "(SELECT not_before FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
+        " LIMIT 1) AS not_before FROM links l ORDER BY l.source_ref").fetchall()
+    return [dict(r) for r in rows]
 
 
 def print_table(rows: list[dict]) -> None:

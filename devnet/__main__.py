@@ -1,4 +1,4 @@
-"""``python -m devnet --port N --data DIR --block-interval S --chain steem|hive``."""
+"""``wpsb-devnet`` (or ``python -m devnet``) ``--port N --data DIR --block-interval S --chain steem|hive``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from devnet.server import run
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="devnet", description="Local Steem-compatible JSON-RPC node")
+    parser = argparse.ArgumentParser(prog="wpsb-devnet", description="Local Steem-compatible JSON-RPC node")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--data", default=None, help="directory for the journal (state survives restarts)")
     parser.add_argument("--block-interval", type=float, default=3.0,

@@ -89,7 +89,7 @@ def make_bridge(tmp_path: Path, site: dict[str, Any], devnet_url: str,
                 accounts: list[str] | None = None, keys_file: Path | None = None) -> Bridge:
     """Config + state for ``site``; accounts created on the devnet unless ``keys_file`` (of
     another bridge on the same devnet) already holds their keys."""
-    from bridge import localstack
+    from deploy.devstack import localstack
 
     keys_file = keys_file or tmp_path / "keys.toml"
     names = accounts if accounts is not None else sorted(

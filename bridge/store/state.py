@@ -286,20 +286,6 @@ class StateStore:
             "UPDATE writebacks SET status=?, reason=?, attempts=attempts+1, updated_at=? "
             "WHERE source_ref=?", (status, reason, utcnow(), source_ref))
 
-    def published_table(self) -> list[dict[str, Any]]:
-        """Every bridged object with its chain place and its newest intent (the demo's table)."""
-        where, args = self.scope("l.source_ref")
-        rows = self.db.execute(
-            "SELECT l.source_ref, l.author, l.permlink, l.block_num, l.tx_id, l.state, "
-            "(SELECT title FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-            " LIMIT 1) AS title, "
-            "(SELECT status FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-            " LIMIT 1) AS status, "
-            "(SELECT not_before FROM intents i WHERE i.source_ref = l.source_ref ORDER BY id DESC "
-            f" LIMIT 1) AS not_before FROM links l WHERE 1=1{where} ORDER BY l.source_ref",
-            args).fetchall()
-        return [dict(r) for r in rows]
-
     # -- mirror -------------------------------------------------------------------------------
 
     def mirror_rows(self, kind: str) -> dict[str, Any]:

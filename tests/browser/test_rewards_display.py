@@ -17,8 +17,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from bridge import localstack
 from connectors.steem import SteemChain
+from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID, INITMINER
 from mappings.rewards import format_asset, parse_asset
 from tests.conftest import REPO_ROOT, make_bridge

@@ -13,7 +13,7 @@ Owns the ``devnet_tx_collector`` session fixture. Wiring (tests/conftest.py, two
             devnet_tx_collector.add(handle)        # ... and hand every devnet to it before stopping
             handle.stop()
 
-Devnets started as processes with ``--data DIR`` (e.g. ``bridge.localstack``) are added with
+Devnets started as processes with ``--data DIR`` (e.g. ``deploy.devstack.localstack``) are added with
 ``devnet_tx_collector.add_data_dir(DIR)``. At session end all records go through one node run; any
 mismatch fails the session (a teardown error naming the test whose devnet produced it).
 """

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from connectors.steem import SteemChain, new_key
+from deploy.devstack.localstack import create_account
 from devnet.genesis import CHAIN_ID, INITMINER, INITMINER_WIF
 from tests.independent.checker import check_recorded
 
@@ -50,7 +51,7 @@ class Session:
     def create(self, name: str) -> None:
         key = new_key()
         self.wifs[name], self.publics[name] = key.wif, key.public
-        self.sent.append(self.chain.create_account(name, INITMINER, INITMINER_WIF, key.public).tx_id)
+        self.sent.append(create_account(self.chain, name, INITMINER, INITMINER_WIF, key.public).tx_id)
 
     def generate(self, count: int) -> None:
         _rpc(self.url, "debug_node_api.debug_generate_blocks", {"debug_key": INITMINER_WIF, "count": count})

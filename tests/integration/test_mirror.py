@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from bridge import localstack
 from bridge.mirror import Mirror, MirrorReport
 from bridge.store import StateStore
 from bridge.store.schema import SCHEMA_VERSION
 from bridge.writeback import WriteBack
 from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
+from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID, INITMINER, INITMINER_WIF
 from mappings.rewards import format_asset, parse_asset
 from tests.conftest import Bridge, make_bridge

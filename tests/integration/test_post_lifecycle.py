@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from bridge import localstack
 from connectors.steem import SteemChain
+from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 from tests.conftest import make_bridge
 from tests.support.wordpress import delete_all_posts, ensure_wordpress, wordpress_request
@@ -214,8 +214,8 @@ def test_an_edit_whose_text_looks_like_a_patch_is_not_applied_as_one(tmp_path: P
 
 def test_the_same_bridge_publishes_to_a_hive_chain(tmp_path: Path, empty_site: dict,
                                                    devnet_tx_collector: Any) -> None:
-    from bridge import localstack as ls
     from connectors.steem import new_key
+    from deploy.devstack import localstack as ls
     from devnet.genesis import HIVE_CHAIN_ID, INITMINER, INITMINER_WIF
     from devnet.server import start_devnet
 
@@ -227,7 +227,8 @@ def test_the_same_bridge_publishes_to_a_hive_chain(tmp_path: Path, empty_site: d
         chain = SteemChain([hive.url], HIVE_CHAIN_ID)
         pair = new_key()
 
-        chain.create_account("iguazi123", INITMINER, INITMINER_WIF, pair.public, fee="3.000 HIVE")
+        ls.create_account(chain, "iguazi123", INITMINER, INITMINER_WIF, pair.public,
+                          fee="3.000 HIVE")
         keys_file.write_text(f'iguazi123 = "{pair.wif}"\n')
         os.chmod(keys_file, 0o600)
         config = ls.write_bridge_config(tmp_path, site, hive.url, keys_file,

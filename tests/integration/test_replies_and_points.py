@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 import requests
 
-from bridge import localstack
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.store import StateStore
 from bridge.writeback import WriteBack
 from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
+from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
 from tests.integration.test_plugin_security import a_bridged_post, mirror_comments, reply_item

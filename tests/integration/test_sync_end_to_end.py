@@ -11,6 +11,7 @@ import re
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bridge import localstack
+from deploy.devstack import localstack
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
 from tests.support.wordpress import delete_all_posts, ensure_wordpress, wordpress_request
 
@@ -152,7 +153,10 @@ def test_three_posts_by_one_author_are_spread_over_ten_chain_minutes(tmp_path: P
 
 
 def test_sigkill_after_broadcast_before_the_state_commit_posts_once(seed_bridge: Bridge) -> None:
-    crashed = seed_bridge.cli("sync", "--once", env={"WPSB_TEST_CRASH_AT": "after-broadcast"})
+    crashed = subprocess.run(
+        [sys.executable, "-m", "tests.support.crashing_cli", "after-broadcast",
+         "--config", str(seed_bridge.config), "sync", "--once"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert crashed.returncode == -signal.SIGKILL
     (signed,) = [r for r in intents(seed_bridge.state) if r["status"] == "signed"]
     resumed = seed_bridge.cli("sync", "--once")

@@ -1,8 +1,9 @@
 """The local development stack used by ``make demo`` and the integration tests.
 
-Owns: starting the devnet as a background process (and finding one already running), creating
-chain accounts on it through real ``account_create`` transactions signed by ``initminer``,
-advancing devnet time, and writing a bridge config (TOML + 0600 secret files) for a local site.
+Owns: starting the devnet as a background process (``python -m devnet``, and finding one already
+running), creating chain accounts on it through real ``account_create`` transactions signed by
+``initminer`` (built on the connector's public ``sign``/``broadcast``), advancing devnet time, and
+writing a bridge config (TOML + 0600 secret files) for a local site.
 Nothing here is used by the bridge in production.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 
 import requests
 
+from bridge.ports import SignedTx
 from connectors.failures import AlreadyApplied
 from connectors.steem import SteemChain, new_key
 from devnet.genesis import CHAIN_ID, INITMINER, INITMINER_WIF
@@ -49,7 +51,7 @@ def devnet_alive(url: str) -> bool:
 
 def start_devnet_process(port: int, data_dir: Path, log_path: Path,
                          block_interval: float = 0.0) -> DevnetProcess:
-    """Start ``wp-steem-bridge devnet`` in the background unless one answers on the port."""
+    """Start the devnet (``wpsb-devnet``) in the background unless one answers on the port."""
     url = f"http://127.0.0.1:{port}"
     if devnet_alive(url):
         return DevnetProcess(url, None)
@@ -57,7 +59,7 @@ def start_devnet_process(port: int, data_dir: Path, log_path: Path,
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bridge.cli", "devnet", "--port", str(port), "--data",
+            [sys.executable, "-m", "devnet", "--port", str(port), "--data",
              str(data_dir), "--block-interval", str(block_interval)],
             stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + 20
@@ -98,12 +100,25 @@ def ensure_accounts(url: str, names: list[str], keys_file: Path) -> dict[str, st
             continue
         pair = new_key()
         try:
-            chain.create_account(name, INITMINER, INITMINER_WIF, pair.public)
+            create_account(chain, name, INITMINER, INITMINER_WIF, pair.public)
         except AlreadyApplied:
             pass
         keys[name] = pair.wif
     _write_secret(keys_file, "".join(f'{name} = "{wif}"\n' for name, wif in keys.items()))
     return keys
+
+
+def create_account(chain: SteemChain, name: str, creator: str, creator_wif: str,
+                   public_key: str, fee: str = "3.000 STEEM") -> SignedTx:
+    """account_create with one key for every role (devnet setup), signed and broadcast."""
+    auth = {"weight_threshold": 1, "account_auths": [], "key_auths": [[public_key, 1]]}
+    op = ("account_create", {
+        "fee": fee, "creator": creator, "new_account_name": name, "owner": auth,
+        "active": auth, "posting": auth, "memo_key": public_key, "json_metadata": "",
+    })
+    signed = chain.sign([op], creator_wif)
+    chain.broadcast(signed)
+    return signed
 
 
 def write_bridge_config(directory: Path, site: dict[str, Any], node_url: str,
@@ -113,7 +128,7 @@ def write_bridge_config(directory: Path, site: dict[str, Any], node_url: str,
     password_file = directory / "app-password"
     _write_secret(password_file, site["app_password"] + "\n")
     config = directory / "wp-steem-bridge.toml"
-    config.write_text(f"""# written by bridge.localstack for a local WordPress + devnet
+    config.write_text(f"""# written by deploy.devstack.localstack for a local WordPress + devnet
 [wordpress]
 url = {json.dumps(site["url"])}
 user = {json.dumps(site["admin_user"])}

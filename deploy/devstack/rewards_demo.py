@@ -11,10 +11,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from bridge import localstack
 from bridge.store import StateStore
 from connectors.failures import AlreadyApplied, ConnectorError
 from connectors.steem import SteemChain
+from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 
 PAYOUT_BLOCKS = 201600 + 20  # 7 days of 3-second blocks, and a minute more

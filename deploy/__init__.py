@@ -1,0 +1,2 @@
+"""Deployment material (plugin, cron/systemd units, local WordPress scripts) and the local
+development stack. Not part of the shipped package: ``bridge`` never imports it."""
