@@ -22,7 +22,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bridge.ports import AccountTimes, ChainHead, SignedTx
-from connectors.failures import ConnectorError, TerminalError, TransientError, rpc_error
+from connectors.failures import (
+    ConnectorError,
+    TerminalError,
+    TransientError,
+    node_text_of,
+    rpc_error,
+)
 from connectors.steem_reads import BatchReads
 
 for _name in ("beem", "beemapi", "beembase", "beemgraphenebase", "beemstorage", "urllib3"):
@@ -161,7 +167,7 @@ class SteemChain(BatchReads):
     def get_content(self, author: str, permlink: str) -> dict[str, Any] | None:
         content = self._call(f"reading @{author}/{permlink}", "get_content", author, permlink,
                              api="condenser")
-        if not content or not content.get("author"):
+        if not isinstance(content, dict) or not content.get("author"):
             return None
         return content
 
@@ -234,7 +240,7 @@ def _as_connector_error(exc: Exception, what: str) -> ConnectorError:
     """Turn whatever beem/requests raised into a classified error, without leaking keys."""
     if isinstance(exc, ConnectorError):
         return exc
-    text = str(exc) or type(exc).__name__
+    text = node_text_of(type(exc).__name__, str(exc)) or type(exc).__name__
     if _looks_like_transport(exc):
         return TransientError(f"{what}: {text}")
     classified = rpc_error(text)

@@ -102,6 +102,16 @@ def test_websocket_nodes_and_bad_chain_ids_are_refused(tmp_path: Path) -> None:
     assert "not an http(s) URL" in text and "64 hex digits" in text
 
 
+def test_the_sidechain_url_is_optional_and_must_be_http(tmp_path: Path) -> None:
+    assert load_settings(str(full_config(tmp_path)), env={}).chain.sidechain_url == ""
+    env = {"WPSB__CHAIN__SIDECHAIN_URL": "https://api.steem-engine.com/rpc/"}
+    settings = load_settings(str(full_config(tmp_path)), env=env)
+    assert settings.chain.sidechain_url == "https://api.steem-engine.com/rpc/"
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(full_config(tmp_path)), env={"WPSB__CHAIN__SIDECHAIN_URL": "ws://x"})
+    assert "chain.sidechain_url" in info.value.render()
+
+
 def test_app_account_key_signs_for_authors_without_their_own(tmp_path: Path) -> None:
     env = {"WPSB_POSTING_KEY_MYAPP": WIF, "WPSB__KEYS__APP_ACCOUNT": "myapp"}
     settings = load_settings(str(full_config(tmp_path)), env=env)
