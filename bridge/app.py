@@ -22,6 +22,7 @@ from bridge.sources import WordPressPosts
 from bridge.store import StateStore
 from bridge.streams import OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
+from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
 from connectors.wordpress_rest import WordPressRest
 from mappings.posts import post_to_intent
@@ -63,8 +64,10 @@ def build_app(settings: Settings) -> App:
                                 settings.wordpress.published_overlap_seconds)
         streams.append(OutboundStream(source, PostPlanner(source.name, post_to_intent,
                                                           fingerprint)))
+    sidechain = SteemEngineSidechain(settings.chain.sidechain_url) \
+        if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
-                            confirm_timeout=settings.chain.confirm_timeout)
+                            sidechain=sidechain, confirm_timeout=settings.chain.confirm_timeout)
     writeback = WriteBack(store, reads)
     # the mirror repeats a failed run next tick (its cursor only moves on success), so it talks
     # to the connectors directly rather than through the retry layer

@@ -73,6 +73,7 @@ class ChainSettings:
     name: str = "steem"
     tx_expiration: int = 60
     confirm_timeout: float = 15.0
+    sidechain_url: str = ""  # a Steem-Engine style sidechain's JSON-RPC base; empty = none
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,9 @@ def _check_chain(r: _Reader, chain: ChainSettings) -> None:
         if not str(node).startswith(("http://", "https://")):
             r.problems.append(f"chain.nodes: {node!r} is not an http(s) URL (websocket nodes "
                               f"do not work with beem on Python >= 3.9)")
+    if chain.sidechain_url and not chain.sidechain_url.startswith(("http://", "https://")):
+        r.problems.append(f"chain.sidechain_url: expected the sidechain's http(s) JSON-RPC URL "
+                          f"(e.g. https://api.steem-engine.com/rpc/), got {chain.sidechain_url!r}")
     if chain.name not in ("steem", "hive"):
         r.problems.append(f"chain.name: expected 'steem' or 'hive', got {chain.name!r}")
 

@@ -29,7 +29,8 @@ SITE_ID_RULE = "use 1 to 32 characters of a-z, 0-9 and '-', starting with a lett
 KNOWN_SETTINGS: dict[str, frozenset[str]] = {
     "wordpress": frozenset({"url", "user", "app_password_file", "site_id", "post_types",
                             "overlap_seconds", "published_overlap_seconds"}),
-    "chain": frozenset({"nodes", "chain_id", "name", "tx_expiration", "confirm_timeout"}),
+    "chain": frozenset({"nodes", "chain_id", "name", "tx_expiration", "confirm_timeout",
+                        "sidechain_url"}),
     "keys": frozenset({"file", "active_file", "app_account"}),
     "mapping": frozenset({
         "default_tags", "max_tags", "footer", "header", "payout", "max_accepted_payout",

@@ -4,7 +4,8 @@ Every connector raises only ``bridge.failures.ConnectorError`` subclasses (the e
 beside the model); the tables here decide the class, ``rejected`` and ``code`` of each answer.
 
 ``classify_rpc_message`` sorts a Steem node's error text; ``classify_http_status`` sorts an HTTP
-answer. Both are tested as one table in tests/unit/test_failures.py.
+answer; ``classify_jsonrpc_code`` sorts a plain JSON-RPC server's error code (the sidechain). All
+are tested as one table in tests/unit/test_failures.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bridge.failures import (  # noqa: F401 - re-exported for the connectors
+from bridge.failures import (  # re-exported for the connectors (__all__)
     ERROR_TYPES,
     AlreadyApplied,
     Code,
@@ -22,6 +23,13 @@ from bridge.failures import (  # noqa: F401 - re-exported for the connectors
     TerminalError,
     TransientError,
 )
+
+__all__ = [
+    "ERROR_TYPES", "AlreadyApplied", "Code", "ConnectorError", "FailureClass", "RateLimited",
+    "TerminalError", "TransientError", "Rule", "classify_rpc_message", "is_node_rejection",
+    "rpc_error", "classify_http_status", "http_error", "classify_jsonrpc_code", "jsonrpc_error",
+    "node_text_of",
+]
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,21 @@ NODE_REJECTION = re.compile(
     r"Duplicate Signature|tx_missing_|Cannot |Invalid |Could not find")
 
 
+# Exceptions beem 0.24.26 (beemapi/noderpc.py ``_check_error_message``) raises without the node's
+# text, by class name -> the node text they replace, so they are sorted like the text itself.
+BARE_CLIENT_ERRORS: dict[str, str] = {
+    "MissingRequiredActiveAuthority": "missing required active authority",
+    "InvalidParameters": "Invalid parameters",
+}
+
+
+def node_text_of(exception_name: str, text: str) -> str:
+    """The node's error text behind a client exception (its own text unless it dropped it)."""
+    if text in ("", exception_name) and exception_name in BARE_CLIENT_ERRORS:
+        return BARE_CLIENT_ERRORS[exception_name]
+    return text
+
+
 def is_node_rejection(message: str) -> bool:
     return bool(NODE_REJECTION.search(message))
 
@@ -115,6 +138,28 @@ def http_error(status: int, what: str, retry_after_header: str | None = None) ->
     rule = classify_http_status(status, retry_after_header)
     text = f"{what}: HTTP {status}" + (f" ({rule.hint})" if rule.hint else "")
     return ERROR_TYPES[rule.failure](text, retry_after=rule.retry_after, code=rule.code)
+
+
+# A JSON-RPC 2.0 server's own error codes (the spec's; jayson's 400 "missing or wrong parameters"
+# on a Steem-Engine node; a Steem node's -32002 "method specification invalid", when the URL is
+# a Steem node's): a request it cannot understand is our mistake or the wrong URL, so terminal;
+# an internal or implementation-defined server error may pass.
+JSONRPC_TERMINAL_CODES = frozenset({-32700, -32600, -32601, -32602, -32002, 400})
+
+
+def classify_jsonrpc_code(code: object) -> Rule:
+    if code in JSONRPC_TERMINAL_CODES:
+        return Rule(str(code), FailureClass.TERMINAL)
+    return Rule(str(code), FailureClass.TRANSIENT)
+
+
+def jsonrpc_error(code: object, message: str, what: str, hint: str = "") -> ConnectorError:
+    """A JSON-RPC error object from a server that is not a Steem node, classified by its code."""
+    rule = classify_jsonrpc_code(code)
+    text = f"{what}: {message} (JSON-RPC error {code})"
+    if hint and rule.failure is FailureClass.TERMINAL:
+        text += f"; {hint}"
+    return ERROR_TYPES[rule.failure](text)
 
 
 def _parse_retry_after(value: str | None, default: float | None) -> float | None:

@@ -35,6 +35,7 @@ from connectors.failures import (
     TerminalError,
     TransientError,
     http_error,
+    node_text_of,
     rpc_error,
 )
 from connectors.steem_reads import BatchReads
@@ -177,7 +178,7 @@ class SteemChain(BatchReads):
     def get_content(self, author: str, permlink: str) -> dict[str, Any] | None:
         content = self._call(f"reading @{author}/{permlink}", "get_content", author, permlink,
                              api="condenser")
-        if not content or not content.get("author"):
+        if not isinstance(content, dict) or not content.get("author"):
             return None
         return content
 
@@ -279,7 +280,7 @@ def _as_connector_error(exc: Exception, what: str) -> ConnectorError:
     """Turn whatever beem/requests raised into a classified error, without leaking keys."""
     if isinstance(exc, ConnectorError):
         return exc
-    text = str(exc) or type(exc).__name__
+    text = node_text_of(type(exc).__name__, str(exc)) or type(exc).__name__
     if _looks_like_transport(exc):
         return TransientError(f"{what}: {text}")
     classified = rpc_error(text)

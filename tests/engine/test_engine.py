@@ -101,6 +101,19 @@ class MetaSink:
         return [None for _ in writes]
 
 
+def build_engine(store: StateStore, chain: Any, source: Any, sink: Any,
+                 context: Any, mapper: Any = simple_mapper) -> Engine:
+    """An engine over one posts stream, with the test doubles; ``engine.planner`` is the
+    stream's planner (tests swap its ``mapper``)."""
+    planner = PostPlanner(source.name, mapper, lambda: "settings-v1")
+    dispatcher = Dispatcher(store, chain, lambda account, _authority: KEYS.get(account),
+                            confirm_timeout=0)
+    engine = Engine(store, [OutboundStream(source, planner)], dispatcher,
+                    WriteBack(store, sink), context)
+    engine.planner = planner  # type: ignore[attr-defined]
+    return engine
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def state_target(request, tmp_path):
     """Every engine behaviour holds on both state stores."""
@@ -121,13 +134,8 @@ def world(state_target):
     sink = MetaSink()
     holder = {"ctx": MappingContext(site_id="t", site_url="http://wp", site_name="T",
                                     now="2026-01-01T00:00:00")}
-    planner = PostPlanner(source.name, simple_mapper, lambda: "settings-v1")
-    dispatcher = Dispatcher(store, chain, lambda account, _authority: KEYS.get(account),
-                            confirm_timeout=0)
-    engine = Engine(store, [OutboundStream(source, planner)], dispatcher,
-                    WriteBack(store, sink), lambda: holder["ctx"])
+    engine = build_engine(store, chain, source, sink, lambda: holder["ctx"])
     engine.holder = holder  # type: ignore[attr-defined]
-    engine.planner = planner  # type: ignore[attr-defined]
     yield store, chain, source, sink, engine
     store.close()
 
@@ -526,6 +534,7 @@ def test_a_token_operation_signs_with_the_active_key_and_waits_for_the_sidechain
     from bridge.kinds import Authority
 
     store, chain, receipts = StateStore(state_target), FakeChain(keys={}), Receipts()
+    chain.create_account("treasury", "5K-treasury-posting", "5K-treasury-active")
     asked: list[tuple[str, Authority]] = []
 
     def keys(account: str, authority: Authority) -> str | None:
@@ -553,6 +562,7 @@ def test_a_token_operation_signs_with_the_active_key_and_waits_for_the_sidechain
 
 def test_a_token_operation_without_an_active_key_says_where_the_key_goes(state_target) -> None:
     store, chain = StateStore(state_target), FakeChain(keys={})
+    chain.create_account("treasury", "5K-treasury-posting", "5K-treasury-active")
     dispatcher = Dispatcher(store, chain, lambda account, authority: None, confirm_timeout=0)
     with store.transaction():
         store.outbox.enqueue(_token_intent(1))

@@ -102,6 +102,16 @@ def test_websocket_nodes_and_bad_chain_ids_are_refused(tmp_path: Path) -> None:
     assert "not an http(s) URL" in text and "64 hex digits" in text
 
 
+def test_the_sidechain_url_is_optional_and_must_be_http(tmp_path: Path) -> None:
+    assert load_settings(str(full_config(tmp_path)), env={}).chain.sidechain_url == ""
+    env = {"WPSB__CHAIN__SIDECHAIN_URL": "https://api.steem-engine.com/rpc/"}
+    settings = load_settings(str(full_config(tmp_path)), env=env)
+    assert settings.chain.sidechain_url == "https://api.steem-engine.com/rpc/"
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(full_config(tmp_path)), env={"WPSB__CHAIN__SIDECHAIN_URL": "ws://x"})
+    assert "chain.sidechain_url" in info.value.render()
+
+
 def test_app_account_key_signs_for_authors_without_their_own(tmp_path: Path) -> None:
     env = {"WPSB_POSTING_KEY_MYAPP": WIF, "WPSB__KEYS__APP_ACCOUNT": "myapp"}
     settings = load_settings(str(full_config(tmp_path)), env=env)
@@ -254,13 +264,21 @@ def test_unknown_settings_are_named_with_a_suggestion(tmp_path: Path) -> None:
 
 def test_every_setting_the_reader_asks_for_is_known() -> None:
     import re
+    from dataclasses import fields
 
     from bridge import config
     from bridge.config_rules import KNOWN_SETTINGS
 
     source = Path(config.__file__).read_text()
     asked = set(re.findall(r'r\.get\("(\w+)", "(\w+)"', source))
-    assert asked and all(key in KNOWN_SETTINGS[section] for section, key in asked)
+    # sections read field by field from their dataclass (``_Reader.plain``)
+    plain = set(re.findall(r'r\.plain\(\s*"(\w+)", (\w+)', source))
+    assert {"wordpress", "chain", "mapping", "mirror"} <= {section for section, _ in plain}
+    secrets = {"app_password"}
+    asked |= {(section, f.name) for section, cls in plain
+              for f in fields(getattr(config, cls)) if f.name not in secrets}
+    assert asked and all(key in KNOWN_SETTINGS[section] for section, key in asked), sorted(
+        (section, key) for section, key in asked if key not in KNOWN_SETTINGS[section])
 
 
 ACTIVE_WIF = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3"

@@ -11,8 +11,11 @@ from connectors.failures import (
     TerminalError,
     TransientError,
     classify_http_status,
+    classify_jsonrpc_code,
     classify_rpc_message,
     http_error,
+    jsonrpc_error,
+    node_text_of,
     rpc_error,
 )
 
@@ -103,3 +106,30 @@ def test_only_a_node_rejection_proves_a_broadcast_did_not_land(message: str,
     from connectors.failures import is_node_rejection
 
     assert is_node_rejection(message) is rejected
+
+
+@pytest.mark.parametrize(("code", "failure"), [
+    (-32700, FailureClass.TERMINAL),  # parse error
+    (-32600, FailureClass.TERMINAL),  # invalid request
+    (-32601, FailureClass.TERMINAL),  # method not found: not a sidechain node
+    (400, FailureClass.TERMINAL),  # Steem-Engine's "missing or wrong parameters"
+    (-32002, FailureClass.TERMINAL),  # a Steem node's "method specification invalid"
+    (-32603, FailureClass.TRANSIENT),  # internal error
+    (None, FailureClass.TRANSIENT),
+])
+def test_jsonrpc_error_codes_are_classified(code: object, failure: FailureClass) -> None:
+    assert classify_jsonrpc_code(code).failure is failure
+
+
+def test_a_terminal_jsonrpc_error_says_which_setting_to_check() -> None:
+    error = jsonrpc_error(-32601, "Method not found", "reading x", "check [chain] sidechain_url")
+    assert isinstance(error, TerminalError) and error.message.endswith("sidechain_url")
+    assert "sidechain_url" not in jsonrpc_error(-32603, "boom", "reading x", "check it").message
+
+
+def test_client_exceptions_without_the_node_text_are_sorted_by_the_text_they_replace() -> None:
+    text = node_text_of("MissingRequiredActiveAuthority", "")
+    error = rpc_error(text)
+    assert isinstance(error, TerminalError) and error.rejected
+    assert "active key" in error.message
+    assert node_text_of("UnknownTransaction", "Unknown Transaction x") == "Unknown Transaction x"

@@ -10,12 +10,18 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main as cli_main
-from bridge.engine import Engine
 from bridge.model import MappingContext, Skip
 from bridge.status import collect_status, render_status
 from bridge.store import StateStore
 from deploy.devstack.localstack import write_bridge_config
-from tests.engine.test_engine import KEYS, ListSource, MetaSink, record, simple_mapper
+from tests.engine.test_engine import (
+    KEYS,
+    ListSource,
+    MetaSink,
+    build_engine,
+    record,
+    simple_mapper,
+)
 from tests.support.fake_chain import FakeChain
 
 
@@ -32,10 +38,10 @@ def busy_store(tmp_path: Path) -> StateStore:
             return Skip(post.source, "no steem_account", terminal=False)
         return simple_mapper(post, ctx, link)
 
-    engine = Engine(store, [source], chain, KEYS.get,
-                    lambda: MappingContext(site_id="t", site_url="http://wp", site_name="T",
-                                           now="2026-01-01T00:00:00"),
-                    MetaSink(), confirm_timeout=0, mapper=mapper)
+    engine = build_engine(store, chain, source, MetaSink(),
+                          lambda: MappingContext(site_id="t", site_url="http://wp",
+                                                 site_name="T", now="2026-01-01T00:00:00"),
+                          mapper)
     source.put(record(1, "alice", "One", "2026-01-01T00:00:01"))
     source.put(record(2, "alice", "Two", "2026-01-01T00:00:02"))
     source.put(record(3, "bob", "Three", "2026-01-01T00:00:03"))
