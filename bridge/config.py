@@ -43,6 +43,9 @@ class Secret(str):
         return "Secret('***')"
 
 
+WORDPRESS_APIS = ("rest", "xmlrpc")
+
+
 @dataclass(frozen=True)
 class WordPressSettings:
     url: str
@@ -52,6 +55,7 @@ class WordPressSettings:
     post_types: tuple[str, ...] = ("posts",)
     overlap_seconds: int = 3900  # > 1 h: site-local modified times repeat when DST ends
     published_overlap_seconds: int = 172800  # scheduled posts that WP-cron publishes late
+    api: str = "rest"  # "rest" or "xmlrpc" (sites whose REST API is disabled or cut down)
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,10 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
         post_types=r.get("wordpress", "post_types", tuple, ("posts",)),
         overlap_seconds=r.get("wordpress", "overlap_seconds", int, 3900),
         published_overlap_seconds=r.get("wordpress", "published_overlap_seconds", int, 172800),
+        api=r.get("wordpress", "api", str, "rest"),
     )
+    if wordpress.api not in WORDPRESS_APIS:
+        r.problems.append(f"wordpress.api: expected rest or xmlrpc, got {wordpress.api!r}")
     chain = ChainSettings(
         nodes=r.get("chain", "nodes", tuple, None, required=True) or (),
         chain_id=r.get("chain", "chain_id", str, required=True) or "",

@@ -137,3 +137,12 @@ def test_dotted_accounts_and_bad_values_are_reported_not_crashed(tmp_path: Path)
     assert "outside 10..3600" in text and "not a whole number" in text
     settings = load_settings(str(full_config(tmp_path)), env={"WPSB_POSTING_KEY_MY__APP": WIF})
     assert settings.keys.signing_key("my.app") == WIF
+
+
+def test_wordpress_api_is_rest_by_default_and_only_rest_or_xmlrpc(tmp_path: Path) -> None:
+    assert load_settings(str(full_config(tmp_path)), env={}).wordpress.api == "rest"
+    xmlrpc = load_settings(str(full_config(tmp_path)), env={"WPSB__WORDPRESS__API": "xmlrpc"})
+    assert xmlrpc.wordpress.api == "xmlrpc"
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(full_config(tmp_path)), env={"WPSB__WORDPRESS__API": "soap"})
+    assert "wordpress.api: expected rest or xmlrpc, got 'soap'" in info.value.render()
