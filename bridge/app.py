@@ -18,13 +18,14 @@ from bridge.mirror_replies import ReplyMirror
 from bridge.model import MappingContext
 from bridge.post_stream import PostPlanner
 from bridge.retry import retrying_chain, retrying_wordpress
-from bridge.sources import WordPressPosts
 from bridge.store import StateStore
 from bridge.streams import OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
+from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
+from connectors.wordpress_xmlrpc import WordPressXmlrpc
 from mappings.posts import post_to_intent
 
 
@@ -32,7 +33,7 @@ from mappings.posts import post_to_intent
 class App:
     settings: Settings
     store: StateStore
-    wordpress: WordPressRest
+    wordpress: WordPressRest | WordPressXmlrpc
     chain: SteemChain
     engine: Engine
 
@@ -50,8 +51,9 @@ class App:
 
 def build_app(settings: Settings) -> App:
     store = open_store(settings)
-    wordpress = WordPressRest(settings.wordpress.url, settings.wordpress.user,
-                              settings.wordpress.app_password)
+    connector = WordPressXmlrpc if settings.wordpress.api == "xmlrpc" else WordPressRest
+    wordpress = connector(settings.wordpress.url, settings.wordpress.user,
+                          settings.wordpress.app_password)
     chain = SteemChain(settings.chain.nodes, settings.chain.chain_id,
                        tx_expiration=settings.chain.tx_expiration)
     reads = retrying_wordpress(wordpress)
@@ -77,7 +79,7 @@ def build_app(settings: Settings) -> App:
 
 
 def _mirror(settings: Settings, store: StateStore, chain: SteemChain,
-            wordpress: WordPressRest) -> Mirror:
+            wordpress: WordPressRest | WordPressXmlrpc) -> Mirror:
     site_id, extras = settings.wordpress.site_id, settings.mirror_extras
     replies = ReplyMirror(store, chain, wordpress, site_id, frontend=extras.reply_frontend) \
         if extras.replies_to_comments else None

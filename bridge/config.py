@@ -55,6 +55,9 @@ class Secret(str):
         return "Secret('***')"
 
 
+WORDPRESS_APIS = ("rest", "xmlrpc")
+
+
 @dataclass(frozen=True)
 class WordPressSettings:
     url: str
@@ -64,6 +67,7 @@ class WordPressSettings:
     post_types: tuple[str, ...] = ("posts",)
     overlap_seconds: int = 3900  # > 1 h: site-local modified times repeat when DST ends
     published_overlap_seconds: int = 172800  # scheduled posts that WP-cron publishes late
+    api: str = "rest"  # "rest" or "xmlrpc" (sites whose REST API is disabled or cut down)
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,8 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
     wordpress = r.plain("wordpress", WordPressSettings,
                         app_password=_app_password(r, env, base_dir))
     check_site_id(wordpress.site_id, r.problems)
+    if wordpress.api not in WORDPRESS_APIS:
+        r.problems.append(f"wordpress.api: expected rest or xmlrpc, got {wordpress.api!r}")
     chain = r.plain("chain", ChainSettings)
     _check_chain(r, chain)
     keys = _keys(r, env, base_dir)

@@ -28,7 +28,7 @@ SITE_ID_RULE = "use 1 to 32 characters of a-z, 0-9 and '-', starting with a lett
 
 KNOWN_SETTINGS: dict[str, frozenset[str]] = {
     "wordpress": frozenset({"url", "user", "app_password_file", "site_id", "post_types",
-                            "overlap_seconds", "published_overlap_seconds"}),
+                            "overlap_seconds", "published_overlap_seconds", "api"}),
     "chain": frozenset({"nodes", "chain_id", "name", "tx_expiration", "confirm_timeout",
                         "sidechain_url"}),
     "keys": frozenset({"file", "active_file", "app_account"}),

@@ -6,9 +6,13 @@ name and URL, and writing the chain result back into post meta through the compa
 ``wp-steem-bridge/v1/posts/<id>/chain`` route (which, unlike ``/wp/v2/posts``, does not bump the
 post's modified date and so does not look like an edit on the next poll).
 
-For the rewards mirror: listing the users linked to a chain account, and writing mirrored post and
-user meta through the plugin's ``wp-steem-bridge/v1/mirror/...`` routes, up to ``MAX_BATCH``
-writes per request through WordPress's ``/batch/v1`` endpoint (WP >= 5.6). Optionally, chain
+``write_meta`` (``bridge.ports.SiteWriter``) writes chain meta (that route) and mirrored post and
+user meta (the plugin's ``wp-steem-bridge/v1/mirror/...`` routes), up to ``MAX_BATCH`` writes per
+request through WordPress's ``/batch/v1`` endpoint (WP >= 5.6); ``meta_route`` and
+``batch_outcome`` are shared with the XML-RPC connector, which reaches the same routes. WordPress
+answering "no such route" for a plugin route raises ``Code.PLUGIN_MISSING``.
+
+For the rewards mirror: listing the users linked to a chain account. Optionally, chain
 replies as held comments (``mirror/comments``) and points for votes (``mirror/points``), each a
 list route taking up to ``ITEMS_PER_REQUEST`` items and answering one result per item.
 
@@ -23,9 +27,9 @@ from typing import Any
 
 import requests
 
-from bridge.failures import Code
 from bridge.ports import MetaWrite
 from connectors.failures import (
+    Code,
     ConnectorError,
     FailureClass,
     TerminalError,
@@ -56,12 +60,18 @@ class WordPressRest:
 
     # -- transport ----------------------------------------------------------------------------
 
-    def _request(self, method: str, route: str, what: str, **kwargs: Any) -> requests.Response:
+    def _request(self, method: str, route: str, what: str, missing_hint: str = "",
+                 **kwargs: Any) -> requests.Response:
+        """``missing_hint``: the route is the companion plugin's, so WordPress answering that
+        no such route exists means the plugin is missing or old (``Code.PLUGIN_MISSING``)."""
         url = f"{self.base_url}/wp-json/{route.lstrip('/')}"
         try:
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise TransientError(f"{what}: {type(exc).__name__} reaching {self.base_url}") from exc
+        if missing_hint and _no_such_route(response):
+            raise TerminalError(f"{what} ({method} {route}): HTTP 404 ({missing_hint})",
+                                code=Code.PLUGIN_MISSING)
         if response.status_code >= 400:
             raise http_error(response.status_code, f"{what} ({method} {route})",
                              response.headers.get("Retry-After"))
@@ -175,59 +185,35 @@ class WordPressRest:
                                  "deploy/wordpress-plugin", json=values)
 
     def _plugin_json(self, route: str, what: str, missing_hint: str, **kwargs: Any) -> Any:
-        """POST to a route the companion plugin provides; a 404 means it is missing or old."""
-        try:
-            return self._json("POST", route, what, **kwargs)
-        except ConnectorError as exc:
-            if "HTTP 404" in exc.message:
-                raise TerminalError(f"{exc.message} ({missing_hint})",
-                                    code=Code.PLUGIN_MISSING) from exc
-            raise
+        """POST to a route the companion plugin provides; "no such route" means it is missing
+        or old (``Code.PLUGIN_MISSING``)."""
+        return self._json("POST", route, what, missing_hint=missing_hint, **kwargs)
 
     def write_meta(self, writes: Sequence[MetaWrite]) -> list[ConnectorError | None]:
-        """``SiteWriter.write_meta``: one outcome per write, in order. Chain meta goes to the
-        companion plugin's per-post route; mirrored meta in ``/batch/v1`` requests. A failure
-        of the whole site (down, wrong password, plugin missing) raises instead."""
-        outcomes: dict[int, ConnectorError | None] = {}
-        mirrored = [(n, w) for n, w in enumerate(writes) if w.target != "chain"]
-        for n, write in enumerate(writes):
-            if write.target == "chain":
-                outcomes[n] = self._write_chain_item(write)
-        results = self.write_mirror_meta([(w.target, w.object_id, w.values) for _, w in mirrored])
-        outcomes.update((n, result) for (n, _), result in zip(mirrored, results, strict=True))
-        return [outcomes[n] for n in range(len(writes))]
-
-    def _write_chain_item(self, write: MetaWrite) -> ConnectorError | None:
-        try:
-            self.write_chain_meta(write.object_id, write.values)
-        except TerminalError as exc:
-            if exc.code in (Code.PLUGIN_MISSING, Code.ACCESS_DENIED):
-                raise  # the whole site refuses: nothing else will work either
-            return exc  # this post only (deleted, or a value the plugin refuses)
-        return None
-
-    def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
-                          ) -> list[ConnectorError | None]:
-        """Write ``(kind, id, values)`` meta ("post"/"user"), MAX_BATCH per request.
-
-        Returns one entry per item: None when stored, else that item's classified error.
-        A failure of the whole request (WordPress down) raises instead.
-        """
+        """``bridge.ports.SiteWriter.write_meta``: chain, post and user meta, MAX_BATCH writes
+        per ``/batch/v1`` request; one outcome per write (None when stored). A failure of the
+        whole request (WordPress down, plugin missing) raises instead."""
         outcomes: list[ConnectorError | None] = []
-        for start in range(0, len(items), MAX_BATCH):
-            chunk = items[start:start + MAX_BATCH]
-            requests_ = [{"method": "POST", "path": f"/{MIRROR_ROUTES[kind]}/{object_id}",
-                          "body": values} for kind, object_id, values in chunk]
-            answer = self._plugin_json("batch/v1", "writing mirrored meta",
-                                       "WordPress >= 5.6 with the companion plugin is needed "
-                                       "for the rewards mirror",
+        for start in range(0, len(writes), MAX_BATCH):
+            chunk = writes[start:start + MAX_BATCH]
+            requests_ = [{"method": "POST", "path": "/" + meta_route(w), "body": w.values}
+                         for w in chunk]
+            answer = self._plugin_json("batch/v1", "writing meta",
+                                       "WordPress >= 5.6 with the companion plugin is needed; "
+                                       "see deploy/wordpress-plugin",
                                        json={"validation": "normal", "requests": requests_})
             responses = answer.get("responses", []) if isinstance(answer, dict) else []
-            for (kind, object_id, _), response in zip(chunk, responses, strict=False):
-                outcomes.append(_batch_outcome(kind, object_id, response))
+            outcomes.extend(batch_outcome(w, r) for w, r in zip(chunk, responses, strict=False))
             outcomes.extend(TransientError("WordPress's batch answer was cut short")
                             for _ in range(len(chunk) - len(responses)))
         return outcomes
+
+    def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
+                          ) -> list[ConnectorError | None]:
+        """Write ``(kind, id, values)`` meta ("post"/"user"): ``write_meta`` in the old shape,
+        until every caller uses ``write_meta``."""
+        return self.write_meta([MetaWrite(kind, object_id, values)
+                                for kind, object_id, values in items])
 
     def write_reply_comments(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Create or update mirrored chain replies as comments; one result per comment:
@@ -265,11 +251,40 @@ def reply_failure(result: dict[str, Any]) -> FailureClass:
     return FailureClass.TERMINAL if result.get("permanent") is True else FailureClass.TRANSIENT
 
 
-def _batch_outcome(kind: str, object_id: int, response: Any) -> ConnectorError | None:
+def meta_route(write: MetaWrite) -> str:
+    """The companion plugin's route for one meta write (both connectors use these routes)."""
+    if write.target == "chain":
+        return f"wp-steem-bridge/v1/posts/{write.object_id}/chain"
+    if write.target in MIRROR_ROUTES:
+        return f"{MIRROR_ROUTES[write.target]}/{write.object_id}"
+    raise ValueError(f"unknown meta target {write.target!r} (chain, post or user)")
+
+
+def batch_outcome(write: MetaWrite, response: Any) -> ConnectorError | None:
+    """One sub-answer of /batch/v1 (or of the plugin's XML-RPC ``wpsb.rest``): None when stored."""
     status = int(response.get("status", 500)) if isinstance(response, dict) else 500
     if status < 400:
         return None
     body = response.get("body") if isinstance(response, dict) else None
-    message = body.get("message", "") if isinstance(body, dict) else ""
-    error = http_error(status, f"writing mirrored meta to {kind} {object_id}")
-    return error.with_message(f"{error.message}: {message}" if message else error.message)
+    body = body if isinstance(body, dict) else {}
+    what = f"writing {write.target} meta to {write.object_id}"
+    if body.get("code") in ("rest_no_route", "rest_batch_not_allowed"):
+        return TerminalError(f"{what}: HTTP {status}: {body.get('message', '')} (update the "
+                             f"companion plugin; see deploy/wordpress-plugin)",
+                             code=Code.PLUGIN_MISSING)
+    error = http_error(status, what)
+    message = str(body.get("message") or "")
+    code = Code.ITEM_REFUSED if isinstance(error, TerminalError) else Code.NONE
+    return type(error)(f"{error.message}: {message}" if message else error.message,
+                       retry_after=error.retry_after, code=code)
+
+
+def _no_such_route(response: requests.Response) -> bool:
+    """WordPress's own "no route" 404 (``rest_no_route``), not a 404 for a missing post."""
+    if response.status_code != 404:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return True  # not WordPress's REST answer at all: no such route here either
+    return not isinstance(body, dict) or body.get("code") in ("rest_no_route", None)

@@ -2,20 +2,31 @@
 
 Owns: the Python 3.10+ shim for python-wordpress-xmlrpc 2.3, an HTTP transport with timeouts
 (requests), listing posts changed since a cursor in the REST connector's ``context=edit`` shape,
-term/media look-ups, and writing ``steem_*`` post meta through ``wp.editPost`` custom fields.
+term/media look-ups, and the writes (through the companion plugin, or ``wp.editPost``).
 Mirrors ``connectors.wordpress_rest.WordPressRest`` wherever XML-RPC can; differences:
 
 * ``wp.getPosts`` has no modified-since filter. We page newest-change-first
   (``orderby="modified ID"``, ``DESC``, ``number``/``offset``) until a post is not newer than the
-  cursor, then yield oldest first. Cost: every poll reads at least one page; the whole window is
-  held in memory; the first poll (no cursor) reads every post of the type. Pages overlap so that
-  a post leaving the list mid-poll (trashed, unpublished) cannot shift an unseen post past us.
-* No rendered HTML: ``title/content/excerpt["rendered"]`` are ``""`` (consumers fall back to raw).
-* ``meta`` only holds ``steem_*`` keys that already exist and the user may edit (custom fields).
-* ``user_steem_account`` always returns ``""``: XML-RPC cannot read arbitrary user meta.
-* ``write_chain_meta`` uses ``wp.editPost``, which bumps the post's modified date (the REST
-  connector's plugin route does not), so the next poll sees the post again.
+  cursor, then yield oldest first (``posts_published_since`` the same by ``date``). Cost: every
+  poll reads at least one page; the whole window is held in memory; the first poll (no cursor)
+  reads every post of the type. Pages overlap so that a post leaving the list mid-poll (trashed,
+  unpublished) cannot shift an unseen post past us. ``posts_by_id`` costs one ``wp.getPost`` each.
 * ``site_info()["namespaces"]`` is empty: XML-RPC cannot see REST namespaces.
+
+What core XML-RPC lacks comes from the companion plugin's XML-RPC method ``wpsb.rest``, which
+runs the plugin's own REST routes inside WordPress (``connectors.wordpress_xmlrpc_plugin``): the
+rendered title/content/excerpt, the typed ``steem_*`` meta, the authors' ``steem_account`` and
+every write (``write_meta``, mirrored meta, reply comments, points), so chain meta is written
+without bumping the post's modified date, exactly as over REST. Posts then become the same
+``PostRecord``s as over REST (tests/contract/test_source_contract.py), except that ``meta`` holds
+only the plugin's ``steem_*`` post keys (REST's also holds every other registered key).
+
+Without the plugin (or with one older than ``wpsb.rest``) the reads degrade to core XML-RPC:
+``rendered`` is ``""`` (consumers fall back to raw), ``meta`` holds only the ``steem_*`` custom
+fields that exist, ``user_steem_account`` is ``""`` (as over REST without the plugin), and
+``write_meta`` raises ``Code.PLUGIN_MISSING``. The older ``write_chain_meta`` still writes custom
+fields through ``wp.editPost``, which bumps the post's modified date (the next poll sees the post
+again; idempotent intent keys drop the repeat).
 
 Every failure leaves as a classified ``ConnectorError``; messages never contain the password
 (XML-RPC sends it in every request body, so each message is scrubbed before it is raised).
@@ -26,7 +37,7 @@ from __future__ import annotations
 import collections
 import collections.abc
 import xmlrpc.client
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from xml.parsers.expat import ExpatError
 
@@ -41,6 +52,7 @@ from wordpress_xmlrpc.exceptions import (
 from wordpress_xmlrpc.fieldmaps import DateTimeFieldMap
 from wordpress_xmlrpc.methods import media, options, posts, taxonomies
 
+from bridge.ports import MetaWrite
 from connectors.failures import (
     ERROR_TYPES,
     ConnectorError,
@@ -49,6 +61,7 @@ from connectors.failures import (
     classify_http_status,
     http_error,
 )
+from connectors.wordpress_xmlrpc_plugin import PluginRoutes
 
 
 def install_py311_compat() -> None:
@@ -134,6 +147,8 @@ class WordPressXmlrpc:
         # Filled while listing posts, so the engine's follow-up look-ups cost no extra calls.
         self._terms: dict[str, dict[int, str]] = {}
         self._media: dict[int, str] = {}
+        self._accounts: dict[int, str] = {}
+        self.plugin = PluginRoutes(self._call, self._supported_methods)
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -142,12 +157,16 @@ class WordPressXmlrpc:
             if self._client is None:  # the library asks mt.supportedMethods on construction
                 self._client = Client(self.endpoint, self.user, self._password,
                                       transport=self.transport)
-            return self._client.call(method)
+            return self._client.call(method) if method is not None else None
         except Exception as exc:  # noqa: BLE001 - everything leaves classified
             error = self._classify(exc, what)
         # Raised outside the except block on purpose: no chained original, whose text (a fault
         # string, a library repr) could carry the password into a log.
         raise error
+
+    def _supported_methods(self) -> list[str]:
+        self._call(None, "connecting over XML-RPC")
+        return list(getattr(self._client, "supported_methods", None) or [])
 
     def _classify(self, exc: Exception, what: str) -> ConnectorError:
         if isinstance(exc, ServerConnectionError) and exc.__context__ is not None:
@@ -217,36 +236,83 @@ class WordPressXmlrpc:
         self._terms, self._media = {}, {}
         cursor = (modified_after or "")[:19]
         newest_first = self._newer_than(cursor, POST_TYPES.get(post_type, post_type), status)
-        for post in reversed(newest_first):
-            yield self._to_rest_shape(post)
+        yield from self._shaped(reversed(newest_first))
 
-    def _newer_than(self, cursor: str, post_type: str, status: str) -> list[XmlrpcPost]:
+    def posts_published_since(self, published_after: str | None, *, post_type: str = "posts",
+                              status: str = "publish") -> Iterator[dict[str, Any]]:
+        """Posts with ``date`` after the cursor (scheduled posts WordPress published), oldest
+        first; paged newest-date-first like ``posts_modified_since``."""
+        self._terms, self._media = {}, {}
+        cursor = (published_after or "")[:19]
+        newest_first = self._newer_than(cursor, POST_TYPES.get(post_type, post_type), status,
+                                        by="date")
+        yield from self._shaped(reversed(newest_first))
+
+    def posts_by_id(self, ids: list[int], *, post_type: str = "posts",
+                    status: str = "publish,trash") -> list[dict[str, Any]]:
+        """These posts when they exist, are of this type and in one of these statuses (as the
+        REST ``include`` listing), in modified order; one ``wp.getPost`` each."""
+        self._terms, self._media = {}, {}
+        wanted_type, statuses = POST_TYPES.get(post_type, post_type), set(status.split(","))
+        found: list[XmlrpcPost] = []
+        for post_id in dict.fromkeys(ids):
+            try:
+                post = self._call(posts.GetPost(post_id, POST_FIELDS, results_class=XmlrpcPost),
+                                  f"reading post {post_id} over XML-RPC")
+            except TerminalError:
+                continue  # deleted (fault 404) or not the bridge's to read: left out, as REST
+            if post.post_type == wanted_type and post.post_status in statuses:
+                found.append(post)
+        found.sort(key=lambda p: (_local(p.modified_local), int(p.id)))
+        return self._shaped(found)
+
+    def _newer_than(self, cursor: str, post_type: str, status: str,
+                    by: str = "modified") -> list[XmlrpcPost]:
         for _attempt in range(MAX_PAGING_RESTARTS):
-            found = self._page_until(cursor, post_type, status)
+            found = self._page_until(cursor, post_type, status, by)
             if found is not None:
                 return found
         raise TransientError(f"listing {post_type} over XML-RPC: the post list kept changing "
                              f"while paging; try again")
 
-    def _page_until(self, cursor: str, post_type: str, status: str) -> list[XmlrpcPost] | None:
-        """Newest change first; ``None`` when pages stopped overlapping (list changed)."""
+    def _page_until(self, cursor: str, post_type: str, status: str,
+                    by: str = "modified") -> list[XmlrpcPost] | None:
+        """Newest ``by`` (modified or date) first; ``None`` when pages stopped overlapping
+        (the list changed while paging)."""
         seen: dict[int, XmlrpcPost] = {}
         offset, previous_last = 0, None
         while True:
             page = self._call(posts.GetPosts(
-                {"post_type": post_type, "post_status": status, "orderby": "modified ID",
+                {"post_type": post_type, "post_status": status, "orderby": f"{by} ID",
                  "order": "DESC", "number": PAGE_SIZE, "offset": offset}, POST_FIELDS,
                 results_class=XmlrpcPost), f"listing {post_type} over XML-RPC") or []
             ids = [int(post.id) for post in page]
             if previous_last is not None and page and previous_last not in ids:
                 return None
             for post in page:
-                if cursor and _local(post.modified_local) <= cursor:
+                if cursor and _local(getattr(post, f"{by}_local")) <= cursor:
                     return list(seen.values())
                 seen.setdefault(int(post.id), post)
             if len(page) < PAGE_SIZE:
                 return list(seen.values())
             previous_last, offset = ids[-1], offset + PAGE_SIZE - PAGE_OVERLAP
+
+    def _shaped(self, found: Iterable[XmlrpcPost]) -> list[dict[str, Any]]:
+        """The REST shape; with the companion plugin, also the rendered HTML, the typed
+        ``steem_*`` meta and the authors' accounts (one ``wpsb.rest`` call per 49 posts)."""
+        shaped = [self._to_rest_shape(post) for post in found]
+        if not shaped or not self.plugin.available():
+            return shaped
+        what = "reading rendered posts and chain meta through the companion plugin"
+        rendered, meta = self.plugin.post_details([p["id"] for p in shaped], what)
+        for post in shaped:
+            for field in ("title", "content", "excerpt"):
+                post[field]["rendered"] = str(rendered.get(post["id"], {}).get(field) or "")
+            post["meta"] = meta.get(post["id"], post["meta"])
+        authors = sorted({p["author"] for p in shaped if p["author"]} - set(self._accounts))
+        if authors:
+            self._accounts.update(self.plugin.accounts(authors, "reading the posts' authors"))
+        return shaped
 
     def _to_rest_shape(self, post: XmlrpcPost) -> dict[str, Any]:
         by_taxonomy: dict[str, dict[int, str]] = {name: {} for name in TAXONOMIES}
@@ -300,9 +366,25 @@ class WordPressXmlrpc:
         return self._media[media_id]
 
     def user_steem_account(self, user_id: int) -> str:
-        """Always ``""``: XML-RPC exposes no user meta (wp.getUser has fixed fields only), so
-        the engine falls back to the configured account."""
-        return ""
+        """The user's ``steem_account`` through the companion plugin (cached from the last
+        listing); a user that does not exist is terminal, as over REST. Without the plugin
+        ``""``: core XML-RPC exposes no user meta (wp.getUser has fixed fields only)."""
+        if user_id not in self._accounts:
+            if not self.plugin.available():
+                return ""
+            self._accounts.update(self.plugin.accounts([user_id], "reading the post's author"))
+        if user_id not in self._accounts:
+            raise TerminalError(f"reading the post's author: user {user_id} does not exist or "
+                                f"is hidden from the bridge's user")
+        return self._accounts[user_id]
+
+    def users_with_steem_account(self) -> dict[str, int]:
+        """Chain account -> WordPress user id (companion plugin's ``accounts`` route)."""
+        linked: dict[str, int] = {}
+        for user_id, account in sorted(self.plugin.accounts(None, "listing users").items()):
+            if account:
+                linked.setdefault(account, user_id)
+        return linked
 
     def chain_meta(self, post_id: int) -> dict[str, Any]:
         post = self._call(posts.GetPost(post_id, ["custom_fields"]), "reading chain meta")
@@ -335,6 +417,25 @@ class WordPressXmlrpc:
                                 f"wp-steem-bridge companion plugin active? it registers steem_* "
                                 f"as editable meta)")
         return stored
+
+
+    def write_meta(self, writes: Sequence[MetaWrite]) -> list[ConnectorError | None]:
+        """``bridge.ports.SiteWriter.write_meta`` through the companion plugin's routes (as the
+        REST connector): chain meta leaves the post's modified date alone."""
+        return self.plugin.write_meta(writes) if writes else []
+
+    def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
+                          ) -> list[ConnectorError | None]:
+        return self.write_meta([MetaWrite(kind, object_id, values)
+                                for kind, object_id, values in items])
+
+    def write_reply_comments(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.plugin.post_list("mirror/comments", "comments", comments,
+                                     "writing chain replies as comments")
+
+    def award_vote_points(self, awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.plugin.post_list("mirror/points", "awards", awards,
+                                     "awarding points for votes")
 
 
 def _local(value: Any) -> str:

@@ -3,8 +3,8 @@
 Owns starting and loading the site (seed posts via wp-local, the Theme Unit Test WXR files via
 ``deploy/wordpress/load_corpus.py``), reading every published post and page over REST with
 ``context=edit``, and turning each into the ``PostRecord`` the engine would build, through the
-engine's own ``bridge.sources.WordPressPosts.to_record``. Terms, media and users are read once
-per run instead of once per post (a ``WordPressApi`` that answers from memory), which also makes
+source's own ``connectors.wordpress_posts.WordPressPosts.to_record``. Terms, media and users are
+read once per run instead of once per post (a ``WordPressApi`` that answers from memory), which also makes
 a capture: everything ``to_record`` needs for one post, as JSON, replayable without WordPress.
 """
 
@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from bridge.model import MappingContext, PostRecord
-from bridge.sources import WordPressPosts
+from connectors.wordpress_posts import WordPressPosts
 from tests.support.wordpress import REPO_ROOT, ensure_wordpress, wordpress_request
 
 SITE_NAME = "corpus"
@@ -29,7 +29,7 @@ FIXED_NOW = "2026-11-21T12:00:00"
 
 @dataclass
 class RecordedApi:
-    """A ``bridge.sources.WordPressApi`` answering from recorded terms, media and users."""
+    """A ``connectors.wordpress_posts.WordPressApi`` answering from recorded terms, media and users."""
 
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # post type -> raw
     terms: dict[str, dict[int, str]] = field(default_factory=dict)  # taxonomy -> id -> name

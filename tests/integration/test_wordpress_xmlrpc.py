@@ -135,7 +135,12 @@ def test_a_wrong_password_is_terminal_and_not_echoed(site: dict[str, Any]) -> No
     assert wrong not in str(caught.value) and site["app_password"] not in str(caught.value)
 
 
-def test_user_meta_is_not_readable(site: dict[str, Any], wp: WordPressXmlrpc) -> None:
+def test_user_meta_is_read_through_the_companion_plugin(site: dict[str, Any],
+                                                        wp: WordPressXmlrpc) -> None:
+    """Core XML-RPC exposes no user meta; the plugin's wpsb.rest method serves it."""
     user = site["users"]["iguazi123"]
-    assert user["steem_account"]  # it is set on the site; XML-RPC just cannot see it
-    assert wp.user_steem_account(user["id"]) == ""
+    assert user["steem_account"]
+    assert wp.user_steem_account(user["id"]) == user["steem_account"]
+    assert wp.users_with_steem_account()[user["steem_account"]] == user["id"]
+    with pytest.raises(TerminalError):
+        wp.user_steem_account(987654)

@@ -3,7 +3,7 @@
 Each case's input is what the engine reads for one post (the REST post with ``context=edit``
 plus the term names, featured image URL and author account it refers to), captured from the
 local corpus site into ``tests/golden/mappings/corpus/<case>/input.json``. The golden tests
-replay it through ``bridge.sources.WordPressPosts.to_record``, so they need no WordPress.
+replay it through ``connectors.wordpress_posts.WordPressPosts.to_record``, so they need no WordPress.
 
 Recapture (after the corpus or WordPress changes): ``python -m tests.mappings.corpus_cases``.
 """

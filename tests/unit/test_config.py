@@ -303,3 +303,12 @@ def test_the_active_keys_file_cannot_be_the_posting_keys_file(tmp_path: Path) ->
     with pytest.raises(ConfigError) as caught:
         load_settings(str(full_config(tmp_path)), env={"WPSB__KEYS__ACTIVE_FILE": "keys.toml"})
     assert any("keys.active_file" in p and "own file" in p for p in caught.value.problems)
+
+
+def test_wordpress_api_is_rest_by_default_and_only_rest_or_xmlrpc(tmp_path: Path) -> None:
+    assert load_settings(str(full_config(tmp_path)), env={}).wordpress.api == "rest"
+    xmlrpc = load_settings(str(full_config(tmp_path)), env={"WPSB__WORDPRESS__API": "xmlrpc"})
+    assert xmlrpc.wordpress.api == "xmlrpc"
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(full_config(tmp_path)), env={"WPSB__WORDPRESS__API": "soap"})
+    assert "wordpress.api: expected rest or xmlrpc, got 'soap'" in info.value.render()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.sources import WordPressPosts
+from connectors.wordpress_posts import WordPressPosts
 
 
 class TermsApi:

@@ -36,6 +36,7 @@ require_once __DIR__ . '/includes/mirror-render.php';
 require_once __DIR__ . '/includes/mirror-comments.php';
 require_once __DIR__ . '/includes/mirror-points.php';
 require_once __DIR__ . '/includes/webhook.php';
+require_once __DIR__ . '/includes/xmlrpc.php';
 register_activation_hook( __FILE__, 'wpsb_activate' );
 
 /** Steem account names: 3-16 chars, dot-separated segments of >= 3 chars, [a-z][a-z0-9-]*[a-z0-9]. */
@@ -233,7 +234,9 @@ function wpsb_update_chain( WP_REST_Request $request ) {
 		$GLOBALS['wpsb_bridge_writing'] = true; // The bridge's own write-back never pokes it.
 	}
 	$post_id = (int) $request['id'];
-	$input   = $request->get_json_params();
+	// Direct calls carry JSON; sub-requests of /batch/v1 carry their body as body params.
+	$input = $request->get_json_params();
+	$input = is_array( $input ) ? $input : $request->get_body_params();
 	if ( ! is_array( $input ) || array() === $input || wp_is_numeric_array( $input ) ) {
 		return new WP_Error( 'rest_invalid_json', 'Send a JSON object of steem_* keys.', array( 'status' => 400 ) );
 	}
@@ -275,6 +278,8 @@ function wpsb_register_routes() {
 				'permission_callback' => 'wpsb_chain_permission',
 				'args'                => $id_arg,
 			),
+			// Each sub-request of /batch/v1 passes the same permission check and validation.
+			'allow_batch' => array( 'v1' => true ),
 		)
 	);
 }

@@ -1,4 +1,9 @@
-"""Sources: turning what WordPress returns into ``PostRecord``s, oldest change first.
+"""WordPress posts as a ``bridge.ports.Source[PostRecord | Unreadable]``, oldest change first.
+
+Turns what a WordPress connector returns (the REST ``context=edit`` post shape, which
+``connectors.wordpress_rest`` answers natively and ``connectors.wordpress_xmlrpc`` imitates) into
+typed ``PostRecord``s, so records leave ``connectors/`` already typed; a post whose details
+WordPress refuses comes as ``Unreadable`` in its place.
 
 Owns the poll windows. The cursor holds the site-local ``modified`` and ``date`` of the newest
 posts already enqueued; each poll asks for ``modified_after = modified - overlap`` (edits, new
@@ -10,12 +15,13 @@ seen again; idempotent intent keys drop the repeats.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.failures import TerminalError
 from bridge.model import PostRecord, SourceRef, Unreadable
+from bridge.ports import Cursor
 
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -55,7 +61,8 @@ class WordPressPosts:
         self.name = f"wp:{site_id}:{post_type}"
         self._accounts: dict[int, str] = {}
 
-    def changed_since(self, cursor: dict[str, str]) -> Iterator[tuple[PostRecord, dict[str, str]]]:
+    def changed_since(self, cursor: Cursor
+                      ) -> Iterator[tuple[PostRecord | Unreadable, Cursor]]:
         """(record, cursor position) pairs: changes in modified order, then newly published."""
         self._accounts.clear()
         seen: set[tuple[int, str]] = set()
@@ -74,7 +81,7 @@ class WordPressPosts:
                 seen.add(identity)
                 yield self._read(raw), _position(raw, _utcnow())
 
-    def fetch(self, object_ids: list[int]) -> list[PostRecord | Unreadable]:
+    def fetch(self, object_ids: list[int]) -> Sequence[PostRecord | Unreadable]:
         """Current state of specific posts (deferred ones coming due)."""
         self._accounts.clear()
         return [self._read(raw) for raw in self.api.posts_by_id(object_ids,
