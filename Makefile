@@ -36,6 +36,7 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	@$(BIN)/ruff check bridge connectors mappings devnet tests deploy
+	@$(BIN)/lint-imports --no-cache
 
 bench: venv
 	@$(BIN)/python -m tests.bench
