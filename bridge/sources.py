@@ -55,7 +55,8 @@ class WordPressPosts:
         self.name = f"wp:{site_id}:{post_type}"
         self._accounts: dict[int, str] = {}
 
-    def changed_since(self, cursor: dict[str, str]) -> Iterator[tuple[PostRecord, dict[str, str]]]:
+    def changed_since(self, cursor: dict[str, str]
+                      ) -> Iterator[tuple[PostRecord | Unreadable, dict[str, str]]]:
         """(record, cursor position) pairs: changes in modified order, then newly published."""
         self._accounts.clear()
         seen: set[tuple[int, str]] = set()

@@ -142,7 +142,7 @@ class WordPressRest:
                                params={"_fields": "id,source_url"})
         except TerminalError:
             return ""  # deleted or private attachment: the post still goes out, without it
-        return media.get("source_url", "")
+        return str(media.get("source_url") or "")
 
     def user_steem_account(self, user_id: int) -> str:
         user = self._json("GET", f"wp/v2/users/{user_id}", "reading the post's author",
@@ -162,17 +162,19 @@ class WordPressRest:
         return linked
 
     def chain_meta(self, post_id: int) -> dict[str, Any]:
-        return self._json("GET", f"wp-steem-bridge/v1/posts/{post_id}/chain",
-                          "reading chain meta")
+        meta: dict[str, Any] = self._json("GET", f"wp-steem-bridge/v1/posts/{post_id}/chain",
+                                          "reading chain meta")
+        return meta
 
     # -- writes -------------------------------------------------------------------------------
 
     def write_chain_meta(self, post_id: int, values: dict[str, Any]) -> dict[str, Any]:
         """Store ``steem_*`` post meta without touching the post itself."""
-        return self._plugin_json(f"wp-steem-bridge/v1/posts/{post_id}/chain",
-                                 f"writing chain meta to post {post_id}",
-                                 "is the wp-steem-bridge companion plugin active? see "
-                                 "deploy/wordpress-plugin", json=values)
+        stored: dict[str, Any] = self._plugin_json(
+            f"wp-steem-bridge/v1/posts/{post_id}/chain", f"writing chain meta to post {post_id}",
+            "is the wp-steem-bridge companion plugin active? see deploy/wordpress-plugin",
+            json=values)
+        return stored
 
     def _plugin_json(self, route: str, what: str, missing_hint: str, **kwargs: Any) -> Any:
         """POST to a route the companion plugin provides; a 404 means it is missing or old."""

@@ -151,7 +151,7 @@ class WordPressXmlrpc:
 
     def _classify(self, exc: Exception, what: str) -> ConnectorError:
         if isinstance(exc, ServerConnectionError) and exc.__context__ is not None:
-            exc = exc.__context__  # type: ignore[assignment]  # the ProtocolError it wraps
+            exc = exc.__context__  # the ProtocolError it wraps
         if isinstance(exc, InvalidCredentialsError):
             return self._fault_error(403, str(exc), what)
         if isinstance(exc, XmlrpcDisabledError):
@@ -257,7 +257,9 @@ class WordPressXmlrpc:
                 by_taxonomy[rest_name][int(term.id)] = term.name
                 self._terms.setdefault(rest_name, {})[int(term.id)] = term.name
         thumbnail = getattr(post, "thumbnail", None)
-        featured = int(thumbnail.get("attachment_id") or 0) if isinstance(thumbnail, dict) else 0
+        if not isinstance(thumbnail, dict):
+            thumbnail = {}
+        featured = int(thumbnail.get("attachment_id") or 0)
         if featured:
             self._media[featured] = str(thumbnail.get("link") or "")
         return {
