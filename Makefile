@@ -37,6 +37,7 @@ unit: $(STAMP)
 lint: $(STAMP)
 	@$(BIN)/ruff check bridge connectors mappings devnet tests deploy
 	@$(BIN)/lint-imports --no-cache
+	@$(BIN)/mypy bridge connectors mappings
 
 bench: venv
 	@$(BIN)/python -m tests.bench
