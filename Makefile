@@ -36,7 +36,7 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	@$(BIN)/ruff check bridge connectors mappings devnet tests deploy
-	@$(BIN)/lint-imports --no-cache
+	@$(BIN)/lint-imports --no-cache --no-logo
 	@$(BIN)/mypy bridge connectors mappings
 
 bench: venv
