@@ -36,6 +36,8 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	@$(BIN)/ruff check bridge connectors mappings devnet tests deploy
+	@$(BIN)/lint-imports --no-cache --no-logo
+	@$(BIN)/mypy bridge connectors mappings
 
 bench: venv
 	@$(BIN)/python -m tests.bench

@@ -19,7 +19,7 @@ from bridge.model import MappingContext
 from bridge.post_stream import PostPlanner
 from bridge.retry import retrying_chain, retrying_wordpress
 from bridge.store import StateStore
-from bridge.streams import OutboundStream, settings_fingerprint
+from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
@@ -73,7 +73,8 @@ def build_app(settings: Settings) -> App:
     writeback = WriteBack(store, reads)
     # the mirror repeats a failed run next tick (its cursor only moves on success), so it talks
     # to the connectors directly rather than through the retry layer
-    inbound = [_mirror(settings, store, chain, wordpress)] if settings.mirror else []
+    inbound: list[InboundStream] = [_mirror(settings, store, chain, wordpress)] \
+        if settings.mirror else []
     engine = Engine(store, streams, dispatcher, writeback, context, inbound)
     return App(settings, store, wordpress, chain, engine)
 

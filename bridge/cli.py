@@ -9,13 +9,17 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bridge import __version__
 from bridge.errors import ExitStatus, UserError
 from bridge.logs import setup_logging
+
+if TYPE_CHECKING:  # imported lazily at run time: `--help` need not load the engine and beem
+    from bridge.app import App
+    from bridge.report import TickReport
 
 log = logging.getLogger("wp_steem_bridge")
 
@@ -25,7 +29,7 @@ class Context:
         self.config = config
         self.debug = debug
 
-    def app(self):
+    def app(self) -> App:
         from bridge.app import build_app
         from bridge.config import load_settings
 
@@ -125,7 +129,7 @@ def run(ctx: Context, interval: float | None, listen: str | None) -> None:
     ticks = TickClock(app.store.get_meta(app.store.scoped("last_tick")))
     server = _start_webhook(app.settings, listen, wake, ticks.health)
 
-    def on_report(report) -> None:
+    def on_report(report: TickReport) -> None:
         ticks.record(report.summary())
         log.info("tick: %s", report.summary())
         for text in report.terminal_problems + report.transient_problems:

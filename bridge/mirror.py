@@ -32,7 +32,7 @@ from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
 from bridge.mirror_scan import Changes, PostKey, backfill, changes_since
 from bridge.model import Skip, SourceRef
-from bridge.ports import ChainReads, MetaWrite, SiteDirectory
+from bridge.ports import ChainReads, MetaTarget, MetaWrite, SiteDirectory
 from bridge.report import TickReport
 from bridge.store import StateStore
 from bridge.writeback import WriteBack
@@ -253,7 +253,9 @@ class Mirror:
                report: MirrorReport) -> None:
         writes: list[tuple[str, MetaWrite]] = []
         rows: list[_Row] = []
-        for kind, updates in (("post", posts), ("user", members)):
+        targets: tuple[tuple[MetaTarget, dict[str, _Row]], ...] = (("post", posts),
+                                                                   ("user", members))
+        for kind, updates in targets:
             for row in updates.values():
                 row.data.pop("dirty", None)
                 if "values" not in row.data:
@@ -266,13 +268,13 @@ class Mirror:
                 writes.append((str(source), MetaWrite(kind, row.wp_id, change)))
                 rows.append(row)
         outcomes = self.writeback.write(writes, "mirror")
-        for (source, write), row, outcome in zip(writes, rows, outcomes, strict=True):
+        for (written_to, write), row, outcome in zip(writes, rows, outcomes, strict=True):
             if outcome is None:
                 row.written = {**row.written, **write.values}
                 report.written += 1
             else:
                 row.data["dirty"] = True  # try again next run even if nothing else changes
-                report.problems.append((outcome.failure, f"mirror {source}: {outcome.message}"))
+                report.problems.append((outcome.failure, f"mirror {written_to}: {outcome.message}"))
 
     def _commit(self, posts: dict[str, _Row], members: dict[str, _Row], block: int) -> None:
         with self.store.transaction():

@@ -153,7 +153,7 @@ class ReplyMirror:
             if not level:
                 break
             answers = self.chain.content_replies([parent for _, parent in level])
-            next_level = []
+            next_level: list[tuple[PostKey, PostKey]] = []
             for (root, _), replies in zip(level, answers, strict=True):
                 found[root].extend(replies)
                 next_level.extend((root, (r["author"], r["permlink"])) for r in replies

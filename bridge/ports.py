@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from bridge.failures import ConnectorError
 
 Cursor = dict[str, str]  # a source's position: opaque to the engine, moved with the enqueue
 Operation = tuple[str, dict[str, Any]]  # condenser-style ["comment", {...}]
 JsonDict = dict[str, Any]  # a chain or WordPress object as JSON
+MetaTarget = Literal["chain", "post", "user"]  # what a MetaWrite's object is
 RecordT_co = TypeVar("RecordT_co", covariant=True)
 
 
@@ -125,7 +126,7 @@ class MetaWrite:
     """Meta for one WordPress object: ``target`` is "chain" (a bridged post's chain state),
     "post" or "user" (mirrored rewards)."""
 
-    target: str
+    target: MetaTarget
     object_id: int
     values: JsonDict
 

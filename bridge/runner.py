@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import TypeVar
 
 from bridge.errors import ExitStatus, LockHeld
 from bridge.report import TickReport
@@ -61,10 +62,11 @@ class StopFlag:
 
 
 Lock = Callable[[], AbstractContextManager[None]]
+ReportT = TypeVar("ReportT")  # a sync tick's TickReport, or the mirror command's MirrorReport
 
 
-def run_once(tick: Callable[[Callable[[], bool]], TickReport], lock: Lock,
-             stop: StopFlag | None = None) -> TickReport:
+def run_once(tick: Callable[[Callable[[], bool]], ReportT], lock: Lock,
+             stop: StopFlag | None = None) -> ReportT:
     stop = stop or StopFlag()
     with lock():
         return tick(stop)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.server import MultiSocketServer, create_server
 
 from bridge.webhook_app import (
     MAX_BODY,
@@ -99,9 +99,11 @@ class WebhookServer:
         self._map: dict[int, Any] = {}
         self._server = create_server(self.app, map=self._map, host=host, port=port,
                                      **limits.adjustments())
-        listening = getattr(self._server, "effective_listen", None)  # several when host has v4+v6
-        self.address = listening[0] if listening else (self._server.effective_host,
-                                                       self._server.effective_port)
+        self.address: tuple[str, int | str]
+        if isinstance(self._server, MultiSocketServer):  # several sockets when host has v4+v6
+            self.address = self._server.effective_listen[0]
+        else:
+            self.address = self._server.getsockname()  # its effective (host, port)
         self.port = int(self.address[1])
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="webhook")

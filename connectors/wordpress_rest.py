@@ -152,7 +152,7 @@ class WordPressRest:
                                params={"_fields": "id,source_url"})
         except TerminalError:
             return ""  # deleted or private attachment: the post still goes out, without it
-        return media.get("source_url", "")
+        return str(media.get("source_url") or "")
 
     def user_steem_account(self, user_id: int) -> str:
         user = self._json("GET", f"wp/v2/users/{user_id}", "reading the post's author",
@@ -172,17 +172,19 @@ class WordPressRest:
         return linked
 
     def chain_meta(self, post_id: int) -> dict[str, Any]:
-        return self._json("GET", f"wp-steem-bridge/v1/posts/{post_id}/chain",
-                          "reading chain meta")
+        meta: dict[str, Any] = self._json("GET", f"wp-steem-bridge/v1/posts/{post_id}/chain",
+                                          "reading chain meta")
+        return meta
 
     # -- writes -------------------------------------------------------------------------------
 
     def write_chain_meta(self, post_id: int, values: dict[str, Any]) -> dict[str, Any]:
         """Store ``steem_*`` post meta without touching the post itself."""
-        return self._plugin_json(f"wp-steem-bridge/v1/posts/{post_id}/chain",
-                                 f"writing chain meta to post {post_id}",
-                                 "is the wp-steem-bridge companion plugin active? see "
-                                 "deploy/wordpress-plugin", json=values)
+        stored: dict[str, Any] = self._plugin_json(
+            f"wp-steem-bridge/v1/posts/{post_id}/chain", f"writing chain meta to post {post_id}",
+            "is the wp-steem-bridge companion plugin active? see deploy/wordpress-plugin",
+            json=values)
+        return stored
 
     def _plugin_json(self, route: str, what: str, missing_hint: str, **kwargs: Any) -> Any:
         """POST to a route the companion plugin provides; "no such route" means it is missing
@@ -207,13 +209,6 @@ class WordPressRest:
             outcomes.extend(TransientError("WordPress's batch answer was cut short")
                             for _ in range(len(chunk) - len(responses)))
         return outcomes
-
-    def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
-                          ) -> list[ConnectorError | None]:
-        """Write ``(kind, id, values)`` meta ("post"/"user"): ``write_meta`` in the old shape,
-        until every caller uses ``write_meta``."""
-        return self.write_meta([MetaWrite(kind, object_id, values)
-                                for kind, object_id, values in items])
 
     def write_reply_comments(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Create or update mirrored chain replies as comments; one result per comment:

@@ -170,7 +170,7 @@ class WordPressXmlrpc:
 
     def _classify(self, exc: Exception, what: str) -> ConnectorError:
         if isinstance(exc, ServerConnectionError) and exc.__context__ is not None:
-            exc = exc.__context__  # type: ignore[assignment]  # the ProtocolError it wraps
+            exc = exc.__context__  # the ProtocolError it wraps
         if isinstance(exc, InvalidCredentialsError):
             return self._fault_error(403, str(exc), what)
         if isinstance(exc, XmlrpcDisabledError):
@@ -323,7 +323,9 @@ class WordPressXmlrpc:
                 by_taxonomy[rest_name][int(term.id)] = term.name
                 self._terms.setdefault(rest_name, {})[int(term.id)] = term.name
         thumbnail = getattr(post, "thumbnail", None)
-        featured = int(thumbnail.get("attachment_id") or 0) if isinstance(thumbnail, dict) else 0
+        if not isinstance(thumbnail, dict):
+            thumbnail = {}
+        featured = int(thumbnail.get("attachment_id") or 0)
         if featured:
             self._media[featured] = str(thumbnail.get("link") or "")
         return {
@@ -423,11 +425,6 @@ class WordPressXmlrpc:
         """``bridge.ports.SiteWriter.write_meta`` through the companion plugin's routes (as the
         REST connector): chain meta leaves the post's modified date alone."""
         return self.plugin.write_meta(writes) if writes else []
-
-    def write_mirror_meta(self, items: list[tuple[str, int, dict[str, Any]]]
-                          ) -> list[ConnectorError | None]:
-        return self.write_meta([MetaWrite(kind, object_id, values)
-                                for kind, object_id, values in items])
 
     def write_reply_comments(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return self.plugin.post_list("mirror/comments", "comments", comments,

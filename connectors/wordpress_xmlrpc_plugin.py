@@ -31,7 +31,7 @@ MISSING_HINT = ("the wp-steem-bridge companion plugin (with its XML-RPC method w
 Answer = tuple[int, Any]
 
 
-class WpsbRest(AuthenticatedMethod):  # type: ignore[misc]
+class WpsbRest(AuthenticatedMethod):
     method_name = METHOD
     method_args = ("requests",)
 

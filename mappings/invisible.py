@@ -67,7 +67,7 @@ def _keeps(char: str, previous: str, following: str) -> bool:
     if char in (ZWJ, ZWNJ) and _joining_letter(previous) and _joining_letter(following):
         return True
     return ord(char) in _TAG_CHARACTERS and (previous == BLACK_FLAG or
-                                             (previous and ord(previous) in _TAG_CHARACTERS))
+                                             (previous != "" and ord(previous) in _TAG_CHARACTERS))
 
 
 def _is_pictograph(char: str) -> bool:

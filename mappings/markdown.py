@@ -29,7 +29,9 @@ class _SteemConverter(MarkdownConverter):
     def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
         code = el.get_text()
         if "<" not in code:
-            return super().convert_pre(el, text, parent_tags)
+            # markdownify's stub leaves out the convert_<tag> methods the class has
+            fenced: str = super().convert_pre(el, text, parent_tags)  # type: ignore[misc]
+            return fenced
         escaped = _BLANK_LINE_RUNS.sub(_encoded_newlines, html.escape(code, quote=False))
         return f"\n\n<pre><code>{escaped.strip(chr(10))}</code></pre>\n\n"
 

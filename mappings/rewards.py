@@ -82,7 +82,10 @@ class RewardEvent:
 
     @classmethod
     def from_row(cls, row: list[Any]) -> RewardEvent:
-        return cls(*row[:9], symbols=tuple(row[9]))  # type: ignore[arg-type]
+        sbd_symbol, steem_symbol, vests_symbol = row[9]
+        return cls(key=row[0], kind=row[1], account=row[2], author=row[3], permlink=row[4],
+                   time=row[5], sbd=row[6], steem=row[7], vests=row[8],
+                   symbols=(sbd_symbol, steem_symbol, vests_symbol))
 
 
 def touched_post(entry: Mapping[str, Any]) -> tuple[str, str] | None:

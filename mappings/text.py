@@ -25,14 +25,14 @@ _HIDDEN_CONTENT_TAGS = {
 }
 
 
-def valid_utf8(text: str) -> str:
-    """Return ``text`` encodable as UTF-8 (lone surrogates become U+FFFD) without C0 controls.
+def valid_utf8(value: object) -> str:
+    """Return ``value`` as text encodable as UTF-8 (lone surrogates become U+FFFD) without C0
+    controls; None is "" and any other non-text its ``str()`` (JSON fields are not always text).
 
     steemd rejects bodies/titles that are not valid UTF-8; Python strings decoded from JSON
     can still hold lone surrogates, which would make ``str.encode`` raise later.
     """
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
+    text = value if isinstance(value, str) else "" if value is None else str(value)
     try:
         text.encode("utf-8")  # fast C check; only text with lone surrogates needs the regex
     except UnicodeEncodeError:

@@ -134,7 +134,8 @@ class PostgresDatabase(_Transactions):
                              "big", signed=True)
         conn = psycopg.connect(self.url, autocommit=True)
         try:
-            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            got = row is not None and bool(row[0])
             if not got:
                 raise LockHeld(f"another wp-steem-bridge worker is running site {scope!r} "
                                f"(PostgreSQL advisory lock); nothing done", hint=LOCK_HINT)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from bridge.model import Skip, SourceRef
 from mappings.rewards import (
     DAY,
+    RewardEvent,
     VestingPrice,
     changed_meta,
     format_asset,
@@ -40,6 +43,13 @@ def test_reward_ops_become_events_and_other_ops_do_not() -> None:
     assert curation and (curation.account, curation.author, curation.vests) == ("c", "a", 500000)
     assert reward_event(entry("vote", {"voter": "v", "author": "a", "permlink": "p",
                                        "weight": 1})) is None
+
+
+def test_a_reward_event_survives_its_stored_json_row() -> None:
+    event = RewardEvent("9:0:0:1:author:alice", "author", "alice", "alice", "hello", 1767830400,
+                        sbd=1234, steem=0, vests=40142123456, symbols=("HBD", "HIVE", "VESTS"))
+    row = json.loads(json.dumps(event.as_row()))  # the mirror keeps events as JSON rows
+    assert RewardEvent.from_row(row) == event
 
 
 def test_post_meta_keeps_big_integers_exact_and_changed_meta_skips_equal_values() -> None:
