@@ -186,7 +186,8 @@ def test_largest_values_and_old_incomplete_items_render_without_warnings(
         """)
 
     assert member.status_code == 200 and post.status_code == 200
-    assert "1999999999999999.998 SBD" in member.text  # the exact total, not a float
+    # the exact total, not a float, grouped in the site's number format
+    assert "1,999,999,999,999,999.998 SBD" in member.text
     assert "@voter-one" in post.text and "@alice" in post.text
     assert php_warnings("test", log_start) == []
 

@@ -23,3 +23,4 @@ foreach ( array_keys( wp_roles()->roles ) as $wpsb_role_name ) {
 	}
 }
 delete_option( 'wpsb_version' );
+delete_option( 'wpsb_chain_globals' );

@@ -8,6 +8,7 @@
  * Author:            wp-steem-bridge
  * License:           MIT
  * Text Domain:       wp-steem-bridge
+ * Domain Path:       /languages
  *
  * This plugin never talks to the chain. It only stores what the worker reports and what authors choose.
  */
@@ -32,12 +33,20 @@ require_once __DIR__ . '/includes/bridge-user.php';
 require_once __DIR__ . '/includes/locks.php';
 require_once __DIR__ . '/includes/accounts.php';
 require_once __DIR__ . '/includes/mirror-meta.php';
+require_once __DIR__ . '/includes/chain-globals.php';
+require_once __DIR__ . '/includes/display.php';
 require_once __DIR__ . '/includes/mirror-render.php';
 require_once __DIR__ . '/includes/mirror-comments.php';
 require_once __DIR__ . '/includes/mirror-points.php';
 require_once __DIR__ . '/includes/webhook.php';
 require_once __DIR__ . '/includes/xmlrpc.php';
 register_activation_hook( __FILE__, 'wpsb_activate' );
+
+/** The plugin's own translations (languages/wp-steem-bridge-<locale>.mo), before widgets_init (init, 1). */
+function wpsb_load_textdomain() {
+	load_plugin_textdomain( 'wp-steem-bridge', false, dirname( plugin_basename( __FILE__ ) ) . '/languages' );
+}
+add_action( 'init', 'wpsb_load_textdomain', 0 );
 
 /** Steem account names: 3-16 chars, dot-separated segments of >= 3 chars, [a-z][a-z0-9-]*[a-z0-9]. */
 const WPSB_ACCOUNT_PATTERN = '^(?=.{3,16}$)[a-z][a-z0-9-]+[a-z0-9](\.[a-z][a-z0-9-]+[a-z0-9])*$';
@@ -198,13 +207,13 @@ function wpsb_chain_permission( WP_REST_Request $request ) {
 	if ( ! $bridge && ! current_user_can( 'edit_post', $post_id ) ) {
 		return new WP_Error(
 			'rest_forbidden',
-			'Sorry, you are not allowed to edit the chain data of this post.',
+			__( 'Sorry, you are not allowed to edit the chain data of this post.', 'wp-steem-bridge' ),
 			array( 'status' => rest_authorization_required_code() )
 		);
 	}
 	$post = get_post( $post_id );
 	if ( ! $post || 'post' !== $post->post_type ) {
-		return new WP_Error( 'rest_post_invalid_id', 'Invalid post ID.', array( 'status' => 404 ) );
+		return new WP_Error( 'rest_post_invalid_id', __( 'Invalid post ID.', 'wp-steem-bridge' ), array( 'status' => 404 ) );
 	}
 	$input = $request->get_json_params();
 	if ( ! $bridge && 'GET' !== $request->get_method() && is_array( $input ) ) {
@@ -212,7 +221,8 @@ function wpsb_chain_permission( WP_REST_Request $request ) {
 		if ( $state ) {
 			return new WP_Error(
 				'rest_forbidden',
-				sprintf( 'Only the bridge may write %s.', implode( ', ', $state ) ),
+				/* translators: %s: comma-separated meta keys */
+				sprintf( __( 'Only the bridge may write %s.', 'wp-steem-bridge' ), implode( ', ', $state ) ),
 				array( 'status' => 403 )
 			);
 		}
@@ -238,13 +248,14 @@ function wpsb_update_chain( WP_REST_Request $request ) {
 	$input = $request->get_json_params();
 	$input = is_array( $input ) ? $input : $request->get_body_params();
 	if ( ! is_array( $input ) || array() === $input || wp_is_numeric_array( $input ) ) {
-		return new WP_Error( 'rest_invalid_json', 'Send a JSON object of steem_* keys.', array( 'status' => 400 ) );
+		return new WP_Error( 'rest_invalid_json', __( 'Send a JSON object of steem_* keys.', 'wp-steem-bridge' ), array( 'status' => 400 ) );
 	}
 	$schemas = wpsb_post_meta_schemas();
 	$clean   = array();
 	foreach ( $input as $key => $value ) {
 		if ( ! isset( $schemas[ $key ] ) ) {
-			return new WP_Error( 'rest_invalid_param', sprintf( 'Unknown key: %s.', sanitize_key( $key ) ), array( 'status' => 400 ) );
+			/* translators: %s: the unknown meta key */
+			return new WP_Error( 'rest_invalid_param', sprintf( __( 'Unknown key: %s.', 'wp-steem-bridge' ), sanitize_key( $key ) ), array( 'status' => 400 ) );
 		}
 		$value = wpsb_clean_value( $key, $value );
 		if ( is_wp_error( $value ) ) {
@@ -301,7 +312,7 @@ function wpsb_render_column( $column, $post_id ) {
 		echo esc_html__( 'opted out', 'wp-steem-bridge' );
 		return;
 	}
-	echo esc_html( '' === $meta['steem_status'] ? '—' : $meta['steem_status'] );
+	echo '<span class="wpsb-column-status">' . esc_html( wpsb_status_label( $meta['steem_status'] ) ) . '</span>';
 	if ( '' !== $meta['steem_author'] && '' !== $meta['steem_permlink'] ) {
 		echo '<br><code>' . esc_html( '@' . $meta['steem_author'] . '/' . $meta['steem_permlink'] ) . '</code>';
 	}

@@ -84,7 +84,8 @@ function wpsb_reject_taken_account( $response, $handler, WP_REST_Request $reques
 	}
 	return new WP_Error(
 		'wpsb_account_taken',
-		sprintf( 'The Steem account %s is already linked to another WordPress user; unlink it there first.', $account ),
+		/* translators: %s: chain account name */
+		sprintf( __( 'The Steem account %s is already linked to another WordPress user; unlink it there first.', 'wp-steem-bridge' ), $account ),
 		array( 'status' => 400 )
 	);
 }

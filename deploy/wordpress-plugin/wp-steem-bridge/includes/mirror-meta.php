@@ -180,11 +180,12 @@ function wpsb_mirror_values( $type, $object_id ) {
 
 function wpsb_mirror_permission( WP_REST_Request $request, $type ) {
 	if ( ! current_user_can( WPSB_WRITE_CAP ) ) {
-		return new WP_Error( 'rest_forbidden', 'Only the bridge may write mirrored chain data.', array( 'status' => rest_authorization_required_code() ) );
+		return new WP_Error( 'rest_forbidden', __( 'Only the bridge may write mirrored chain data.', 'wp-steem-bridge' ), array( 'status' => rest_authorization_required_code() ) );
 	}
 	$object = 'post' === $type ? get_post( (int) $request['id'] ) : get_userdata( (int) $request['id'] );
 	if ( ! $object || ( 'post' === $type && 'post' !== $object->post_type ) ) {
-		return new WP_Error( 'rest_' . $type . '_invalid_id', 'Invalid ' . $type . ' ID.', array( 'status' => 404 ) );
+		$message = 'post' === $type ? __( 'Invalid post ID.', 'wp-steem-bridge' ) : __( 'Invalid user ID.', 'wp-steem-bridge' );
+		return new WP_Error( 'rest_' . $type . '_invalid_id', $message, array( 'status' => 404 ) );
 	}
 	return true;
 }
@@ -198,12 +199,13 @@ function wpsb_mirror_update( WP_REST_Request $request, $type ) {
 	$input    = $request->get_json_params();
 	$input    = is_array( $input ) ? $input : $request->get_body_params();
 	if ( ! is_array( $input ) || array() === $input || wp_is_numeric_array( $input ) ) {
-		return new WP_Error( 'rest_invalid_json', 'Send a JSON object of mirrored keys.', array( 'status' => 400 ) );
+		return new WP_Error( 'rest_invalid_json', __( 'Send a JSON object of mirrored keys.', 'wp-steem-bridge' ), array( 'status' => 400 ) );
 	}
 	$clean = array();
 	foreach ( $input as $key => $value ) {
 		if ( ! isset( $schemas[ $key ] ) ) {
-			return new WP_Error( 'rest_invalid_param', sprintf( 'Unknown key: %s.', sanitize_key( $key ) ), array( 'status' => 400 ) );
+			/* translators: %s: the unknown meta key */
+			return new WP_Error( 'rest_invalid_param', sprintf( __( 'Unknown key: %s.', 'wp-steem-bridge' ), sanitize_key( $key ) ), array( 'status' => 400 ) );
 		}
 		$valid = rest_validate_value_from_schema( $value, $schemas[ $key ], $key );
 		if ( is_wp_error( $valid ) ) {

@@ -106,7 +106,8 @@ function wpsb_award_locked( $award, $key ) {
 	do_action( 'wpsb_before_mirror_write', 'award', $key );
 	add_post_meta( $post_id, WPSB_AWARDS_META, $award['voter'] );
 	$user_id = (int) get_post( $post_id )->post_author;
-	$entry   = sprintf( 'Steem vote by @%s', $award['voter'] );
+	/* translators: %s: the voter's chain account; the entry in the member's points history */
+	$entry   = sprintf( __( 'Steem vote by @%s', 'wp-steem-bridge' ), $award['voter'] );
 	$data    = WPSB_POINTS_REF . ':' . $key;
 	$result  = 'mycred' === $award['plugin'] ? wpsb_pay_mycred( $award, $user_id, $entry, $data ) : wpsb_pay_gamipress( $award, $user_id, $entry, $data );
 	if ( is_wp_error( $result ) ) {

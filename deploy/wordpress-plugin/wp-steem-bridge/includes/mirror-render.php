@@ -57,16 +57,13 @@ function wpsb_sum_assets( array $texts ) {
 	return $sign . substr( $digits, 0, -$total[2] ) . '.' . substr( $digits, -$total[2] ) . ' ' . $total[1];
 }
 
-/** "sbd, steem, vests" of a rewards window object, skipping missing parts. */
+/** "1 SBD, 2 STEEM and 3 SP" of a rewards window object, formatted, skipping missing parts. */
 function wpsb_window_text( $window ) {
 	$parts = array();
 	foreach ( array( 'sbd', 'steem', 'vests' ) as $field ) {
-		$text = wpsb_item_text( $window, $field );
-		if ( '' !== $text ) {
-			$parts[] = $text;
-		}
+		$parts[] = wpsb_item_text( $window, $field );
 	}
-	return implode( ', ', $parts );
+	return wpsb_format_asset_list( $parts );
 }
 
 /** A value of a mirrored list item as text ("" when missing: stored before items were validated). */
@@ -131,32 +128,40 @@ function wpsb_render_post_rewards( $post_id ) {
 	$out = '<div class="wpsb-rewards" data-wpsb-post="' . esc_attr( $post_id ) . '">';
 	if ( 0 === $m['steem_mirror_block'] ) {
 		$out .= '<p class="wpsb-payout">' . esc_html__( 'Steem rewards: not mirrored yet.', 'wp-steem-bridge' ) . '</p>';
-	} elseif ( $m['steem_paid_out'] ) {
-		$out .= '<p class="wpsb-payout">' . esc_html__( 'Paid out', 'wp-steem-bridge' ) . ' <time>' . esc_html( $m['steem_payout_time'] ) . '</time>: '
-			. esc_html__( 'author', 'wp-steem-bridge' ) . ' <span class="wpsb-author-payout">' . esc_html( $m['steem_author_payout'] ) . '</span>, '
-			. esc_html__( 'curators', 'wp-steem-bridge' ) . ' <span class="wpsb-curator-payout">' . esc_html( $m['steem_curator_payout'] ) . '</span></p>';
-		if ( '' !== $m['steem_author_sbd'] ) {
-			$out .= '<p class="wpsb-author-split">' . esc_html__( 'Author received', 'wp-steem-bridge' ) . ' '
-				. esc_html( $m['steem_author_sbd'] . ', ' . $m['steem_author_steem'] . ', ' . $m['steem_author_vests'] ) . '</p>';
+	} else {
+		$out .= '<p class="wpsb-payout">' . wpsb_payout_html( $m ) . '</p>';
+	}
+	if ( $m['steem_paid_out'] && 0 !== $m['steem_mirror_block'] ) {
+		$received = wpsb_format_asset_list( array( $m['steem_author_sbd'], $m['steem_author_steem'], $m['steem_author_vests'] ) );
+		if ( '' !== $received ) {
+			/* translators: %s: list of amounts, e.g. "1.000 SBD, 2.000 STEEM and 3.000 SP" */
+			$out .= '<p class="wpsb-author-split">' . esc_html( sprintf( __( 'Author received %s', 'wp-steem-bridge' ), $received ) ) . '</p>';
 		}
 		foreach ( (array) $m['steem_beneficiary_payouts'] as $ben ) {
-			$out .= '<p class="wpsb-beneficiary">' . esc_html(
-				'@' . wpsb_item_text( $ben, 'account' ) . ': ' . wpsb_item_text( $ben, 'sbd' ) . ', '
-				. wpsb_item_text( $ben, 'steem' ) . ', ' . wpsb_item_text( $ben, 'vests' )
+			$amounts = wpsb_format_asset_list( array( wpsb_item_text( $ben, 'sbd' ), wpsb_item_text( $ben, 'steem' ), wpsb_item_text( $ben, 'vests' ) ) );
+			$out    .= '<p class="wpsb-beneficiary">' . esc_html(
+				sprintf(
+					/* translators: 1: beneficiary account, 2: list of amounts */
+					__( 'Beneficiary @%1$s received %2$s', 'wp-steem-bridge' ),
+					wpsb_item_text( $ben, 'account' ),
+					'' !== $amounts ? $amounts : '—'
+				)
 			) . '</p>';
 		}
-	} else {
-		$out .= '<p class="wpsb-payout">' . esc_html__( 'Pending payout', 'wp-steem-bridge' ) . ' <span class="wpsb-pending-payout">'
-			. esc_html( $m['steem_pending_payout'] ) . '</span> (' . esc_html( $m['steem_payout_time'] ) . ' UTC)</p>';
 	}
-	$out .= '<p class="wpsb-vote-summary"><span class="wpsb-vote-count">' . esc_html( (string) $m['steem_vote_count'] ) . '</span> '
-		. esc_html( _n( 'vote', 'votes', $m['steem_vote_count'], 'wp-steem-bridge' ) ) . '</p>';
+	$count = (int) $m['steem_vote_count'];
+	$out  .= '<p class="wpsb-vote-summary">' . sprintf(
+		/* translators: %s: number of votes */
+		esc_html( _n( '%s vote', '%s votes', $count, 'wp-steem-bridge' ) ),
+		'<span class="wpsb-vote-count">' . esc_html( number_format_i18n( $count ) ) . '</span>'
+	) . '</p>';
 	if ( $m['steem_votes'] ) {
 		$out .= '<ul class="wpsb-votes">';
-		foreach ( (array) $m['steem_votes'] as $vote ) {
+		foreach ( wpsb_sorted_votes( (array) $m['steem_votes'] ) as $vote ) {
 			$percent = (int) wpsb_item_text( $vote, 'percent' );
 			$out    .= '<li><span class="wpsb-voter">@' . esc_html( wpsb_item_text( $vote, 'voter' ) ) . '</span> <span class="wpsb-percent">'
-				. esc_html( number_format_i18n( $percent / 100, 2 ) ) . '%</span></li>';
+				. esc_html( number_format_i18n( $percent / 100, 2 ) ) . '%</span> '
+				. wpsb_time_html( wpsb_item_text( $vote, 'time' ), 'wpsb-vote-time' ) . '</li>';
 		}
 		$out .= '</ul>';
 	}
@@ -175,17 +180,19 @@ function wpsb_render_member_rewards( $user_id ) {
 	if ( 0 === $m['steem_mirror_block'] ) {
 		return '';
 	}
-	$rows = array(
-		'author-rewards'   => array( __( 'Author rewards', 'wp-steem-bridge' ), $m['steem_author_rewards'] ),
-		'curation-rewards' => array( __( 'Curation rewards', 'wp-steem-bridge' ), $m['steem_curation_rewards'] ),
-		'total-rewards'    => array( __( 'Total rewards', 'wp-steem-bridge' ), wpsb_sum_assets( array( $m['steem_author_rewards'], $m['steem_curation_rewards'] ) ) ),
+	$unclaimed = wpsb_format_asset_list( array( $m['steem_reward_sbd_balance'], $m['steem_reward_steem_balance'] ) );
+	$unclaimed = implode( ', ', array_filter( array( $unclaimed, wpsb_format_power( $m['steem_reward_vesting_steem'] ) ), 'strlen' ) );
+	$rows      = array(
+		'author-rewards'   => array( __( 'Author rewards', 'wp-steem-bridge' ), wpsb_format_asset( $m['steem_author_rewards'] ) ),
+		'curation-rewards' => array( __( 'Curation rewards', 'wp-steem-bridge' ), wpsb_format_asset( $m['steem_curation_rewards'] ) ),
+		'total-rewards'    => array( __( 'Total rewards', 'wp-steem-bridge' ), wpsb_format_asset( wpsb_sum_assets( array( $m['steem_author_rewards'], $m['steem_curation_rewards'] ) ) ) ),
 		'author-7d'        => array( __( 'Author rewards, 7 days', 'wp-steem-bridge' ), wpsb_window_text( $m['steem_author_rewards_7d'] ) ),
 		'author-30d'       => array( __( 'Author rewards, 30 days', 'wp-steem-bridge' ), wpsb_window_text( $m['steem_author_rewards_30d'] ) ),
-		'curation-7d'      => array( __( 'Curation rewards, 7 days', 'wp-steem-bridge' ), $m['steem_curation_rewards_7d'] ),
-		'curation-30d'     => array( __( 'Curation rewards, 30 days', 'wp-steem-bridge' ), $m['steem_curation_rewards_30d'] ),
-		'unclaimed'        => array( __( 'Unclaimed', 'wp-steem-bridge' ), $m['steem_reward_sbd_balance'] . ', ' . $m['steem_reward_steem_balance'] . ', ' . $m['steem_reward_vesting_steem'] . ' SP' ),
-		'steem-power'      => array( __( 'Steem Power', 'wp-steem-bridge' ), $m['steem_power'] ),
-		'pending'          => array( __( 'Pending payouts', 'wp-steem-bridge' ), $m['steem_pending_payout'] ),
+		'curation-7d'      => array( __( 'Curation rewards, 7 days', 'wp-steem-bridge' ), wpsb_format_asset( $m['steem_curation_rewards_7d'] ) ),
+		'curation-30d'     => array( __( 'Curation rewards, 30 days', 'wp-steem-bridge' ), wpsb_format_asset( $m['steem_curation_rewards_30d'] ) ),
+		'unclaimed'        => array( __( 'Unclaimed rewards', 'wp-steem-bridge' ), $unclaimed ),
+		'steem-power'      => array( __( 'Steem Power', 'wp-steem-bridge' ), wpsb_format_power( $m['steem_power'] ) ),
+		'pending'          => array( __( 'Pending payouts', 'wp-steem-bridge' ), wpsb_format_asset( $m['steem_pending_payout'] ) ),
 	);
 	$out = '<table class="wpsb-member-rewards" data-wpsb-user="' . esc_attr( $user->ID ) . '"><tbody>';
 	foreach ( $rows as $class => $row ) {
@@ -307,7 +314,10 @@ function wpsb_render_column_payout( $column, $post_id ) {
 		return;
 	}
 	$payout = $m['steem_paid_out'] ? wpsb_sum_assets( array( $m['steem_author_payout'], $m['steem_curator_payout'] ) ) : $m['steem_pending_payout'];
-	echo '<br><span class="wpsb-column-payout">' . esc_html( $payout ) . '</span> · <span class="wpsb-column-votes">'
-		. esc_html( sprintf( _n( '%d vote', '%d votes', $m['steem_vote_count'], 'wp-steem-bridge' ), $m['steem_vote_count'] ) ) . '</span>';
+	$state  = $m['steem_paid_out'] ? _x( 'paid', 'payout state', 'wp-steem-bridge' ) : _x( 'pending', 'payout state', 'wp-steem-bridge' );
+	$count  = (int) $m['steem_vote_count'];
+	echo '<br><span class="wpsb-column-payout">' . esc_html( wpsb_format_asset( $payout ) ) . '</span> <span class="wpsb-column-state">(' . esc_html( $state ) . ')</span> · <span class="wpsb-column-votes">'
+		/* translators: %s: number of votes */
+		. esc_html( sprintf( _n( '%s vote', '%s votes', $count, 'wp-steem-bridge' ), number_format_i18n( $count ) ) ) . '</span>';
 }
 add_action( 'manage_post_posts_custom_column', 'wpsb_render_column_payout', 11, 2 );
