@@ -20,6 +20,7 @@ from typing import Any
 
 from bridge.dispatch import Dispatcher
 from bridge.failures import ConnectorError, FailureClass
+from bridge.heartbeat import Heartbeat
 from bridge.model import MappingContext
 from bridge.plans import Outcome
 from bridge.report import TickReport
@@ -37,13 +38,15 @@ class Engine:
     def __init__(self, store: StateStore, streams: list[OutboundStream[Any]],
                  dispatcher: Dispatcher, writeback: WriteBack,
                  context: Callable[[], MappingContext],
-                 inbound: list[InboundStream] | None = None) -> None:
+                 inbound: list[InboundStream] | None = None,
+                 heartbeat: Heartbeat | None = None) -> None:
         self.store = store
         self.streams = streams
         self.dispatcher = dispatcher
         self.writeback = writeback
         self.context = context
         self.inbound = inbound or []
+        self.heartbeat = heartbeat
         self._tick_ref = f"wp:{store.site}:tick" if store.site else "tick"
 
     def tick(self, should_stop: Callable[[], bool] = lambda: False,
@@ -62,6 +65,9 @@ class Engine:
                 break
             self._run_step(name, step, report)
         self.store.set_meta(self.store.scoped("last_tick"), f"{utcnow()} UTC: {report.summary()}")
+        if self.heartbeat is not None:
+            heartbeat = self.heartbeat
+            self._run_step("heartbeat", lambda: heartbeat.beat(report), report)
         return report
 
     def _run_step(self, name: str, step: Callable[[], None], report: TickReport) -> None:

@@ -27,12 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.failures import FailureClass
+from bridge.failures import Code, ConnectorError, FailureClass
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
 from bridge.mirror_scan import Changes, PostKey, backfill, changes_since
 from bridge.model import Skip, SourceRef
-from bridge.ports import ChainReads, MetaTarget, MetaWrite, SiteDirectory
+from bridge.ports import ChainProps, ChainReads, MetaTarget, MetaWrite, SiteDirectory
 from bridge.report import TickReport
 from bridge.store import StateStore
 from bridge.writeback import WriteBack
@@ -50,6 +50,8 @@ from mappings.rewards import (
 log = logging.getLogger("wp_steem_bridge.mirror")
 CURSOR = "mirror:chain"
 MEMBERS_CURSOR = "mirror:members"
+GLOBALS_CURSOR = "mirror:globals"
+GLOBALS_REFRESH = 3600  # chain seconds between writes of the vesting price
 
 
 @dataclass
@@ -138,6 +140,7 @@ class Mirror:
         props = self.chain.chain_props()
         lib, now = props.irreversible_block_num, chain_seconds(props.time)
         report.irreversible_block = lib
+        self._write_globals(props, now)
         stored = self.store.get_cursor(self.store.scoped(CURSOR))
         cursor = int(json.loads(stored)["block"]) if stored else None
         full = full or cursor is None
@@ -177,6 +180,25 @@ class Mirror:
                                                report)
         self._write(post_updates, member_updates, lib, report)
         self._commit(post_updates, member_updates, lib)
+
+    def _write_globals(self, props: ChainProps, now: int) -> None:
+        """The vesting price WordPress needs to show Steem Power, refreshed hourly."""
+        stored = self.store.get_cursor(self.store.scoped(GLOBALS_CURSOR))
+        if stored and now - int(json.loads(stored)["at"]) < GLOBALS_REFRESH:
+            return
+        fund = props.total_vesting_fund_steem
+        try:
+            self.writeback.site.write_site_state("globals", {
+                "total_vesting_fund_steem": fund,
+                "total_vesting_shares": props.total_vesting_shares,
+                "updated_at": props.time[:19], "symbol": fund.split()[-1]})
+        except ConnectorError as exc:
+            if exc.code is not Code.PLUGIN_MISSING:
+                raise
+            log.warning("the companion plugin cannot store the chain's globals (update it to "
+                        "show Steem Power): %s", exc.message)
+        with self.store.transaction():
+            self.store.set_cursor(self.store.scoped(GLOBALS_CURSOR), json.dumps({"at": now}))
 
     def _extras_due(self, keys: set[PostKey]) -> set[PostKey]:
         due: set[PostKey] = set()

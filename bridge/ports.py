@@ -30,6 +30,7 @@ Cursor = dict[str, str]  # a source's position: opaque to the engine, moved with
 Operation = tuple[str, dict[str, Any]]  # condenser-style ["comment", {...}]
 JsonDict = dict[str, Any]  # a chain or WordPress object as JSON
 MetaTarget = Literal["chain", "post", "user"]  # what a MetaWrite's object is
+SiteState = Literal["heartbeat", "globals"]  # site-wide values the bridge keeps in WordPress
 RecordT_co = TypeVar("RecordT_co", covariant=True)
 
 
@@ -139,6 +140,10 @@ class SiteWriter(Protocol):
 
     def write_reply_comments(self, comments: list[JsonDict]) -> list[JsonDict]: ...
     def award_vote_points(self, awards: list[JsonDict]) -> list[JsonDict]: ...
+
+    def write_site_state(self, kind: SiteState, values: JsonDict) -> None:
+        """A site-wide value the plugin shows: the bridge's heartbeat, the chain's globals."""
+        ...
 
 
 class SiteDirectory(Protocol):

@@ -27,7 +27,7 @@ from typing import Any
 
 import requests
 
-from bridge.ports import MetaWrite
+from bridge.ports import MetaWrite, SiteState
 from connectors.failures import (
     Code,
     ConnectorError,
@@ -225,6 +225,11 @@ class WordPressRest:
         ``{"key", "status": awarded|already|unavailable|error, "message"}``."""
         return self._list_route("mirror/points", "awards", awards, "awarding points for votes")
 
+    def write_site_state(self, kind: SiteState, values: dict[str, Any]) -> None:
+        self._plugin_json(SITE_STATE_ROUTES[kind], f"writing the site's {kind}",
+                          "is the companion plugin up to date? see deploy/wordpress-plugin",
+                          json=values)
+
     def _list_route(self, route: str, field: str, items: list[dict[str, Any]],
                     what: str) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
@@ -244,6 +249,10 @@ class WordPressRest:
 def reply_failure(result: dict[str, Any]) -> FailureClass:
     """What one failed item of the plugin's comments route means for that item."""
     return FailureClass.TERMINAL if result.get("permanent") is True else FailureClass.TRANSIENT
+
+
+SITE_STATE_ROUTES: dict[str, str] = {"heartbeat": "wp-steem-bridge/v1/heartbeat",
+                                     "globals": "wp-steem-bridge/v1/mirror/globals"}
 
 
 def meta_route(write: MetaWrite) -> str:

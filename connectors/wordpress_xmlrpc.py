@@ -52,7 +52,7 @@ from wordpress_xmlrpc.exceptions import (
 from wordpress_xmlrpc.fieldmaps import DateTimeFieldMap
 from wordpress_xmlrpc.methods import media, options, posts, taxonomies
 
-from bridge.ports import MetaWrite
+from bridge.ports import MetaWrite, SiteState
 from connectors.failures import (
     ERROR_TYPES,
     ConnectorError,
@@ -61,6 +61,7 @@ from connectors.failures import (
     classify_http_status,
     http_error,
 )
+from connectors.wordpress_rest import SITE_STATE_ROUTES
 from connectors.wordpress_xmlrpc_plugin import PluginRoutes
 
 
@@ -425,6 +426,10 @@ class WordPressXmlrpc:
         """``bridge.ports.SiteWriter.write_meta`` through the companion plugin's routes (as the
         REST connector): chain meta leaves the post's modified date alone."""
         return self.plugin.write_meta(writes) if writes else []
+
+    def write_site_state(self, kind: SiteState, values: dict[str, Any]) -> None:
+        self.plugin.post(SITE_STATE_ROUTES[kind].removeprefix("wp-steem-bridge/v1/"), values,
+                         f"writing the site's {kind}")
 
     def write_reply_comments(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return self.plugin.post_list("mirror/comments", "comments", comments,

@@ -98,6 +98,12 @@ class PluginRoutes:
         return [batch_outcome(w, {"status": status, "body": body})
                 for w, (status, body) in zip(writes, answers, strict=True)]
 
+    def post(self, route: str, body: dict[str, Any], what: str) -> Any:
+        status, answer = self.requests([{"method": "POST", "route": route, "body": body}],
+                                       what)[0]
+        _raise_for(status, answer, what)
+        return answer
+
     def post_list(self, route: str, field: str, items: list[dict[str, Any]],
                   what: str) -> list[dict[str, Any]]:
         """The plugin's list routes (``mirror/comments``, ``mirror/points``): one result per
@@ -141,5 +147,4 @@ def _raise_for(status: int, body: Any, what: str) -> None:
     if isinstance(body, dict) and body.get("code") == "rest_no_route":
         raise TerminalError(f"{what}: HTTP 404 ({MISSING_HINT})", code=Code.PLUGIN_MISSING)
     error = http_error(status, what)
-    raise type(error)(f"{error.message}: {message}" if message else error.message,
-                      retry_after=error.retry_after)
+    raise error.with_message(f"{error.message}: {message}" if message else error.message)

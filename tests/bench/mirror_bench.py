@@ -85,6 +85,9 @@ class CountingSite:
     def users_with_steem_account(self) -> dict[str, int]:
         return dict(self.members)
 
+    def write_site_state(self, kind: str, values: dict[str, Any]) -> None:
+        self.writes += 1
+
     def write_meta(self, writes: list[Any]) -> list[None]:
         self.writes += len(writes)
         return [None] * len(writes)
