@@ -10,6 +10,7 @@ command -v npm >/dev/null || need+=(npm)
 command -v chromium >/dev/null || need+=(chromium)        # the browser check of issue 5
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v msgfmt >/dev/null || need+=(gettext)               # the plugin's translations (make-pot.sh)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)  # CJK in browser screenshots
 if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

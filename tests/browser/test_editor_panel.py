@@ -1,0 +1,176 @@
+"""A site owner's day in a real browser (Debian's chromium + chromium-driver) against the local
+WordPress site "test": an editor opens a bridged post in the block editor and sees its chain
+status, address, block and payout in the "Steem" panel, changes an override there and saves;
+opening a failed post shows the failure as an editor notice and its Retry reaches the
+bridge's feed; an administrator sees Site Health
+flag a stale heartbeat. Titles and reasons are Chinese, so CJK must render (fonts-noto-cjk).
+Screenshots go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+
+from tests.integration.test_plugin_security import chain_path
+from tests.support.browser import ARTIFACTS, chromium, log_in
+from tests.support.wordpress import ensure_wordpress, wordpress_request
+
+pytestmark = pytest.mark.integration
+PANEL = "wpsb-chain/wpsb-chain-panel"
+FAILED_REASON = "签名被拒绝：missing required posting authority (iguazi123)"
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    with chromium() as driver:
+        yield driver
+
+
+@contextmanager
+def bridged_post(site: dict[str, Any], title: str, chain: dict[str, Any],
+                 mirror: dict[str, Any] | None = None) -> Iterator[int]:
+    """A published post by iguazi123 with chain state (and mirrored rewards) as the bridge
+    writes them (the site's admin holds the bridge capability)."""
+    created = wordpress_request(site, "POST", "/wp/v2/posts", json={
+        "title": title, "content": "<p>在区块链上发布。</p>", "status": "publish",
+        "author": site["users"]["iguazi123"]["id"]})
+    assert created.status_code == 201, created.text
+    post_id = created.json()["id"]
+    try:
+        written = wordpress_request(site, "POST", chain_path(post_id), json=chain)
+        assert written.status_code == 200, written.text
+        if mirror:
+            mirrored = wordpress_request(site, "POST",
+                                         f"/wp-steem-bridge/v1/mirror/posts/{post_id}",
+                                         json=mirror)
+            assert mirrored.status_code == 200, mirrored.text
+        yield post_id
+    finally:
+        wordpress_request(site, "DELETE", f"/wp/v2/posts/{post_id}", params={"force": "true"})
+
+
+def open_in_editor(driver: webdriver.Chrome, site: dict[str, Any], post_id: int) -> WebElement:
+    """Opens the post in the block editor, past the welcome guide; returns the Steem panel."""
+    driver.get(f"{site['url']}/wp-admin/post.php?post={post_id}&action=edit")
+    driver.find_element(By.CSS_SELECTOR, ".edit-post-layout")
+    driver.execute_script("""
+        const edit = wp.data.select('core/edit-post');
+        if (edit.isFeatureActive('welcomeGuide')) {
+            wp.data.dispatch('core/edit-post').toggleFeature('welcomeGuide');
+        }
+        wp.data.dispatch('core/edit-post').openGeneralSidebar('edit-post/document');
+    """)
+    panel = driver.find_element(By.CSS_SELECTOR, ".wpsb-chain-panel")
+    if "is-opened" not in (panel.get_attribute("class") or ""):
+        panel.find_element(By.CSS_SELECTOR, ".components-panel__body-toggle").click()
+    driver.find_element(By.CSS_SELECTOR, ".wpsb-chain-panel .wpsb-status")
+    return panel
+
+
+def within(panel: WebElement, selector: str) -> str:
+    return panel.find_element(By.CSS_SELECTOR, selector).text.strip()
+
+
+def snapshot(driver: webdriver.Chrome, element: WebElement, name: str) -> None:
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", element)
+    time.sleep(0.5)  # let the sidebar settle after scrolling
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / name))
+
+
+def wait_until_saved(driver: webdriver.Chrome, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if driver.execute_script("const e = wp.data.select('core/editor');"
+                                 "return !e.isSavingPost() && !e.isEditedPostDirty();"):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the post was not saved")
+
+
+def test_an_editor_sees_chain_status_and_payout_and_saves_an_override(
+        browser: webdriver.Chrome) -> None:
+    site = ensure_wordpress("test", seed=True)
+    permlink = f"lian-shang-{int(time.time())}"
+    chain = {"steem_author": "iguazi123", "steem_permlink": permlink,
+             "steem_status": "published", "steem_block": 4321, "steem_error": ""}
+    mirror = {"steem_pending_payout": "1.234 SBD", "steem_payout_time": "2026-12-07T12:00:00",
+              "steem_vote_count": 2, "steem_mirror_block": 4400}
+    log_in(browser, site, "panel-editor", "editor")
+    with bridged_post(site, "链上的第一篇文章", chain, mirror) as post_id:
+        panel = open_in_editor(browser, site, post_id)
+        snapshot(browser, panel, "editor-panel-published.png")
+
+        assert within(panel, ".wpsb-status") == "Published on chain"
+        link = panel.find_element(By.CSS_SELECTOR, ".wpsb-address a")
+        assert link.text.startswith(f"@iguazi123/{permlink}")
+        assert link.get_attribute("href") == f"https://steemit.com/@iguazi123/{permlink}"
+        assert within(panel, ".wpsb-block") == "In block 4321"
+        assert within(panel, ".wpsb-payout") == (
+            "Pending payout 1.234 SBD (pays out 2026-12-07 12:00:00 UTC)")
+        assert within(panel, ".wpsb-votes") == "2 votes"
+
+        tags = panel.find_element(By.CSS_SELECTOR, ".wpsb-overrides input[type=text]")
+        tags.send_keys("cn, 生活")
+        browser.find_element(By.CSS_SELECTOR, ".editor-post-publish-button").click()
+        wait_until_saved(browser)
+        stored = wordpress_request(site, "GET", chain_path(post_id)).json()["meta"]
+        assert stored["steem_tags"] == "cn,生活"
+        assert stored["steem_status"] == "published"
+        assert not browser.find_elements(By.CSS_SELECTOR, ".components-notice.is-error")
+
+
+def test_a_failed_post_opens_with_an_error_notice_and_the_reason(
+        browser: webdriver.Chrome) -> None:
+    site = ensure_wordpress("test", seed=True)
+    chain = {"steem_status": "failed", "steem_error": FAILED_REASON}
+    log_in(browser, site, "panel-editor", "editor")
+    with bridged_post(site, "没能上链的文章", chain) as post_id:
+        panel = open_in_editor(browser, site, post_id)
+        notice = browser.find_element(By.CSS_SELECTOR, ".components-notice.is-error")
+        snapshot(browser, panel, "editor-panel-failed.png")
+
+        assert "did not reach the Steem chain" in notice.text and FAILED_REASON in notice.text
+        assert "Retry" in notice.text
+        assert within(panel, ".wpsb-status") == "Failed"
+        assert within(panel, ".wpsb-reason") == FAILED_REASON
+        assert "wp-steem-bridge retry --failed" in within(panel, ".wpsb-next-step")
+
+        panel.find_element(By.CSS_SELECTOR, "button.wpsb-retry").click()
+        snackbar = browser.find_element(By.CSS_SELECTOR, ".components-snackbar")
+        assert "Retry requested." in snackbar.text
+        requests = wordpress_request(site, "GET", "/wp-steem-bridge/v1/retries").json()
+        assert requests[-1]["post_id"] == post_id
+
+
+def test_an_administrator_sees_site_health_flag_a_stale_heartbeat(
+        browser: webdriver.Chrome) -> None:
+    site = ensure_wordpress("test", seed=True)
+    two_hours_ago = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    beat = wordpress_request(site, "POST", "/wp-steem-bridge/v1/heartbeat", json={
+        "last_tick": two_hours_ago, "version": "0.9.0", "summary": "同步了 12 篇文章",
+        "failed": 1, "grants": {"iguazi123": False}})
+    assert beat.status_code == 200, beat.text
+    log_in(browser, site, "panel-admin", "administrator")
+    browser.get(f"{site['url']}/wp-admin/site-health.php")
+    title = browser.find_element(By.XPATH,
+                                  "//*[contains(text(), 'The Steem bridge last reported')]")
+    trigger = title.find_element(By.XPATH, "./ancestor::button")
+    trigger.click()
+    snapshot(browser, browser.find_element(By.CSS_SELECTOR, ".site-status-has-issues"),
+             "site-health-stale.png")
+
+    critical = browser.find_element(By.ID, "health-check-site-status-critical")
+    assert "The Steem bridge last reported 2 hours ago" in critical.text
+    assert "同步了 12 篇文章" in critical.text
+    recommended = browser.find_element(By.ID, "health-check-site-status-recommended")
+    assert "1 chain item failed and waits for a person" in recommended.text
+    assert "1 author no longer grants the bridge posting authority" in recommended.text

@@ -1,0 +1,67 @@
+"""Real Chromium for browser tests (Debian's chromium + chromium-driver, headless) and signing in
+to a local WordPress site through its login form. Screenshots go to ``ARTIFACTS`` (git-ignored)."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from tests.support.wordpress import REPO_ROOT, wordpress_request
+
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1280,1600", "--lang=en-US")
+
+
+@contextmanager
+def chromium(implicit_wait: float = 20) -> Iterator[webdriver.Chrome]:
+    """A headless Chromium with a throw-away profile, quit afterwards."""
+    with tempfile.TemporaryDirectory(prefix="wpsb-chromium-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(options=options,
+                                  service=Service(executable_path="/usr/bin/chromedriver"))
+        driver.set_page_load_timeout(90)
+        driver.implicitly_wait(implicit_wait)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def with_password(site: dict[str, Any], login: str, role: str) -> str:
+    """Gives user ``login`` (created with ``role`` when missing) a fresh password; returns it."""
+    password = secrets.token_urlsafe(18)
+    found = wordpress_request(site, "GET", "/wp/v2/users",
+                              params={"search": login, "context": "edit"}).json()
+    match = [u for u in found if u["username"] == login]
+    if match:
+        response = wordpress_request(site, "POST", f"/wp/v2/users/{match[0]['id']}",
+                                     json={"password": password, "roles": [role]})
+    else:
+        response = wordpress_request(site, "POST", "/wp/v2/users", json={
+            "username": login, "email": f"{login}@example.invalid", "password": password,
+            "roles": [role]})
+    assert response.status_code in (200, 201), response.text
+    return password
+
+
+def log_in(driver: webdriver.Chrome, site: dict[str, Any], login: str, role: str) -> None:
+    """Signs ``login`` in through wp-login.php and waits for the dashboard."""
+    password = with_password(site, login, role)
+    driver.delete_all_cookies()
+    driver.get(site["url"] + "/wp-login.php")
+    driver.find_element(By.ID, "user_login").send_keys(login)
+    driver.find_element(By.ID, "user_pass").send_keys(password)
+    driver.find_element(By.ID, "wp-submit").click()
+    driver.find_element(By.ID, "wpadminbar")
