@@ -12,11 +12,13 @@ from bridge import __version__
 from bridge.config import Settings
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
+from bridge.heartbeat import Grants, Heartbeat
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
 from bridge.model import MappingContext
 from bridge.post_stream import PostPlanner
+from bridge.retries import RetryRequests
 from bridge.retry import retrying_chain, retrying_wordpress
 from bridge.store import StateStore
 from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
@@ -75,7 +77,13 @@ def build_app(settings: Settings) -> App:
     # to the connectors directly rather than through the retry layer
     inbound: list[InboundStream] = [_mirror(settings, store, chain, wordpress)] \
         if settings.mirror else []
-    engine = Engine(store, streams, dispatcher, writeback, context, inbound)
+    app_account = settings.keys.app_account
+    grants = Grants(store, chain, reads, app_account) if app_account else None
+    heartbeat = Heartbeat(store, reads, __version__, grants=grants)
+    retries = RetryRequests(store, reads, settings.wordpress.site_id, streams[0].name) \
+        if streams else None
+    engine = Engine(store, streams, dispatcher, writeback, context, inbound,
+                    heartbeat=heartbeat, retries=retries)
     return App(settings, store, wordpress, chain, engine)
 
 

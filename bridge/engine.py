@@ -24,6 +24,7 @@ from bridge.heartbeat import Heartbeat
 from bridge.model import MappingContext
 from bridge.plans import Outcome
 from bridge.report import TickReport
+from bridge.retries import RetryRequests
 from bridge.store import StateStore, utcnow
 from bridge.streams import InboundStream, OutboundStream
 from bridge.writeback import WriteBack
@@ -39,7 +40,8 @@ class Engine:
                  dispatcher: Dispatcher, writeback: WriteBack,
                  context: Callable[[], MappingContext],
                  inbound: list[InboundStream] | None = None,
-                 heartbeat: Heartbeat | None = None) -> None:
+                 heartbeat: Heartbeat | None = None,
+                 retries: RetryRequests | None = None) -> None:
         self.store = store
         self.streams = streams
         self.dispatcher = dispatcher
@@ -47,12 +49,17 @@ class Engine:
         self.context = context
         self.inbound = inbound or []
         self.heartbeat = heartbeat
+        self.retries = retries
         self._tick_ref = f"wp:{store.site}:tick" if store.site else "tick"
 
     def tick(self, should_stop: Callable[[], bool] = lambda: False,
              rescan: bool = False) -> TickReport:
         report = TickReport()
-        steps: list[tuple[str, Callable[[], None]]] = [
+        steps: list[tuple[str, Callable[[], None]]] = []
+        if self.retries is not None:
+            retries = self.retries
+            steps.append(("retries", lambda: retries.step(report)))
+        steps += [
             ("reconcile", lambda: self.dispatcher.reconcile(report)),
             ("poll", lambda: self.poll(report, rescan)),
             ("dispatch", lambda: self.dispatcher.dispatch(report, should_stop)),

@@ -146,6 +146,15 @@ class SiteWriter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RetryRequest:
+    """A person pressed Retry on a failed post in WordPress."""
+
+    request_id: int  # increasing: the feed's cursor
+    post_id: int
+
+
 class SiteDirectory(Protocol):
     def site_info(self) -> JsonDict: ...  # {"name", "url", "namespaces"}
     def users_with_steem_account(self) -> dict[str, int]: ...  # chain account -> user id
+    def retry_requests(self, after: int) -> list[RetryRequest]: ...  # oldest first

@@ -27,7 +27,7 @@ from typing import Any
 
 import requests
 
-from bridge.ports import MetaWrite, SiteState
+from bridge.ports import MetaWrite, RetryRequest, SiteState
 from connectors.failures import (
     Code,
     ConnectorError,
@@ -170,6 +170,19 @@ class WordPressRest:
             if account:
                 linked.setdefault(account, int(user["id"]))
         return linked
+
+    def retry_requests(self, after: int) -> list[RetryRequest]:
+        """Retry presses in WordPress after request id ``after`` (the plugin keeps the last
+        500); an old plugin without the route has none."""
+        try:
+            found = self._json("GET", "wp-steem-bridge/v1/retries", "reading retry requests",
+                               missing_hint="an older companion plugin", params={"after": after})
+        except TerminalError as exc:
+            if exc.code is Code.PLUGIN_MISSING:
+                return []
+            raise
+        return [RetryRequest(int(r["id"]), int(r["post_id"])) for r in found
+                if isinstance(r, dict) and "id" in r and "post_id" in r]
 
     def chain_meta(self, post_id: int) -> dict[str, Any]:
         meta: dict[str, Any] = self._json("GET", f"wp-steem-bridge/v1/posts/{post_id}/chain",

@@ -52,7 +52,7 @@ from wordpress_xmlrpc.exceptions import (
 from wordpress_xmlrpc.fieldmaps import DateTimeFieldMap
 from wordpress_xmlrpc.methods import media, options, posts, taxonomies
 
-from bridge.ports import MetaWrite, SiteState
+from bridge.ports import MetaWrite, RetryRequest, SiteState
 from connectors.failures import (
     ERROR_TYPES,
     ConnectorError,
@@ -388,6 +388,14 @@ class WordPressXmlrpc:
             if account:
                 linked.setdefault(account, user_id)
         return linked
+
+    def retry_requests(self, after: int) -> list[RetryRequest]:
+        """Retry presses in WordPress (companion plugin's ``retries`` route; none without it)."""
+        if not self.plugin.available():
+            return []
+        found = self.plugin.get("retries", "reading retry requests", after=str(after))
+        return [RetryRequest(int(r["id"]), int(r["post_id"])) for r in found or []
+                if isinstance(r, dict) and "id" in r and "post_id" in r]
 
     def chain_meta(self, post_id: int) -> dict[str, Any]:
         post = self._call(posts.GetPost(post_id, ["custom_fields"]), "reading chain meta")

@@ -185,13 +185,15 @@ class Outbox:
             [*[s.value for s in statuses], *args]).fetchall()
         return [OutboxEntry.from_row(r) for r in rows]
 
-    def retry_failed(self, key: str | None = None) -> int:
-        """A person fixed the cause (e.g. the key): failed rows go back to the queue.
+    def retry_failed(self, key: str | None = None, source: SourceRef | None = None) -> int:
+        """A person fixed the cause (e.g. the key): failed rows go back to the queue (all, the
+        one with ``key``, or those of one ``source`` object).
 
         A row that was signed goes back as SIGNED, not PENDING: the next tick looks its tx id
         up on chain first (it may have landed after all) and only signs again once it expired.
         """
-        where, args = ("AND key=?", [key]) if key else ("", [])
+        where, args = ("AND key=?", [key]) if key else \
+            ("AND source_ref=?", [str(source)]) if source else ("", [])
         scope, scope_args = self.scope("source_ref")
         cursor = self.db.execute(
             f"UPDATE intents SET status=CASE WHEN tx_id IS NULL THEN ? ELSE ? END, "

@@ -94,6 +94,15 @@ class MetaSink:
     def __init__(self) -> None:
         self.meta: dict[int, dict[str, Any]] = {}
 
+    states: dict[str, dict[str, Any]]
+    retries: list[Any]
+
+    def write_site_state(self, kind: str, values: dict[str, Any]) -> None:
+        self.__dict__.setdefault("states", {})[kind] = values
+
+    def retry_requests(self, after: int) -> list[Any]:
+        return [r for r in self.__dict__.get("retries", []) if r.request_id > after]
+
     def write_meta(self, writes: Any) -> list[Any]:
         for write in writes:
             assert write.target == "chain"
@@ -570,4 +579,34 @@ def test_a_token_operation_without_an_active_key_says_where_the_key_goes(state_t
     (failed,) = store.outbox.rows(IntentStatus.FAILED)
     assert "no active key for @treasury: set WPSB_ACTIVE_KEY_TREASURY" in (failed.reason or "")
     assert chain.broadcast_calls == 0
+    store.close()
+
+
+def test_each_tick_leaves_a_heartbeat_and_a_retry_press_in_wordpress_requeues_the_post(
+        state_target) -> None:
+    """The heartbeat Site Health reads, and the posts list's Retry: the failed post's intent goes
+    back to the queue and goes out once its cause is fixed, without a person on the host."""
+    from bridge.heartbeat import Heartbeat
+    from bridge.ports import RetryRequest
+    from bridge.retries import RetryRequests
+
+    store, source, sink = StateStore(state_target), ListSource(), MetaSink()
+    chain = FakeChain(keys={"alice": "5K-the-real-one"})
+    engine = build_engine(store, chain, source, sink, lambda: MappingContext(
+        site_id="t", site_url="http://wp", site_name="T", now="2026-01-01T00:00:00"))
+    engine.heartbeat = Heartbeat(store, sink, "9.9.9")
+    engine.retries = RetryRequests(store, sink, "t", source.name)
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    assert statuses(store) == {"failed": 1}
+    beat = sink.states["heartbeat"]
+    assert beat["version"] == "9.9.9" and beat["failed"] == 1 and beat["last_tick"]
+    assert any("missing required posting authority" in p for p in beat["problems"])
+    chain.keys["alice"] = KEYS["alice"]  # the author fixed the key
+    assert engine.tick().confirmed == 0  # nobody asked for a retry yet
+    sink.retries = [RetryRequest(7, 1)]
+    report = engine.tick()
+    assert report.confirmed == 1 and statuses(store) == {"confirmed": 1}
+    assert sink.states["heartbeat"]["failed"] == 0
+    assert engine.tick().requeued == 0  # the feed's cursor moved: the press counts once
     store.close()
