@@ -9,6 +9,8 @@ command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v chromium >/dev/null || need+=(chromium)        # the browser check of issue 5
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v systemd-analyze >/dev/null || need+=(systemd)  # verifies deploy/systemd units
+command -v logrotate >/dev/null || need+=(logrotate)     # checks deploy/logrotate
 if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
