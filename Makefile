@@ -46,8 +46,7 @@ fidelity: venv
 	@$(BIN)/python -m tests.fidelity
 
 stop:
-	@-deploy/wordpress/wp-local stop demo
-	@-$(BIN)/python -c "from pathlib import Path; from deploy.devstack.localstack import stop_devnet_process as s; s(Path('.demo/devnet'))"
+	@test -x $(BIN)/python && $(BIN)/python -m deploy.demo stop || deploy/wordpress/wp-local stop demo
 
 clean: stop
 	@-deploy/wordpress/wp-local reset demo

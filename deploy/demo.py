@@ -5,26 +5,26 @@ Steps: start WordPress (site "demo", port 8088) and load the three seed posts; s
 write .demo/wp-steem-bridge.toml; run ``wp-steem-bridge sync``. One author has two posts,
 so the second waits for the chain's 5-minute rule: the demo moves devnet time forward (a devnet
 only shortcut, ``debug_generate_blocks``) and syncs again. Then it prints what went where.
-Running it again publishes nothing twice. Run it from the repository root as
-``python -m deploy.demo`` (``make demo`` does).
+Running it again publishes nothing twice. It heals what it can (deploy/devstack/demo_env.py):
+a stopped WordPress is restarted, a lost .demo starts a fresh demo (WordPress site reinstalled,
+new devnet), a port 8090 held by another program moves this checkout's devnet to a free port;
+anything else is one line and the next command (the traceback with DEBUG=1 or --debug).
+Run it from the repository root as ``python -m deploy.demo`` (``make demo`` does);
+``python -m deploy.demo stop`` (``make stop``) stops what it started.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from deploy.devstack.demo_env import SITE, WP_PORT, DemoPaths, DemoProblem
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / ".demo"
-WP_LOCAL = ROOT / "deploy" / "wordpress" / "wp-local"
-DEVNET_PORT = 8090
-
-
-def sh(*args: str) -> str:
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
 def sync(config: Path) -> int:
@@ -34,28 +34,31 @@ def sync(config: Path) -> int:
     return result.returncode
 
 
-def main() -> int:
+def demo(paths: DemoPaths) -> int:
     from bridge.store import StateStore
-    from deploy.devstack import localstack, rewards_demo
+    from deploy.devstack import demo_env, localstack, rewards_demo
 
-    print("== WordPress (site 'demo' on 127.0.0.1:8088)", flush=True)
-    sh(str(WP_LOCAL), "start", "demo", "8088")
-    sh(str(WP_LOCAL), "seed", "demo")
-    site = json.loads((ROOT / ".run" / "wordpress-demo" / "site.json").read_text())
-    print(f"   {site['url']}  (admin user {site['admin_user']})")
+    why = demo_env.missing_state(paths)
+    if why:
+        print(f"== {why}: starting a fresh demo (WordPress site '{SITE}' reinstalled, "
+              f"new devnet)", flush=True)
+        demo_env.start_fresh(paths)
+    print(f"== WordPress (site '{SITE}' on 127.0.0.1:{WP_PORT})", flush=True)
+    site, done = demo_env.ensure_wordpress(paths)
+    print(f"   {site['url']}  (admin user {site['admin_user']}); {done}")
 
-    print(f"== devnet on 127.0.0.1:{DEVNET_PORT}", flush=True)
-    devnet = localstack.start_devnet_process(DEVNET_PORT, DEMO / "devnet", DEMO / "devnet.log")
+    devnet, done = demo_env.ensure_devnet(paths)
+    print(f"== devnet on {devnet.url.removeprefix('http://')}: {done}", flush=True)
     authors = sorted({u["steem_account"] for u in site["users"].values()
                       if u.get("steem_account")})
-    keys_file = DEMO / "keys.toml"
+    keys_file = paths.keys
     localstack.ensure_accounts(devnet.url, authors, keys_file)
     print(f"   accounts: {', '.join('@' + a for a in authors)}")
-    config = localstack.write_bridge_config(DEMO, site, devnet.url, keys_file,
-                                            DEMO / "state.db")
+    config = localstack.write_bridge_config(paths.demo, site, devnet.url, keys_file,
+                                            paths.state)
 
     code = sync(config)
-    store = StateStore(DEMO / "state.db", site=site["name"])
+    store = StateStore(paths.state, site=site["name"])
     waiting = [r for r in published_table(store) if r["status"] == "scheduled"]
     if waiting:
         print(f"\n{len(waiting)} post(s) wait for the chain's one-root-post-per-5-minutes rule; "
@@ -71,9 +74,46 @@ def main() -> int:
     code = sync(config)
     rewards_demo.print_rewards(store)
     store.close()
-    print(f"\nstate: {DEMO / 'state.db'}; try: .venv/bin/wp-steem-bridge --config "
-          f"{config.relative_to(ROOT)} status")
+    print(f"\nstate: {paths.state}; try: .venv/bin/wp-steem-bridge --config "
+          f"{config.relative_to(ROOT)} status; stop it all: make stop")
     return code
+
+
+def stop(paths: DemoPaths) -> int:
+    from deploy.devstack import demo_env
+
+    stopped = demo_env.stop(paths)
+    print(f"stopped: {'; '.join(stopped)}" if stopped
+          else "stopped: nothing (no demo WordPress or devnet of this checkout was running)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or os.environ.get("DEBUG", "") not in ("", "0")
+    command = [a for a in args if a != "--debug"] or ["demo"]
+    if command not in (["demo"], ["stop"]):
+        print("usage: python -m deploy.demo [demo|stop] [--debug]", file=sys.stderr)
+        return 2
+    paths = DemoPaths(ROOT)
+    try:
+        return stop(paths) if command == ["stop"] else demo(paths)
+    except KeyboardInterrupt:
+        print("\ndemo: interrupted; run: make demo (it carries on) or make stop", file=sys.stderr)
+        return 130
+    except DemoProblem as problem:
+        if debug:
+            raise
+        print(f"demo: {problem.message}\n  next: {problem.next_command}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one line, never a traceback (unless DEBUG=1 / --debug)
+        if debug:
+            raise
+        text = str(exc).strip().splitlines()
+        print(f"demo: {type(exc).__name__}: {text[0] if text else 'failed'}\n"
+              f"  next: make stop && make demo (DEBUG=1 make demo shows the traceback)",
+              file=sys.stderr)
+        return 1
 
 
 def published_table(store: Any) -> list[dict[str, object]]:

@@ -11,6 +11,8 @@ command -v chromium >/dev/null || need+=(chromium)        # the browser check of
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v msgfmt >/dev/null || need+=(gettext)               # the plugin's translations (make-pot.sh)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)  # CJK in browser screenshots
+command -v systemd-analyze >/dev/null || need+=(systemd)  # verifies deploy/systemd units
+command -v logrotate >/dev/null || need+=(logrotate)     # checks deploy/logrotate
 if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

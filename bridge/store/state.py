@@ -13,12 +13,17 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from bridge.errors import UserError
 from bridge.model import ChainLink, SourceRef, canonical_json
 from bridge.plans import Facts, Outcome, Plan
 from bridge.store.db import PostgresDatabase, connect
 from bridge.store.outbox import Outbox
 from bridge.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 from bridge.timestamps import now_text
+
+
+class StoreTooNew(UserError):
+    """The store was written by a later release: this code refuses to read or change it."""
 
 
 def utcnow() -> str:
@@ -56,9 +61,11 @@ class StateStore:
             row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             current = int(row["value"]) if row else 1
             if current > SCHEMA_VERSION:
-                raise RuntimeError(
+                raise StoreTooNew(  # the transaction's rollback leaves the store untouched
                     f"state store {self.path} has schema {current}, newer than this "
-                    f"wp-steem-bridge understands ({SCHEMA_VERSION}); upgrade wp-steem-bridge")
+                    f"wp-steem-bridge understands ({SCHEMA_VERSION}); upgrade wp-steem-bridge",
+                    hint="a newer release wrote it; run: pip install --upgrade wp-steem-bridge "
+                         "(or point [state] path at another file)")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS.get(version, ()):
                     db.execute(statement)
