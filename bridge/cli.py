@@ -121,16 +121,19 @@ def run(ctx: Context, interval: float | None, listen: str | None) -> None:
     With a webhook, WordPress's poke on publish starts the next tick at once."""
     import threading
 
+    from bridge.metrics import DaemonMetrics
     from bridge.runner import run_forever
     from bridge.webhook import TickClock
 
     app = ctx.app()
     wake = threading.Event()
     ticks = TickClock(app.store.get_meta(app.store.scoped("last_tick")))
-    server = _start_webhook(app.settings, listen, wake, ticks.health)
+    metrics = DaemonMetrics()
+    server = _start_webhook(app.settings, listen, wake, ticks.health, metrics.gauges)
 
     def on_report(report: TickReport) -> None:
         ticks.record(report.summary())
+        metrics.record(app.store, report)
         log.info("tick: %s", report.summary())
         for text in report.terminal_problems + report.transient_problems:
             log.warning("problem: %s", text)
@@ -145,7 +148,8 @@ def run(ctx: Context, interval: float | None, listen: str | None) -> None:
     log.info("stopped")
 
 
-def _start_webhook(settings: Any, listen: str | None, wake: Any, health: Any = None) -> Any:
+def _start_webhook(settings: Any, listen: str | None, wake: Any, health: Any = None,
+                   metrics: Any = None) -> Any:
     from bridge.webhook import WebhookServer
 
     listen = listen or settings.webhook_listen
@@ -155,7 +159,8 @@ def _start_webhook(settings: Any, listen: str | None, wake: Any, health: Any = N
         raise UserError("the webhook needs a shared secret",
                         hint="set WPSB_WEBHOOK_SECRET or [webhook] secret_file (mode 0600)")
     host, _, port = listen.rpartition(":")
-    server = WebhookServer(host or "127.0.0.1", int(port), settings.webhook_secret, wake, health)
+    server = WebhookServer(host or "127.0.0.1", int(port), settings.webhook_secret, wake, health,
+                           metrics)
     server.start()
     return server
 
@@ -190,7 +195,7 @@ def status(ctx: Context, as_json: bool) -> None:
     from bridge.config import load_settings
     from bridge.status import render_status, status_json
 
-    store = open_store(load_settings(ctx.config))
+    store = open_store(load_settings(ctx.config, secrets=False))
     try:
         click.echo(status_json(store) if as_json else render_status(store))
     finally:
@@ -210,7 +215,7 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
     if not all_failed and not key:
         raise UserError("name an intent key or pass --failed",
                         hint="see the keys with: wp-steem-bridge status")
-    store = open_store(load_settings(ctx.config))
+    store = open_store(load_settings(ctx.config, secrets=False))
     try:
         with store.transaction():
             count = store.outbox.retry_failed(None if all_failed else key)

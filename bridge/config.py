@@ -159,8 +159,13 @@ def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | Non
     return next((p for p in DEFAULT_PATHS if p.exists()), None)
 
 
-def load_settings(path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read, merge and validate; raises ConfigError listing every problem at once."""
+def load_settings(path: str | None = None, env: Mapping[str, str] | None = None, *,
+                  secrets: bool = True) -> Settings:
+    """Read, merge and validate; raises ConfigError listing every problem at once.
+
+    ``secrets=False`` is for commands that only read the state store (``status``, ``retry``):
+    keys and passwords are still never taken from the config file, but missing ones are not a
+    problem, so those commands work on a host (or as a user) that holds no key."""
     env = os.environ if env is None else env
     config_file = find_config_file(path, env)
     problems: list[str] = []
@@ -175,7 +180,7 @@ def load_settings(path: str | None = None, env: Mapping[str, str] | None = None)
     check_file_settings(raw, config_file, problems)
     check_env_settings(env, problems)
     _apply_env_overrides(raw, env)
-    reader = _Reader(raw, config_file, problems)
+    reader = _Reader(raw, config_file, problems, secrets_needed=secrets)
     settings = _build(reader, env, config_file)
     if problems:
         where = str(config_file) if config_file else "no config file (looked for --config, "
@@ -191,8 +196,10 @@ def load_settings(path: str | None = None, env: Mapping[str, str] | None = None)
 class _Reader:
     """Typed access to the merged raw config that records problems instead of raising."""
 
-    def __init__(self, raw: dict[str, Any], path: Path | None, problems: list[str]) -> None:
+    def __init__(self, raw: dict[str, Any], path: Path | None, problems: list[str], *,
+                 secrets_needed: bool = True) -> None:
         self.raw, self.path, self.problems = raw, path, problems
+        self.secrets_needed = secrets_needed
 
     def where(self, section: str, key: str) -> str:
         env = f"{ENV_PREFIX}{section.upper()}__{key.upper()}"
@@ -240,14 +247,15 @@ class _Reader:
 
 def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Settings | None:
     base_dir = config_file.parent if config_file else Path.cwd()
-    wordpress = r.plain("wordpress", WordPressSettings,
-                        app_password=_app_password(r, env, base_dir))
+    app_password = _app_password(r, env, base_dir) if r.secrets_needed else Secret("")
+    wordpress = r.plain("wordpress", WordPressSettings, app_password=app_password)
     check_site_id(wordpress.site_id, r.problems)
     if wordpress.api not in WORDPRESS_APIS:
         r.problems.append(f"wordpress.api: expected rest or xmlrpc, got {wordpress.api!r}")
     chain = r.plain("chain", ChainSettings)
     _check_chain(r, chain)
-    keys = _keys(r, env, base_dir)
+    keys = _keys(r, env, base_dir) if r.secrets_needed else \
+        Keys(app_account=r.get("keys", "app_account", str, ""))
     mapping = _mapping(r)
     state = Path(r.get("state", "path", str, DEFAULT_STATE_FILE))
     state = state if state.is_absolute() else base_dir / state
@@ -263,7 +271,8 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
                     source=str(config_file) if config_file else "environment",
                     mirror=r.get("mirror", "enabled", bool, _default(Settings, "mirror")),
                     webhook_listen=listen,
-                    webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen)),
+                    webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen))
+                    if r.secrets_needed else Secret(""),
                     mirror_extras=_mirror_extras(r))
 
 

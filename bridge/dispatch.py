@@ -114,6 +114,7 @@ class Dispatcher:
         if not entries:
             return
         head = self.chain.head()
+        report.chain_head_time = head.time
         for entry in entries:
             if should_stop():
                 return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bridge.failures import FailureClass
@@ -26,6 +27,7 @@ class TickReport:
     mirrored: int = 0  # meta written by the chain -> WordPress stream
     stopped: bool = False  # a stop was asked for; steps after it did not run
     notes: list[str] = field(default_factory=list)  # the inbound streams' own summaries
+    chain_head_time: datetime | None = None  # the head the dispatcher last read (chain time)
     problems: list[tuple[FailureClass, str]] = field(default_factory=list)
     published: list[tuple[Any, int]] = field(default_factory=list)
 

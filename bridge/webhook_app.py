@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +33,9 @@ TOLERANCE_SECONDS = 300
 MAX_BODY = 64 * 1024
 
 Health = Callable[[], dict[str, Any]]
+# name -> value; a name may carry Prometheus labels: 'wpsb_intents{status="failed"}'
 ExtraGauges = Callable[[], dict[str, float]]
+LABEL = re.compile(r'(\w+)="([^"]*)"')
 Answer = tuple[int, list[tuple[str, str]], bytes]
 ROUTES = {"/poke": "POST", "/health": "GET", "/metrics": "GET"}
 
@@ -98,8 +101,20 @@ class BridgeCollector:
             yield GaugeMetricFamily("wpsb_last_tick_age_seconds",
                                     "Seconds since the last engine tick finished.",
                                     value=tick["last_tick_age_seconds"])
-        for name, value in self.extra().items():
-            yield GaugeMetricFamily(name, f"{name} (reported by the bridge).", value=value)
+        families: dict[str, GaugeMetricFamily] = {}
+        for key, value in sorted(self.extra().items()):
+            name, _, labels = key.partition("{")
+            pairs = LABEL.findall(labels)
+            family = families.get(name)
+            if family is None:
+                family = families[name] = GaugeMetricFamily(
+                    name, f"{name} (reported by the bridge).",
+                    labels=[k for k, _ in pairs] if pairs else None)
+            if pairs:
+                family.add_metric([v for _, v in pairs], value)
+            else:
+                family.add_metric([], value)
+        yield from families.values()
 
 
 class WebhookApp:

@@ -312,3 +312,18 @@ def test_wordpress_api_is_rest_by_default_and_only_rest_or_xmlrpc(tmp_path: Path
     with pytest.raises(ConfigError) as info:
         load_settings(str(full_config(tmp_path)), env={"WPSB__WORDPRESS__API": "soap"})
     assert "wordpress.api: expected rest or xmlrpc, got 'soap'" in info.value.render()
+
+
+def test_status_and_retry_read_the_config_without_any_secret(tmp_path: Path) -> None:
+    """A host (or a user) with no key can still run `status`: nothing secret is read, and a
+    missing key is no problem there; a secret in the config file is still refused."""
+    config = full_config(tmp_path)
+    (tmp_path / "keys.toml").unlink()
+    (tmp_path / "app-password").chmod(0o000)  # not even readable
+    settings = load_settings(str(config), env={}, secrets=False)
+    assert settings.state_path == tmp_path / "state.db" and not settings.keys.posting
+    with pytest.raises(ConfigError):
+        load_settings(str(config), env={})
+    config.write_text(config.read_text().replace("[keys]\n", f'[keys]\nalice = "{WIF}"\n'))
+    with pytest.raises(ConfigError):
+        load_settings(str(config), env={}, secrets=False)

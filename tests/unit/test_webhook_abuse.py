@@ -175,3 +175,37 @@ def test_the_tick_clock_follows_the_daemon() -> None:
     assert seen["last_tick"].endswith(" UTC: 5 polled")
     assert 1.5 < seen["last_tick_age_seconds"] < 10
     assert TickClock("not a tick line").health()["last_tick"] is None
+
+
+def test_metrics_carry_the_daemons_queue_failures_and_head_lag(tmp_path) -> None:
+    """Queue depth by state, failures by class, broadcasts and chain head lag, with labels."""
+    from datetime import UTC, datetime, timedelta
+
+    import requests
+
+    from bridge.failures import FailureClass
+    from bridge.metrics import DaemonMetrics
+    from bridge.model import Intent, IntentKind, SourceRef
+    from bridge.report import TickReport
+    from bridge.store import StateStore
+
+    store = StateStore(str(tmp_path / "state.db"))
+    with store.transaction():
+        store.outbox.enqueue(Intent(key="k1", kind=IntentKind.VOTE, account="a",
+                                    source=SourceRef("wp", "t", "like", "1"), operations=()))
+    report = TickReport(broadcast=2, chain_head_time=datetime.now(UTC) - timedelta(seconds=9))
+    report.problem("node down", FailureClass.TRANSIENT)
+    metrics = DaemonMetrics()
+    metrics.record(store, report)
+    webhook = WebhookServer("127.0.0.1", 0, SECRET, threading.Event(), metrics=metrics.gauges)
+    webhook.start()
+    try:
+        text = requests.get(f"http://127.0.0.1:{webhook.port}/metrics", timeout=5).text
+    finally:
+        webhook.stop()
+        store.close()
+    assert 'wpsb_intents{status="pending"} 1.0' in text
+    assert 'wpsb_problems_total{class="transient"} 1.0' in text
+    assert "wpsb_broadcasts_total 2.0" in text
+    lag = next(line for line in text.splitlines() if line.startswith("wpsb_chain_head_lag"))
+    assert 8 <= float(lag.split()[-1]) < 60
