@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bridge.config import env_name_for_account
@@ -25,9 +26,9 @@ from bridge.failures import (
     TransientError,
 )
 from bridge.kinds import Authority, Confirmation, LinkEffect, rule_for
-from bridge.ports import Chain, ChainHead, Sidechain, SignedTx
+from bridge.ports import AccountTimes, Chain, ChainHead, Sidechain, SignedTx
 from bridge.report import TickReport
-from bridge.scheduler import earliest_send
+from bridge.scheduler import earliest_send, projected
 from bridge.store import OutboxEntry, StateStore
 from bridge.timestamps import from_text
 from mappings.deletes import deletion_blocker
@@ -36,10 +37,21 @@ from mappings.deletes import deletion_blocker
 # gateway backend a few blocks behind the one that answered head()).
 EXPIRY_MARGIN = timedelta(seconds=60)
 MAX_ATTEMPTS = 5  # signed transactions per intent before a person is asked to look
+MAX_ROUNDS = 20  # send-then-confirm rounds per tick (the daemon's next tick does the rest)
+BLOCK_INTERVAL = timedelta(seconds=3)  # STEEM_BLOCK_INTERVAL: the earliest a sent tx can land
 log = logging.getLogger("wp_steem_bridge.dispatch")
 
 
 SigningKey = Callable[[str, Authority], "str | None"]  # (account, authority) -> WIF
+
+
+@dataclass
+class Round:
+    """One send round: the accounts' clocks as read (then projected after each send), who sent."""
+
+    clocks: dict[str, AccountTimes | None] = field(default_factory=dict)
+    sent_by: set[str] = field(default_factory=set)
+    held: int = 0  # intents held back behind one sent this round
 
 
 def checkpoint(step: str) -> None:
@@ -69,15 +81,18 @@ class Dispatcher:
         if not entries:
             return
         head = self.chain.head()
+        found = self.chain.find_transactions([e.tx_id or "" for e in entries])
+        resent: list[OutboxEntry] = []
         for entry in entries:
-            block = self.chain.find_transaction(entry.tx_id or "")
+            block = found.get(entry.tx_id or "")
             if block:
                 self._confirm(entry, block, report)
             elif head.time >= _parse(entry.tx_expiration) + EXPIRY_MARGIN:
                 self._expired(entry, report)
-            elif head.time < _parse(entry.tx_expiration):
-                self._resend(entry, report)
+            elif head.time < _parse(entry.tx_expiration) and self._resend(entry, report):
+                resent.append(entry)
             # else: just expired; look again next tick before deciding it never landed
+        self._confirm_round(resent, report)
 
     def _expired(self, entry: OutboxEntry, report: TickReport) -> None:
         """Expired, and a margin of blocks later still unknown: it can never land now."""
@@ -96,7 +111,9 @@ class Dispatcher:
                                    "it will be signed again")
         report.requeued += 1
 
-    def _resend(self, entry: OutboxEntry, report: TickReport) -> None:
+    def _resend(self, entry: OutboxEntry, report: TickReport) -> bool:
+        """The same signed transaction again (the chain refuses a second copy): True when the
+        node has it now."""
         signed = SignedTx(entry.tx_id or "", _parse(entry.tx_expiration), entry.signed_tx or {})
         try:
             self.chain.broadcast(signed)
@@ -104,30 +121,48 @@ class Dispatcher:
             pass  # the node has it (pending or in a block): wait for the block
         except ConnectorError as exc:
             report.problem(f"{entry.key}: resend failed: {exc.message}", exc.failure)
-            return
-        self._await_block(entry, report)
+            return False
+        return True
 
     # -- dispatch -----------------------------------------------------------------------------
 
     def dispatch(self, report: TickReport, should_stop: Callable[[], bool]) -> None:
-        entries = self.outbox.dispatchable()
-        if not entries:
-            return
-        head = self.chain.head()
-        report.chain_head_time = head.time
+        """Rounds: sign and broadcast every intent that is due (each account's rules permitting,
+        several intents of one account projected locally), then confirm the round's
+        transactions together with batched look-ups; again while a round sent something."""
+        for _ in range(MAX_ROUNDS):
+            entries = self.outbox.dispatchable()
+            if not entries or should_stop():
+                return
+            head = self.chain.head()
+            report.chain_head_time = head.time
+            sent, report.waiting = self._round(entries, head, report, should_stop)
+            if not sent:
+                return
+            self._confirm_round(sent, report)
+
+    def _round(self, entries: list[OutboxEntry], head: ChainHead, report: TickReport,
+               should_stop: Callable[[], bool]) -> tuple[list[OutboxEntry], int]:
+        """(what was broadcast, how many wait for a later chain time)."""
+        round_ = Round()
+        sent: list[OutboxEntry] = []
+        waiting = 0
         for entry in entries:
             if should_stop():
-                return
+                break
             if entry.not_before and _parse(entry.not_before) > head.time:
-                report.waiting += 1
+                waiting += 1
                 continue
-            head = self._send_isolated(entry, head, report) or head
+            done = self._send_isolated(entry, head, round_, report)
+            if done is not None:
+                sent.append(done)
+        return sent, waiting + round_.held
 
-    def _send_isolated(self, entry: OutboxEntry, head: ChainHead,
-                       report: TickReport) -> ChainHead | None:
+    def _send_isolated(self, entry: OutboxEntry, head: ChainHead, round_: Round,
+                       report: TickReport) -> OutboxEntry | None:
         """One intent's trouble (a read that failed, a bug) never stops the others."""
         try:
-            return self._send(entry, head, report)
+            return self._send(entry, head, round_, report)
         except ConnectorError as exc:
             report.problem(f"{entry.key}: {exc.message}", exc.failure)
         except Exception as exc:  # noqa: BLE001 - recorded with its reason, not a crash loop
@@ -138,20 +173,28 @@ class Dispatcher:
                     f"internal error ({type(exc).__name__}: {exc}); please report it"), report)
         return None
 
-    def _send(self, entry: OutboxEntry, head: ChainHead, report: TickReport) -> ChainHead | None:
+    def _send(self, entry: OutboxEntry, head: ChainHead, round_: Round,
+              report: TickReport) -> OutboxEntry | None:
+        """Sign, commit SIGNED, broadcast, commit BROADCAST; the broadcast entry, or None."""
         rule = rule_for(entry.kind)
         if rule.link is LinkEffect.DELETED:
             blocker = deletion_blocker(self.chain.get_content(entry.author, entry.permlink))
             if blocker:
                 self._keep(entry, blocker, report)
                 return None
-        times = self.chain.account_times(entry.account)
+        clocks = round_.clocks
+        if entry.account not in clocks:
+            clocks[entry.account] = self.chain.account_times(entry.account)
+        times = clocks[entry.account]
         if times is None:
             self._fail(entry, TerminalError(
                 f"the chain has no account @{entry.account}; check the author's steem_account "
                 f"in WordPress, then run: wp-steem-bridge retry --failed"), report)
             return None
         wait = earliest_send(entry.kind, times, head.time)
+        if wait is not None and entry.account in round_.sent_by:
+            round_.held += 1  # behind an intent sent this round: judged on the chain's clocks
+            return None  # in the next round, never scheduled on a guess
         if wait is not None:
             with self.store.transaction():
                 self.outbox.mark_scheduled(entry.id, wait.until, wait.reason)
@@ -180,8 +223,11 @@ class Dispatcher:
         with self.store.transaction():
             self.outbox.mark_broadcast(entry.id)
         report.broadcast += 1
-        self._await_block(self.outbox.get(entry.id), report)
-        return self.chain.head()
+        # the next intent of this account this round is judged as if this one were in the next
+        # block (the earliest it can land); the chain's own clocks are read again next round
+        clocks[entry.account] = projected(times, entry.kind, head.time + BLOCK_INTERVAL)
+        round_.sent_by.add(entry.account)
+        return self.outbox.get(entry.id)
 
     def _handle_broadcast_error(self, entry: OutboxEntry, exc: ConnectorError, head: ChainHead,
                                 report: TickReport) -> None:
@@ -237,17 +283,18 @@ class Dispatcher:
 
     # -- confirmation ---------------------------------------------------------------------------
 
-    def _await_block(self, entry: OutboxEntry, report: TickReport) -> None:
+    def _confirm_round(self, sent: list[OutboxEntry], report: TickReport) -> None:
+        """Wait (up to ``confirm_timeout``) for the round's transactions, looking them all up
+        in one batched call per poll; what is still unseen is settled by ``reconcile``."""
+        pending = {entry.tx_id or "": entry for entry in sent}
         deadline = time.monotonic() + self.confirm_timeout
-        while True:
-            block = self.chain.find_transaction(entry.tx_id or "")
-            if block:
-                self._confirm(entry, block, report)
-                return
-            if time.monotonic() >= deadline:
-                report.unconfirmed += 1  # reconcile picks it up next tick
-                return
+        while pending:
+            for tx_id, block in self.chain.find_transactions(list(pending)).items():
+                self._confirm(pending.pop(tx_id), block, report)
+            if not pending or time.monotonic() >= deadline:
+                break
             self.sleep(self.poll_interval)
+        report.unconfirmed += len(pending)
 
     def _confirm(self, entry: OutboxEntry, block: int, report: TickReport) -> None:
         """The transaction is in ``block``; for sidechain operations, the sidechain's own log

@@ -8,6 +8,9 @@ Each row says, for one ``IntentKind``:
                      operations, the sidechain's own log of that transaction without errors
     link          -- what a confirmation does to the source object's chain link: bind it
                      (published), unbind it (deleted), or nothing
+    touches       -- the account clocks the operation moves when it lands (steem_evaluator.cpp:
+                     a root post sets last_root_post, last_post and last_post_edit; a reply
+                     last_post and last_post_edit; an edit last_post_edit; a vote last_vote_time)
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class KindRule:
     authority: Authority
     confirmation: Confirmation
     link: LinkEffect = LinkEffect.NONE
+    touches: tuple[str, ...] = ()
 
 
 ROOT_POST = RateRule("last_root_post", timedelta(seconds=300), True,
@@ -62,13 +66,16 @@ VOTE = RateRule("last_vote_time", timedelta(seconds=3), False,
 
 KINDS: dict[IntentKind, KindRule] = {
     IntentKind.CREATE_POST: KindRule(ROOT_POST, Authority.POSTING, Confirmation.BLOCK,
-                                     LinkEffect.PUBLISHED),
+                                     LinkEffect.PUBLISHED,
+                                     ("last_root_post", "last_post", "last_post_edit")),
     IntentKind.EDIT_POST: KindRule(EDIT, Authority.POSTING, Confirmation.BLOCK,
-                                   LinkEffect.PUBLISHED),
+                                   LinkEffect.PUBLISHED, ("last_post_edit",)),
     IntentKind.DELETE_POST: KindRule(None, Authority.POSTING, Confirmation.BLOCK,
                                      LinkEffect.DELETED),
-    IntentKind.REPLY: KindRule(REPLY, Authority.POSTING, Confirmation.BLOCK),
-    IntentKind.VOTE: KindRule(VOTE, Authority.POSTING, Confirmation.BLOCK),
+    IntentKind.REPLY: KindRule(REPLY, Authority.POSTING, Confirmation.BLOCK, LinkEffect.NONE,
+                               ("last_post", "last_post_edit")),
+    IntentKind.VOTE: KindRule(VOTE, Authority.POSTING, Confirmation.BLOCK, LinkEffect.NONE,
+                              ("last_vote_time",)),
     IntentKind.CUSTOM_JSON: KindRule(None, Authority.ACTIVE, Confirmation.SIDECHAIN),
     IntentKind.TRANSFER: KindRule(None, Authority.ACTIVE, Confirmation.BLOCK),
 }

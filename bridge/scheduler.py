@@ -29,6 +29,20 @@ def earliest_send(kind: IntentKind, times: AccountTimes | None, now: datetime) -
     return _wait(first_allowed(rate, getattr(times, rate.clock)), now, rate.text)
 
 
+def projected(times: AccountTimes | None, kind: IntentKind, landing: datetime
+              ) -> AccountTimes | None:
+    """The account's clocks as they will be once an intent of ``kind`` lands at ``landing``."""
+    if times is None:
+        return None
+    touches = rule_for(kind).touches
+
+    def clock(name: str) -> datetime:
+        return landing if name in touches else getattr(times, name)
+
+    return AccountTimes(times.name, clock("last_root_post"), clock("last_post"),
+                        clock("last_post_edit"), clock("last_vote_time"))
+
+
 def first_allowed(rate: RateRule, last: datetime) -> datetime:
     """The first chain second the rule allows after an operation at ``last``."""
     # strict rules (root posts: ``now - last > 300 s``) first allow last + 301 s

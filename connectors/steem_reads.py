@@ -41,8 +41,11 @@ class BatchReads:
         self._reads_checked = False
         self.read_requests = 0  # HTTP requests made by the batched reads
 
-    def read_batch(self, calls: Sequence[tuple[str, Any]], what: str) -> list[Any]:
-        """Results of ``(method, params)`` calls, in order, sent ``MAX_BATCH`` per request."""
+    def read_batch(self, calls: Sequence[tuple[str, Any]], what: str,
+                   absent: str = "") -> list[Any]:
+        """Results of ``(method, params)`` calls, in order, sent ``MAX_BATCH`` per request. A
+        call the node answers with an error containing ``absent`` (its "not found" text) gives
+        None instead of failing the batch."""
         self._check_chain_for_reads()
         results: list[Any] = []
         for start in range(0, len(calls), MAX_BATCH):
@@ -58,6 +61,9 @@ class BatchReads:
                 if item is None:
                     raise TransientError(f"{what}: the node's batch answer lacks call {index}")
                 if "error" in item:
+                    if absent and absent in str(item["error"]):
+                        results.append(None)
+                        continue
                     raise _answer_error(item, what)
                 results.append(item.get("result"))
         return results
@@ -105,6 +111,14 @@ class BatchReads:
         pages = self.read_batch(calls, "reading account history")
         return {name: [(int(seq), entry) for seq, entry in page or []]
                 for (name, _), page in zip(starts, pages, strict=True)}
+
+    def find_transactions(self, tx_ids: Sequence[str]) -> dict[str, int]:
+        """Block numbers of those transactions that are in a block, ``MAX_BATCH`` look-ups per
+        HTTP request (the confirmation of a whole dispatch round at once)."""
+        found = self.read_batch([("condenser_api.get_transaction", [tx]) for tx in tx_ids],
+                                "looking transactions up", absent="Unknown Transaction")
+        return {tx: int(t["block_num"]) for tx, t in zip(tx_ids, found, strict=True)
+                if isinstance(t, dict) and t.get("block_num")}
 
     def _check_chain_for_reads(self) -> None:
         """The same chain id check as ``connect``, once, without beem's extra round trips."""

@@ -46,6 +46,7 @@ class FakeChain:
     fail_next_broadcast: list[ConnectorError] = field(default_factory=list)
     lose_ack_next: int = 0  # the tx lands, but the caller sees a transient error
     sign_counter: int = 0
+    lookups: int = 0  # batched transaction look-ups (find_transactions calls)
 
     def create_account(self, name: str, posting_wif: str, active_wif: str = "") -> None:
         self.keys[name] = posting_wif
@@ -93,6 +94,10 @@ class FakeChain:
         if self.lose_ack_next:
             self.lose_ack_next -= 1
             raise rpc_error("Internal Error")
+
+    def find_transactions(self, tx_ids: Sequence[str]) -> dict[str, int]:
+        self.lookups += 1
+        return {tx: self.txs[tx] for tx in tx_ids if tx in self.txs}
 
     def find_transaction(self, tx_id: str) -> int | None:
         return self.txs.get(tx_id)
