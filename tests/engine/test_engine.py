@@ -610,3 +610,28 @@ def test_each_tick_leaves_a_heartbeat_and_a_retry_press_in_wordpress_requeues_th
     assert sink.states["heartbeat"]["failed"] == 0
     assert engine.tick().requeued == 0  # the feed's cursor moved: the press counts once
     store.close()
+
+
+def test_a_round_sends_every_due_intent_then_confirms_them_with_one_look_up(state_target) -> None:
+    """Pipelined dispatch: posts of twelve authors go out in one round and are confirmed by one
+    batched look-up, not one wait per transaction; the second post of one author is held back
+    by its own round and scheduled on the chain's clock, never sent to be refused."""
+    keys = {f"user{n}": f"5K-user{n}" for n in range(12)}
+    store, source, sink = StateStore(state_target), ListSource(), MetaSink()
+    chain = FakeChain(keys=dict(keys))
+    planner = PostPlanner(source.name, simple_mapper, lambda: "settings-v1")
+    dispatcher = Dispatcher(store, chain, lambda account, _authority: keys.get(account),
+                            confirm_timeout=0)
+    engine = Engine(store, [OutboundStream(source, planner)], dispatcher, WriteBack(store, sink),
+                    lambda: MappingContext(site_id="t", site_url="http://wp", site_name="T",
+                                           now="2026-01-01T00:00:00"))
+    for n in range(12):
+        source.put(record(n + 1, f"user{n}", f"Post {n}", f"2026-01-01T00:00:{n:02d}"))
+    source.put(record(99, "user0", "Second of user0", "2026-01-01T00:00:59"))
+    report = engine.tick()
+    assert report.broadcast == report.confirmed == 12 and chain.broadcast_calls == 12
+    assert chain.lookups == 1  # one batched look-up confirmed the whole round
+    assert statuses(store) == {"confirmed": 12, "scheduled": 1}
+    (held,) = store.outbox.rows(IntentStatus.SCHEDULED)
+    assert held.account == "user0" and "5 minutes" in (held.reason or "")
+    store.close()

@@ -54,6 +54,15 @@ def slow_wordpress() -> Iterator[SlowWordPress]:
             self.end_headers()
             self.wfile.write(body)
 
+        def do_POST(self) -> None:  # noqa: N802 - the heartbeat: stored
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"{}"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def log_message(self, *args: Any) -> None:
             pass
 
