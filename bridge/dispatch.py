@@ -62,8 +62,11 @@ def checkpoint(step: str) -> None:
 class Dispatcher:
     def __init__(self, store: StateStore, chain: Chain, signing_key: SigningKey,
                  *, sidechain: Sidechain | None = None, confirm_timeout: float = 15.0,
-                 poll_interval: float = 0.25,
+                 poll_interval: float = 0.25, round_size: int = 0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
+        """``round_size``: at most this many broadcasts per round (0 = no limit). 1 is the
+        sequential dispatch of bridge 0.1 (send, wait for the block, send the next): the
+        benchmark's baseline."""
         self.store = store
         self.outbox = store.outbox
         self.chain = chain
@@ -71,6 +74,7 @@ class Dispatcher:
         self.signing_key = signing_key
         self.confirm_timeout = confirm_timeout
         self.poll_interval = poll_interval
+        self.round_size = round_size
         self.sleep = sleep
 
     # -- reconcile ----------------------------------------------------------------------------
@@ -130,8 +134,12 @@ class Dispatcher:
         """Rounds: sign and broadcast every intent that is due (each account's rules permitting,
         several intents of one account projected locally), then confirm the round's
         transactions together with batched look-ups; again while a round sent something."""
-        for _ in range(MAX_ROUNDS):
+        rounds = MAX_ROUNDS
+        while rounds > 0:
+            rounds -= 1
             entries = self.outbox.dispatchable()
+            if self.round_size and rounds == MAX_ROUNDS - 1:
+                rounds += len(entries) // self.round_size  # sequential: every due intent, once
             if not entries or should_stop():
                 return
             head = self.chain.head()
@@ -148,7 +156,7 @@ class Dispatcher:
         sent: list[OutboxEntry] = []
         waiting = 0
         for entry in entries:
-            if should_stop():
+            if should_stop() or (self.round_size and len(sent) >= self.round_size):
                 break
             if entry.not_before and _parse(entry.not_before) > head.time:
                 waiting += 1

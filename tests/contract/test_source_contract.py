@@ -1,6 +1,6 @@
 """The ``Source`` and ``SiteWriter`` contract, run against both WordPress connectors (REST and
 XML-RPC, each wrapped in ``connectors.wordpress_posts.WordPressPosts``) on the real local
-WordPress site "contract" (port 8112).
+WordPress site "contract" (its port chosen by wp-local).
 
 Fields that legitimately differ between the two, normalised before comparing records:
   * ``meta``: over REST it holds every meta key registered for posts (the mirrored rewards, core's
@@ -41,7 +41,7 @@ from tests.support.wp_php import wp_php
 
 pytestmark = pytest.mark.integration
 
-SITE, PORT = "contract", 8112
+SITE = "contract"
 APIS = ("rest", "xmlrpc")
 POST_META_KEYS = ("steem_author", "steem_permlink", "steem_tx_id", "steem_block", "steem_status",
                   "steem_error", "steem_opt_out", "steem_tags", "steem_beneficiaries",
@@ -56,7 +56,7 @@ CLASSIC_CONTENT = "First line\nsecond line\n\nNew paragraph with [gallery] and a
 def site() -> dict[str, Any]:
     # stop first: starting again links the shared plugin directory to this checkout's plugin
     run_wp_local("stop", SITE)
-    return ensure_wordpress(SITE, PORT)
+    return ensure_wordpress(SITE)
 
 
 @pytest.fixture

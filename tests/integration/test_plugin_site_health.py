@@ -137,4 +137,4 @@ def test_the_webhook_test_runs_only_with_a_webhook_and_asks_its_health(
     assert f"127.0.0.1:{daemon.port}/health" in reachable.json()["description"]
     assert by_editor.status_code == 403
     assert unreachable.json()["status"] == "recommended"
-    assert "wp-steem-bridge run --listen" in unreachable.json()["description"]
+    assert "wp-steem-bridge run --webhook" in unreachable.json()["description"]
