@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from bridge import __version__
@@ -16,7 +15,7 @@ from bridge.heartbeat import Grants, Heartbeat
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
-from bridge.model import MappingContext
+from bridge.model import MappingContext, now_text
 from bridge.post_stream import PostPlanner
 from bridge.retries import RetryRequests
 from bridge.retry import retrying_chain, retrying_wordpress
@@ -127,7 +126,7 @@ def _context_factory(settings: Settings, wordpress: Any) -> Callable[[], Mapping
         extra = {"footer_template": mapping.footer} if mapping.footer is not None else {}
         return MappingContext(
             site_id=settings.wordpress.site_id, site_url=site["url"], site_name=site["name"],
-            now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            now=now_text(),
             app=f"wp-steem-bridge/{__version__}", default_tags=mapping.default_tags,
             max_tags=mapping.max_tags, beneficiaries=mapping.beneficiaries,
             payout=mapping.payout,

@@ -231,6 +231,7 @@ def check(ctx: Context) -> None:
     """Validate the config, reach WordPress and the chain, and check every key (no writes)."""
     from bridge.doctor import key_problems
     from bridge.failures import ConnectorError
+    from bridge.model import to_text
 
     app = ctx.app()
     try:
@@ -241,7 +242,7 @@ def check(ctx: Context) -> None:
                             hint="install deploy/wordpress-plugin/wp-steem-bridge and activate it")
         head = app.chain.head()
         click.echo(f"chain: {app.settings.chain.chain_id[:12]}… head block {head.block_num} "
-                   f"at {head.time:%Y-%m-%dT%H:%M:%S}")
+                   f"at {to_text(head.time)}")
         try:
             app.chain.find_transaction("0" * 40)  # reconcile depends on this API
         except ConnectorError as exc:

@@ -26,11 +26,11 @@ from bridge.failures import (
     TransientError,
 )
 from bridge.kinds import Authority, Confirmation, LinkEffect, rule_for
+from bridge.model import from_text
 from bridge.ports import AccountTimes, Chain, ChainHead, Sidechain, SignedTx
 from bridge.report import TickReport
 from bridge.scheduler import earliest_send, projected
 from bridge.store import OutboxEntry, StateStore
-from bridge.timestamps import from_text
 from mappings.deletes import deletion_blocker
 
 # A tx id unknown this long after its expiration is treated as never landed (covers a node or

@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 
 from bridge.failures import Code, ConnectorError
+from bridge.model import now_text
 from bridge.ports import ChainReads, SiteDirectory, SiteWriter
 from bridge.report import TickReport
 from bridge.store import StateStore
-from bridge.timestamps import now_text
 
 log = logging.getLogger("wp_steem_bridge.heartbeat")
 MAX_PROBLEMS = 20

@@ -7,6 +7,10 @@ Terminology:
                   connector signs and broadcasts its ``operations``.
     Skip       -- a typed "nothing to do" with the reason, so no record is ever dropped silently.
 
+Times: one type, timezone-aware UTC ``datetime``; text (``YYYY-MM-DDTHH:MM:SS``, what the chain
+and the state store write) only at the edges, through ``to_text``/``from_text``. WordPress's
+site-local times (the poll cursor) go through the same helpers, as wall-clock values.
+
 Operations are condenser-style ``[name, payload]`` pairs with legacy asset strings
 (``"1000000.000 SBD"``), exactly as ``condenser_api.broadcast_transaction`` takes them.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -219,3 +224,36 @@ class MappingContext:
     header_template: str = ""
     oversize: str = "truncate"  # "truncate" (with a read-more link) | "fail"
     disclose_beneficiaries: bool = False
+
+
+# -- time ------------------------------------------------------------------------------------
+
+TEXT_FORMAT = "%Y-%m-%dT%H:%M:%S"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def to_text(moment: datetime) -> str:
+    """An aware datetime as stored text (UTC); a naive one is taken to be UTC already."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime(TEXT_FORMAT)
+
+
+def from_text(text: str | None) -> datetime:
+    """Stored or chain text (``2026-01-01T00:00:00``, any suffix ignored) as an aware UTC
+    datetime; empty means the epoch."""
+    if not text:
+        return EPOCH
+    return datetime.strptime(text[:19], TEXT_FORMAT).replace(tzinfo=UTC)
+
+
+def now_text() -> str:
+    return to_text(utc_now())
+
+
+def later(text: str, wait: timedelta) -> str:
+    return to_text(from_text(text) + wait)

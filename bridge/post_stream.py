@@ -23,9 +23,9 @@ from bridge.model import (
     Skip,
     Unreadable,
     content_hash,
+    later,
 )
 from bridge.plans import Facts, Outcome, Plan, Problem, Supersede
-from bridge.timestamps import later
 from mappings.deletes import post_to_delete
 
 log = logging.getLogger("wp_steem_bridge.posts")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bridge.kinds import RateRule, rule_for
-from bridge.model import IntentKind
+from bridge.model import IntentKind, to_text
 from bridge.ports import AccountTimes
 
 
@@ -53,4 +53,4 @@ def _wait(until: datetime, now: datetime, rule: str) -> Wait | None:
     if now >= until:
         return None
     return Wait(until=until, reason=f"{rule}; next allowed at chain time "
-                                    f"{until:%Y-%m-%dT%H:%M:%S}")
+                                    f"{to_text(until)}")

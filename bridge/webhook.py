@@ -21,6 +21,7 @@ from typing import Any
 from waitress import wasyncore
 from waitress.server import MultiSocketServer, create_server
 
+from bridge.model import TEXT_FORMAT, to_text
 from bridge.webhook_app import (
     MAX_BODY,
     TOLERANCE_SECONDS,
@@ -35,7 +36,6 @@ __all__ = ["MAX_BODY", "TOLERANCE_SECONDS", "Limits", "TickClock", "WebhookServe
            "verify"]
 log = logging.getLogger("wp_steem_bridge.webhook")
 LOOP_SECONDS = 0.2  # how often the event loop checks for stop()
-TICK_FORMAT = "%Y-%m-%dT%H:%M:%S"  # bridge.store.utcnow(), as in the store's last_tick line
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,14 @@ class TickClock:
         self._at: float | None = None
         stamp, _, _ = (stored_line or "").partition(" UTC: ")
         try:
-            at = datetime.strptime(stamp, TICK_FORMAT).replace(tzinfo=UTC).timestamp()
+            at = datetime.strptime(stamp, TEXT_FORMAT).replace(tzinfo=UTC).timestamp()
         except ValueError:
             return
         self._line, self._at = stored_line, at
 
     def record(self, summary: str, at: float | None = None) -> None:
         at = time.time() if at is None else at
-        stamp = datetime.fromtimestamp(at, UTC).strftime(TICK_FORMAT)
+        stamp = to_text(datetime.fromtimestamp(at, UTC))
         with self._lock:
             self._line, self._at = f"{stamp} UTC: {summary}", at
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
 
+from bridge.model import from_text
 from bridge.ports import AccountTimes, ChainHead, SignedTx
 from connectors.failures import (
     ConnectorError,
@@ -53,7 +54,6 @@ from beemstorage import InRamConfigurationStore  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 # Operations that need the active authority; everything else we send needs posting.
 ACTIVE_OPERATIONS = frozenset({"transfer", "account_create", "account_update", "claim_reward_balance"})
 
@@ -65,7 +65,7 @@ class KeyPair:
 
 
 def parse_chain_time(value: str) -> datetime:
-    return datetime.strptime(value[:19], TIME_FORMAT).replace(tzinfo=UTC)
+    return from_text(value)
 
 
 def new_key(prefix: str = "STM") -> KeyPair:

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
 from bridge.failures import TerminalError
-from bridge.model import PostRecord, SourceRef, Unreadable
+from bridge.model import PostRecord, SourceRef, Unreadable, later, now_text
 from bridge.ports import Cursor
-
-LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 class WordPressApi(Protocol):
@@ -41,8 +39,7 @@ class WordPressApi(Protocol):
 def window_start(cursor_modified: str | None, overlap_seconds: int) -> str | None:
     if not cursor_modified:
         return None
-    start = datetime.strptime(cursor_modified[:19], LOCAL_TIME_FORMAT)
-    return (start - timedelta(seconds=overlap_seconds)).strftime(LOCAL_TIME_FORMAT)
+    return later(cursor_modified, -timedelta(seconds=overlap_seconds))
 
 
 class WordPressPosts:
@@ -182,7 +179,7 @@ def _position(raw: dict[str, Any], now_gmt: str) -> dict[str, str]:
 
 
 def _utcnow() -> str:
-    return datetime.now(UTC).strftime(LOCAL_TIME_FORMAT)
+    return now_text()
 
 
 def _object_type(post_type: str) -> str:

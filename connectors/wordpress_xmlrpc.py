@@ -52,6 +52,7 @@ from wordpress_xmlrpc.exceptions import (
 from wordpress_xmlrpc.fieldmaps import DateTimeFieldMap
 from wordpress_xmlrpc.methods import media, options, posts, taxonomies
 
+from bridge.model import to_text
 from bridge.ports import MetaWrite, RetryRequest, SiteState
 from connectors.failures import (
     ERROR_TYPES,
@@ -450,7 +451,7 @@ class WordPressXmlrpc:
 
 def _local(value: Any) -> str:
     """A library datetime as REST writes it: ``YYYY-MM-DDTHH:MM:SS``."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S") if value is not None else ""
+    return to_text(value) if value is not None else ""
 
 
 def _meta_text(value: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bridge.model import (
@@ -24,7 +24,9 @@ from bridge.model import (
     Skip,
     SourceRef,
     content_hash,
+    from_text,
     intent_key,
+    to_text,
 )
 from mappings.body import CleanBody, clean_html, compose_body, extract_urls, render_footer
 from mappings.metadata import absolute_url, build_metadata, description_text, metadata_json
@@ -38,7 +40,6 @@ from mappings.text import valid_utf8
 from mappings.title import clean_title
 
 READ_MORE = "Read the full post"
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def post_to_intent(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> Intent | Skip:
@@ -95,15 +96,15 @@ def _delay_skip(post: PostRecord, ctx: MappingContext) -> Skip | None:
     if delay <= 0 or not post.date_gmt:
         return None
     try:
-        due = datetime.strptime(post.date_gmt[:19], TIME_FORMAT) + timedelta(seconds=delay)
-        now = datetime.strptime(ctx.now[:19], TIME_FORMAT)
+        due = from_text(post.date_gmt) + timedelta(seconds=delay)
+        now = from_text(ctx.now)
     except ValueError:
         return None
     if now >= due:
         return None
-    return Skip(post.source, f"waiting {delay} s after publishing (until {due:%Y-%m-%dT%H:%M:%S} "
+    return Skip(post.source, f"waiting {delay} s after publishing (until {to_text(due)} "
                              "UTC) as configured", terminal=False,
-                retry_at=due.strftime(TIME_FORMAT))  # fmt: skip
+                retry_at=to_text(due))  # fmt: skip
 
 
 def _status_skip(post: PostRecord, ctx: MappingContext) -> Skip | None:

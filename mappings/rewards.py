@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from bridge.model import Skip, SourceRef, content_hash
+from bridge.model import Skip, SourceRef, content_hash, from_text
 
 PAID_OUT = "1969-12-31T23:59:59"  # time_point_sec::maximum() as steemd prints it
 PRECISION = {"VESTS": 6}  # every other symbol (STEEM, SBD, HIVE, HBD, TESTS, TBD) has 3
@@ -56,7 +55,7 @@ def chain_int(value: Any) -> int:
 
 
 def chain_seconds(text: str) -> int:
-    return int(datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp())
+    return int(from_text(text).timestamp())
 
 
 # -- events -----------------------------------------------------------------------------------

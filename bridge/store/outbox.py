@@ -17,9 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bridge.model import LIVE_STATUSES, Intent, IntentKind, IntentStatus, SourceRef
+from bridge.model import (
+    LIVE_STATUSES,
+    Intent,
+    IntentKind,
+    IntentStatus,
+    SourceRef,
+    now_text,
+    to_text,
+)
 from bridge.store.db import Database
-from bridge.timestamps import now_text, to_text
 
 Scope = Callable[[str], tuple[str, tuple[str, ...]]]
 

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from bridge.errors import UserError
-from bridge.model import ChainLink, SourceRef, canonical_json
+from bridge.model import ChainLink, SourceRef, canonical_json, now_text
 from bridge.plans import Facts, Outcome, Plan
 from bridge.store.db import PostgresDatabase, connect
 from bridge.store.outbox import Outbox
 from bridge.store.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
-from bridge.timestamps import now_text
 
 
 class StoreTooNew(UserError):
