@@ -15,6 +15,7 @@ seen again; idempotent intent keys drop the repeats.
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -32,8 +33,12 @@ class WordPressApi(Protocol):
     def posts_by_id(self, ids: list[int], *, post_type: str = ...,
                     status: str = ...) -> list[dict[str, Any]]: ...
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]: ...
+    def term_counts(self, taxonomy: str, ids: list[int]) -> dict[int, int]: ...
     def media_url(self, media_id: int) -> str: ...
     def user_steem_account(self, user_id: int) -> str: ...
+
+
+COUNT_TTL = 3600.0  # seconds a tag's use count is reused before it is read again
 
 
 def window_start(cursor_modified: str | None, overlap_seconds: int) -> str | None:
@@ -57,6 +62,7 @@ class WordPressPosts:
         self.published_overlap_seconds = published_overlap_seconds
         self.name = f"wp:{site_id}:{post_type}"
         self._accounts: dict[int, str] = {}
+        self._counts: dict[int, tuple[int | None, float]] = {}  # tag id -> (use count, read at)
 
     def changed_since(self, cursor: Cursor
                       ) -> Iterator[tuple[PostRecord | Unreadable, Cursor]]:
@@ -95,7 +101,8 @@ class WordPressPosts:
 
     def to_record(self, raw: dict[str, Any]) -> PostRecord:
         author_id = int(raw.get("author") or 0)
-        tags = self._terms("tags", "post_tag", raw)
+        tag_pairs = self._term_pairs("tags", "post_tag", raw)
+        tags = tuple(name for _, name in tag_pairs)
         return PostRecord(
             source=SourceRef("wp", self.site_id, _object_type(self.post_type), str(raw["id"])),
             post_type=str(raw.get("type", "post")),
@@ -113,8 +120,8 @@ class WordPressPosts:
             author_id=author_id,
             author_account=self._account(author_id),
             tags=tags,
-            tag_counts=_embedded_counts(raw, "post_tag", tags),
-            categories=self._terms("categories", "category", raw),
+            tag_counts=self._tag_counts(raw, tag_pairs),
+            categories=tuple(n for _, n in self._term_pairs("categories", "category", raw)),
             featured_image=self._featured_image(raw),
             password_protected=bool(raw.get("password")),
             meta=dict(raw.get("meta") or {}) if isinstance(raw.get("meta"), dict) else {},
@@ -125,13 +132,30 @@ class WordPressPosts:
             self._accounts[author_id] = self.api.user_steem_account(author_id) if author_id else ""
         return self._accounts[author_id]
 
-    def _terms(self, field: str, taxonomy: str, raw: dict[str, Any]) -> tuple[str, ...]:
+    def _term_pairs(self, field: str, taxonomy: str, raw: dict[str, Any]
+                    ) -> list[tuple[int, str]]:
+        """(id, name) of the post's terms in WordPress's order; deleted terms left out."""
         wanted = [int(i) for i in raw.get(field) or []]
         names = _embedded_terms(raw, taxonomy)
         missing = [i for i in wanted if i not in names]
         if missing:
             names.update(self.api.term_names(field, missing))
-        return tuple(names[i] for i in wanted if i in names)
+        return [(i, names[i]) for i in wanted if i in names]
+
+    def _tag_counts(self, raw: dict[str, Any], tags: list[tuple[int, str]]
+                    ) -> tuple[int | None, ...]:
+        """How often the site uses each tag (the mapping ranks tags by it): embedded counts
+        where WordPress gives them, else one read of the tags not seen within ``COUNT_TTL``."""
+        embedded = dict(zip(tags, _embedded_counts(raw, "post_tag", tuple(n for _, n in tags)),
+                            strict=True))
+        now = time.monotonic()
+        stale = [i for (i, name) in tags if embedded[(i, name)] is None and
+                 now - self._counts.get(i, (None, -COUNT_TTL))[1] >= COUNT_TTL]
+        if stale:
+            read = self.api.term_counts("tags", stale)
+            self._counts.update((i, (read.get(i), now)) for i in stale)
+        return tuple(count if count is not None else self._counts.get(pair[0], (None, 0.0))[0]
+                     for pair, count in embedded.items())
 
     def _featured_image(self, raw: dict[str, Any]) -> str:
         media_id = int(raw.get("featured_media") or 0)

@@ -144,6 +144,15 @@ class WordPressRest:
                                    "_fields": "id,name,slug"})
         return {int(t["id"]): t.get("name") or t.get("slug", "") for t in found}
 
+    def term_counts(self, taxonomy: str, ids: list[int]) -> dict[int, int]:
+        """How many posts use each term (the ``view`` context carries ``count``)."""
+        if not ids:
+            return {}
+        found = self._json("GET", f"wp/v2/{taxonomy}", f"reading {taxonomy} use counts",
+                           params={"include": ",".join(map(str, ids)), "per_page": PER_PAGE,
+                                   "_fields": "id,count"})
+        return {int(t["id"]): int(t.get("count") or 0) for t in found if isinstance(t, dict)}
+
     def media_url(self, media_id: int) -> str:
         if not media_id:
             return ""

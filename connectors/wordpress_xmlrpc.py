@@ -148,6 +148,7 @@ class WordPressXmlrpc:
         self._client: Client | None = None
         # Filled while listing posts, so the engine's follow-up look-ups cost no extra calls.
         self._terms: dict[str, dict[int, str]] = {}
+        self._term_counts: dict[int, int] = {}  # term id -> use count, as the listing said
         self._media: dict[int, str] = {}
         self._accounts: dict[int, str] = {}
         self.plugin = PluginRoutes(self._call, self._supported_methods)
@@ -324,6 +325,8 @@ class WordPressXmlrpc:
             if rest_name:
                 by_taxonomy[rest_name][int(term.id)] = term.name
                 self._terms.setdefault(rest_name, {})[int(term.id)] = term.name
+                if str(getattr(term, "count", "")).isdigit():
+                    self._term_counts[int(term.id)] = int(term.count)
         thumbnail = getattr(post, "thumbnail", None)
         if not isinstance(thumbnail, dict):
             thumbnail = {}
@@ -345,6 +348,10 @@ class WordPressXmlrpc:
             "meta": _chain_meta(getattr(post, "custom_fields", [])),
             "password": getattr(post, "password", ""),
         }
+
+    def term_counts(self, taxonomy: str, ids: list[int]) -> dict[int, int]:
+        """Use counts of the terms the last listing carried (wp.getPost's terms have them)."""
+        return {i: self._term_counts[i] for i in ids if i in self._term_counts}
 
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
         """From the last listing's terms; ids it did not see cost one ``wp.getTerm`` each."""

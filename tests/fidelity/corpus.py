@@ -44,6 +44,9 @@ class RecordedApi:
         known = self.terms.get(taxonomy, {})
         return {i: known[i] for i in ids if i in known}
 
+    def term_counts(self, taxonomy: str, ids: list[int]) -> dict[int, int]:
+        return {}  # use counts were not recorded: unknown, as on a site that does not say
+
     def media_url(self, media_id: int) -> str:
         return self.media.get(media_id, "")
 
