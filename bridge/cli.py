@@ -224,6 +224,45 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
     click.echo(f"{count} intent(s) queued again; run: wp-steem-bridge sync")
 
 
+DATES = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
+
+
+@main.command()
+@click.option("--since", type=DATES, help="Posts published after this date (site time).")
+@click.option("--until", type=DATES, help="Posts published before this date (site time).")
+@click.option("--ids", multiple=True, help="Only these post ids (comma-separated, repeatable).")
+@click.option("--category", "categories", multiple=True,
+              help="Only posts in this category (slug, name or id; repeatable).")
+@click.option("--dry-run", is_flag=True,
+              help="Print what would be published, as which permlinks and when; write nothing.")
+@click.option("--post-type", default="posts", show_default=True, help="WordPress post type.")
+@click.option("--poll", type=float, default=3.0, hidden=True,
+              help="Seconds between looks at the head block while waiting.")
+@click.pass_obj
+@guarded
+def backfill(ctx: Context, since: Any, until: Any, ids: tuple[str, ...],
+             categories: tuple[str, ...], dry_run: bool, post_type: str, poll: float) -> None:
+    """Publish posts that were written before the bridge, within the chain's rate rules.
+
+    Without a selection it continues an unfinished backfill, or takes every published post.
+    Shows a progress bar and the ETA (chain time); SIGTERM finishes the step and exits 75, and
+    running it again continues. See the plan first with --dry-run."""
+    from bridge.backfill_run import command
+    from bridge.ports import PostSelection
+
+    try:
+        post_ids = tuple(int(i) for text in ids for i in text.split(",") if i.strip())
+    except ValueError as exc:
+        raise click.BadParameter("post ids are numbers, e.g. --ids 12,15", param_hint="--ids") \
+            from exc
+    fmt = "%Y-%m-%dT%H:%M:%S"
+    chosen = PostSelection(since.strftime(fmt) if since else None,
+                           until.strftime(fmt) if until else None, post_ids, categories) \
+        if since or until or post_ids or categories else None
+    sys.exit(command(ctx.config, chosen, dry_run=dry_run, post_type=post_type,
+                     poll_interval=poll))
+
+
 @main.command()
 @click.pass_obj
 @guarded

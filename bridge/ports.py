@@ -71,6 +71,18 @@ class ChainProps:
 
 
 @dataclass(frozen=True)
+class PostSelection:
+    """Which published posts a backfill takes: all of them narrowed by a publication window
+    (site-local ``YYYY-MM-DDTHH:MM:SS``, ``since`` and ``until`` exclusive, as WordPress's
+    ``after``/``before``), by ids, and by categories (slugs, names or ids)."""
+
+    since: str | None = None
+    until: str | None = None
+    ids: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SidechainReceipt:
     """A sidechain's verdict on one main-chain transaction: its block and any contract errors."""
 

@@ -22,7 +22,9 @@ from typing import Any, Protocol
 
 from bridge.failures import TerminalError
 from bridge.model import PostRecord, SourceRef, Unreadable, later, now_text
-from bridge.ports import Cursor
+from bridge.ports import Cursor, PostSelection
+
+IDS_PER_QUERY = 100  # ids per listing (a resumed backfill names every post it selected)
 
 
 class WordPressApi(Protocol):
@@ -32,6 +34,9 @@ class WordPressApi(Protocol):
                               status: str = ...) -> Iterator[dict[str, Any]]: ...
     def posts_by_id(self, ids: list[int], *, post_type: str = ...,
                     status: str = ...) -> list[dict[str, Any]]: ...
+    def posts_between(self, since: str | None, until: str | None, *, ids: Sequence[int] = ...,
+                      categories: Sequence[str] = ..., post_type: str = ...,
+                      status: str = ...) -> Iterator[dict[str, Any]]: ...
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]: ...
     def term_counts(self, taxonomy: str, ids: list[int]) -> dict[int, int]: ...
     def media_url(self, media_id: int) -> str: ...
@@ -89,6 +94,17 @@ class WordPressPosts:
         self._accounts.clear()
         return [self._read(raw) for raw in self.api.posts_by_id(object_ids,
                                                                 post_type=self.post_type)]
+
+    def select(self, selection: PostSelection) -> list[PostRecord | Unreadable]:
+        """Published posts a backfill takes (``bridge.ports.PostSelection``), oldest first."""
+        self._accounts.clear()
+        chunks = [selection.ids[i:i + IDS_PER_QUERY]
+                  for i in range(0, len(selection.ids), IDS_PER_QUERY)] or [()]
+        found = [raw for ids in chunks for raw in self.api.posts_between(
+            selection.since, selection.until, ids=ids, categories=selection.categories,
+            post_type=self.post_type, status="publish")]
+        found.sort(key=lambda raw: (str(raw.get("date_gmt") or ""), int(raw["id"])))
+        return [self._read(raw) for raw in found]
 
     def _read(self, raw: dict[str, Any]) -> PostRecord | Unreadable:
         """One post whose details WordPress refuses (say, its author is hidden from the

@@ -117,6 +117,37 @@ class WordPressRest:
         return list(self._list_posts(post_type, status, "modified",
                                      {"include": ",".join(map(str, ids))}))
 
+    def posts_between(self, since: str | None, until: str | None, *, ids: Sequence[int] = (),
+                      categories: Sequence[str] = (), post_type: str = "posts",
+                      status: str = "publish") -> Iterator[dict[str, Any]]:
+        """Posts published after ``since`` and before ``until`` (site-local dates), narrowed
+        to ``ids`` and to posts in any of ``categories`` (slugs, names or ids), oldest first."""
+        window: dict[str, str] = {}
+        if since:
+            window["after"] = since
+        if until:
+            window["before"] = until
+        if ids:
+            window["include"] = ",".join(map(str, ids))
+        if categories:
+            window["categories"] = ",".join(map(str, self.category_ids(categories)))
+        yield from self._list_posts(post_type, status, "date", window)
+
+    def category_ids(self, names: Sequence[str]) -> list[int]:
+        """Category ids for slugs, names or ids; an unknown one is a TerminalError naming it."""
+        known = [(int(c["id"]), str(c.get("slug", "")), str(c.get("name", "")))
+                 for c in self._pages("wp/v2/categories", "listing categories", {
+                     "per_page": PER_PAGE, "_fields": "id,name,slug", "hide_empty": "false"})]
+        ids: list[int] = []
+        for name in names:
+            match = [i for i, slug, label in known
+                     if name in (str(i), slug) or name.casefold() == label.casefold()]
+            if not match:
+                raise TerminalError(f"WordPress has no category {name!r} (give its slug, name "
+                                    f"or id)")
+            ids += match
+        return ids
+
     def _list_posts(self, post_type: str, status: str, order_by: str,
                     window: dict[str, str]) -> Iterator[dict[str, Any]]:
         # featured image and terms come embedded in the page: no request per post for them

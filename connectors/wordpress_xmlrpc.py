@@ -269,6 +269,22 @@ class WordPressXmlrpc:
         found.sort(key=lambda p: (_local(p.modified_local), int(p.id)))
         return self._shaped(found)
 
+    def posts_between(self, since: str | None, until: str | None, *, ids: Sequence[int] = (),
+                      categories: Sequence[str] = (), post_type: str = "posts",
+                      status: str = "publish") -> Iterator[dict[str, Any]]:
+        """As the REST connector's, oldest first; XML-RPC has no date window, id or category
+        filter, so they are applied here (categories by name or id)."""
+        found = self.posts_by_id(list(ids), post_type=post_type, status=status) if ids else \
+            list(self.posts_published_since(since, post_type=post_type, status=status))
+        wanted = {name.casefold() for name in categories}
+        for post in sorted(found, key=lambda p: (p["date"], p["id"])):
+            names = {str(i) for i in post["categories"]} | \
+                {name.casefold() for name in post["category_names"]}
+            if (since and post["date"] <= since[:19]) or (until and post["date"] >= until[:19]) \
+                    or (wanted and not wanted & names):
+                continue
+            yield post
+
     def _newer_than(self, cursor: str, post_type: str, status: str,
                     by: str = "modified") -> list[XmlrpcPost]:
         for _attempt in range(MAX_PAGING_RESTARTS):
