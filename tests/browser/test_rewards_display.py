@@ -6,15 +6,12 @@ Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import secrets
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from connectors.steem import SteemChain
@@ -23,56 +20,18 @@ from devnet.genesis import CHAIN_ID, INITMINER
 from mappings.rewards import format_asset, parse_asset
 from tests.conftest import REPO_ROOT, make_bridge
 from tests.integration.test_mirror import keys, new_mirror, post_meta, rpc, vote
+from tests.support.browser import chromium, log_in
 from tests.support.wordpress import ensure_wordpress, wordpress_request
 
 pytestmark = pytest.mark.integration
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
-CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1280,1600")
 VIEWER = "browser-editor"
 
 
 @pytest.fixture
 def browser() -> Iterator[webdriver.Chrome]:
-    with tempfile.TemporaryDirectory(prefix="wpsb-chromium-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}"):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(options=options,
-                                  service=Service(executable_path="/usr/bin/chromedriver"))
-        driver.set_page_load_timeout(60)
-        try:
-            yield driver
-        finally:
-            driver.quit()
-
-
-def with_password(site: dict[str, Any], login: str, role: str | None = None) -> str:
-    """Give a (possibly new) user a fresh password for the login form; returns it."""
-    password = secrets.token_urlsafe(18)
-    found = wordpress_request(site, "GET", "/wp/v2/users",
-                              params={"search": login, "context": "edit"}).json()
-    match = [u for u in found if u["username"] == login]
-    if match:
-        response = wordpress_request(site, "POST", f"/wp/v2/users/{match[0]['id']}",
-                                     json={"password": password})
-    else:
-        response = wordpress_request(site, "POST", "/wp/v2/users", json={
-            "username": login, "email": f"{login}@example.invalid", "password": password,
-            "roles": [role or "editor"]})
-    assert response.status_code in (200, 201), response.text
-    return password
-
-
-def log_in(driver: webdriver.Chrome, site: dict[str, Any], login: str, password: str) -> None:
-    driver.delete_all_cookies()
-    driver.get(site["url"] + "/wp-login.php")
-    driver.find_element(By.ID, "user_login").send_keys(login)
-    driver.find_element(By.ID, "user_pass").send_keys(password)
-    driver.find_element(By.ID, "wp-submit").click()
-    driver.find_element(By.ID, "wpadminbar")  # waits (implicitly) for the dashboard
+    with chromium(implicit_wait=10) as driver:
+        yield driver
 
 
 def text(driver: webdriver.Chrome, selector: str) -> str:
@@ -82,7 +41,6 @@ def text(driver: webdriver.Chrome, selector: str) -> str:
 def test_post_page_profile_and_admin_column_show_the_devnet_numbers(
         tmp_path: Path, devnet: Any, browser: webdriver.Chrome) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    browser.implicitly_wait(10)
     site = ensure_wordpress("mirror")
     author = site["users"]["iguazi123"]
     created = wordpress_request(site, "POST", "/wp/v2/posts", json={
@@ -115,7 +73,7 @@ def test_post_page_profile_and_admin_column_show_the_devnet_numbers(
         voters = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".wpsb-voter")}
         assert voters == {"@initminer", "@wenchao"}
 
-        log_in(browser, site, "iguazi123", with_password(site, "iguazi123"))
+        log_in(browser, site, "iguazi123", "author")
         browser.get(site["url"] + "/wp-admin/profile.php")
         row = browser.find_element(By.CSS_SELECTOR, ".wpsb-member-rewards .wpsb-total-rewards")
         browser.execute_script("arguments[0].scrollIntoView()", row)
@@ -125,7 +83,7 @@ def test_post_page_profile_and_admin_column_show_the_devnet_numbers(
                                                                                      "STEEM")
         assert total > 0
 
-        log_in(browser, site, VIEWER, with_password(site, VIEWER, "editor"))
+        log_in(browser, site, VIEWER, "editor")
         browser.get(site["url"] + "/wp-admin/edit.php")
         cell = browser.find_element(By.CSS_SELECTOR, f"#post-{post['id']} .wpsb-column-payout")
         browser.save_screenshot(str(ARTIFACTS / "mirror-admin-column.png"))
