@@ -270,8 +270,7 @@ class WordPressRest:
         cannot succeed (``"permanent": true``), else TRANSIENT."""
         results = self._list_route("mirror/comments", "comments", comments,
                                    "writing chain replies as comments")
-        return [{**r, "failure": reply_failure(r)} if r.get("status") == "error" else r
-                for r in results]
+        return with_reply_failures(results)
 
     def award_vote_points(self, awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Award points for votes; one result per award:
@@ -291,12 +290,22 @@ class WordPressRest:
             answer = self._plugin_json(f"wp-steem-bridge/v1/{route}", what,
                                        "is the companion plugin up to date? see "
                                        "deploy/wordpress-plugin", json={field: chunk})
-            found = answer.get("results") if isinstance(answer, dict) else None
-            if not isinstance(found, list) or len(found) != len(chunk):
-                raise TransientError(f"{what}: the plugin's answer does not have one result "
-                                     f"per item")
-            results.extend(r if isinstance(r, dict) else {"status": "error"} for r in found)
+            results.extend(item_results(answer, len(chunk), what))
         return results
+
+
+def item_results(answer: Any, count: int, what: str) -> list[dict[str, Any]]:
+    """The ``results`` of one of the plugin's list routes: exactly one dict per item sent."""
+    found = answer.get("results") if isinstance(answer, dict) else None
+    if not isinstance(found, list) or len(found) != count:
+        raise TransientError(f"{what}: the plugin's answer does not have one result per item")
+    return [r if isinstance(r, dict) else {"status": "error"} for r in found]
+
+
+def with_reply_failures(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each failed reply marked with what it means for that reply (``reply_failure``)."""
+    return [{**r, "failure": reply_failure(r)} if r.get("status") == "error" else r
+            for r in results]
 
 
 def reply_failure(result: dict[str, Any]) -> FailureClass:

@@ -62,7 +62,7 @@ from connectors.failures import (
     classify_http_status,
     http_error,
 )
-from connectors.wordpress_rest import SITE_STATE_ROUTES
+from connectors.wordpress_rest import SITE_STATE_ROUTES, with_reply_failures
 from connectors.wordpress_xmlrpc_plugin import PluginRoutes
 
 
@@ -464,8 +464,8 @@ class WordPressXmlrpc:
                          f"writing the site's {kind}")
 
     def write_reply_comments(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self.plugin.post_list("mirror/comments", "comments", comments,
-                                     "writing chain replies as comments")
+        return with_reply_failures(self.plugin.post_list(
+            "mirror/comments", "comments", comments, "writing chain replies as comments"))
 
     def award_vote_points(self, awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return self.plugin.post_list("mirror/points", "awards", awards,

@@ -21,7 +21,7 @@ from wordpress_xmlrpc.base import AuthenticatedMethod
 
 from bridge.ports import MetaWrite
 from connectors.failures import Code, ConnectorError, TerminalError, TransientError, http_error
-from connectors.wordpress_rest import batch_outcome, meta_route
+from connectors.wordpress_rest import batch_outcome, item_results, meta_route
 
 METHOD = "wpsb.rest"
 MAX_REQUESTS = 50  # per wpsb.rest call (WPSB_XMLRPC_MAX_REQUESTS in the plugin)
@@ -114,11 +114,7 @@ class PluginRoutes:
             status, body = self.requests([{"method": "POST", "route": route,
                                            "body": {field: chunk}}], what)[0]
             _raise_for(status, body, what)
-            found = body.get("results") if isinstance(body, dict) else None
-            if not isinstance(found, list) or len(found) != len(chunk):
-                raise TransientError(f"{what}: the plugin's answer does not have one result "
-                                     f"per item")
-            results.extend(r if isinstance(r, dict) else {"status": "error"} for r in found)
+            results.extend(item_results(body, len(chunk), what))
         return results
 
 
