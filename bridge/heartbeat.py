@@ -3,8 +3,10 @@
 ``Heartbeat.beat`` writes ``{last_tick, version, summary, problems, failed, grants}`` through
 ``SiteWriter.write_site_state("heartbeat", ...)``. ``grants`` says, for each linked author, whether
 the app account's posting authority is still granted on chain (read at most every
-``grants_ttl`` seconds: one ``get_accounts`` batch and one list of linked users). A plugin too old
-to have the route is said once in the log, not a failure of every tick.
+``grants_ttl`` seconds: one ``get_accounts`` batch and one list of linked users). It is written
+when something in it changed, else at most every ``every`` seconds (Site Health calls a
+heartbeat older than 15 minutes stale), so an idle tick costs WordPress no request. A plugin too
+old to have the route is said once in the log, not a failure of every tick.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from bridge.failures import Code, ConnectorError
-from bridge.model import now_text
+from bridge.model import content_hash, now_text
 from bridge.ports import ChainReads, SiteDirectory, SiteWriter
 from bridge.report import TickReport
 from bridge.store import StateStore
@@ -23,12 +25,15 @@ from bridge.store import StateStore
 log = logging.getLogger("wp_steem_bridge.heartbeat")
 MAX_PROBLEMS = 20
 GRANTS = "heartbeat:grants"
+LAST_BEAT = "heartbeat:last"
 
 
 class Heartbeat:
     def __init__(self, store: StateStore, site: SiteWriter, version: str, *,
-                 grants: Grants | None = None) -> None:
+                 grants: Grants | None = None, every: float = 300,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store, self.site, self.version, self.grants = store, site, version, grants
+        self.every, self.clock = every, clock
         self._missing_said = False
 
     def beat(self, report: TickReport) -> None:
@@ -39,6 +44,11 @@ class Heartbeat:
         }
         if self.grants is not None:
             values["grants"] = self.grants.current()
+        said = content_hash({k: v for k, v in values.items() if k != "last_tick"})
+        stored = self.store.get_cursor(self.store.scoped(LAST_BEAT))
+        last = json.loads(stored) if stored else {}
+        if last.get("said") == said and self.clock() - float(last.get("at", 0)) < self.every:
+            return  # nothing new, and WordPress heard from us lately
         try:
             self.site.write_site_state("heartbeat", values)
         except ConnectorError as exc:
@@ -48,6 +58,9 @@ class Heartbeat:
                 log.warning("the companion plugin has no heartbeat route (update it to see the "
                             "bridge in Site Health): %s", exc.message)
                 self._missing_said = True
+        with self.store.transaction():
+            self.store.set_cursor(self.store.scoped(LAST_BEAT),
+                                  json.dumps({"said": said, "at": self.clock()}))
 
 
 class Grants:

@@ -635,3 +635,28 @@ def test_a_round_sends_every_due_intent_then_confirms_them_with_one_look_up(stat
     (held,) = store.outbox.rows(IntentStatus.SCHEDULED)
     assert held.account == "user0" and "5 minutes" in (held.reason or "")
     store.close()
+
+
+def test_an_idle_tick_writes_no_heartbeat_until_it_is_due(state_target) -> None:
+    """The heartbeat goes out when something in it changed, else every five minutes: an idle
+    tick costs WordPress no request for it."""
+    from bridge.heartbeat import Heartbeat
+
+    store, sink = StateStore(state_target), MetaSink()
+    now = [1000.0]
+    heartbeat = Heartbeat(store, sink, "1.0", every=300, clock=lambda: now[0])
+    writes: list[dict[str, Any]] = []
+    sink.write_site_state = lambda kind, values: writes.append(values)  # type: ignore[method-assign]
+    idle = TickReport()
+    heartbeat.beat(idle)
+    heartbeat.beat(idle)
+    now[0] += 299
+    heartbeat.beat(idle)
+    assert len(writes) == 1
+    now[0] += 2
+    heartbeat.beat(idle)
+    assert len(writes) == 2
+    busy = TickReport(confirmed=1)
+    heartbeat.beat(busy)
+    assert len(writes) == 3  # something changed: at once
+    store.close()
