@@ -1,12 +1,15 @@
 """Real Chromium for browser tests (Debian's chromium + chromium-driver, headless) and signing in
-to a local WordPress site through its login form. Screenshots go to ``ARTIFACTS`` (git-ignored)."""
+to a local WordPress site through its login form. Screenshots (``save_full_page`` for a whole
+page) go to ``ARTIFACTS`` (git-ignored)."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from selenium import webdriver
@@ -65,3 +68,12 @@ def log_in(driver: webdriver.Chrome, site: dict[str, Any], login: str, role: str
     driver.find_element(By.ID, "user_pass").send_keys(password)
     driver.find_element(By.ID, "wp-submit").click()
     driver.find_element(By.ID, "wpadminbar")
+
+
+def save_full_page(driver: webdriver.Chrome, path: Path) -> None:
+    """Saves a PNG of the whole page, beyond the window's height (Chromium's DevTools)."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
