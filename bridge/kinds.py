@@ -67,6 +67,7 @@ KINDS: dict[IntentKind, KindRule] = {
                                    LinkEffect.PUBLISHED),
     IntentKind.DELETE_POST: KindRule(None, Authority.POSTING, Confirmation.BLOCK,
                                      LinkEffect.DELETED),
+    IntentKind.TOMBSTONE_EDIT: KindRule(EDIT, Authority.POSTING, Confirmation.BLOCK),
     IntentKind.REPLY: KindRule(REPLY, Authority.POSTING, Confirmation.BLOCK),
     IntentKind.VOTE: KindRule(VOTE, Authority.POSTING, Confirmation.BLOCK),
     IntentKind.CUSTOM_JSON: KindRule(None, Authority.ACTIVE, Confirmation.SIDECHAIN),

@@ -136,6 +136,14 @@ class WordPressRest:
             yield from self._decode(response, what)
             page += 1
 
+    def changes(self, after: int, *, post_type: str = "post", limit: int = 100) -> dict[str, Any]:
+        """The companion plugin's change feed after sequence ``after`` (``limit=0``: only its
+        current end); ``Code.PLUGIN_MISSING`` when the plugin has no feed."""
+        found = self._json("GET", "wp-steem-bridge/v1/changes", "reading the change feed",
+                           missing_hint="a companion plugin without the change feed",
+                           params={"after": after, "type": post_type, "limit": limit})
+        return found if isinstance(found, dict) else {}
+
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
         if not ids:
             return {}
