@@ -300,6 +300,8 @@ def batch_outcome(write: MetaWrite, response: Any) -> ConnectorError | None:
     error = http_error(status, what)
     message = str(body.get("message") or "")
     code = Code.ITEM_REFUSED if isinstance(error, TerminalError) else Code.NONE
+    if status == 404 and body.get("code") == "rest_post_invalid_id":
+        code = Code.GONE  # deleted for good: its chain status has nowhere to go
     return type(error)(f"{error.message}: {message}" if message else error.message,
                        retry_after=error.retry_after, code=code)
 

@@ -12,7 +12,7 @@ import pytest
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.errors import ExitStatus
-from bridge.failures import TransientError
+from bridge.failures import Code, TerminalError, TransientError
 from bridge.model import (
     ChainLink,
     Intent,
@@ -635,6 +635,19 @@ def test_a_post_deleted_permanently_comes_as_a_tombstone_and_is_deleted_on_chain
     report = engine.tick()
     assert report.confirmed == 1 and ("alice", "p1") not in chain.posts
     assert sink.meta[1]["steem_status"] == "deleted"
+
+
+def test_chain_meta_for_a_post_deleted_for_good_is_dropped_without_a_problem(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    source.put(tombstone(SourceRef("wp", "t", "post", "1"), "2026-01-01T03:00:00", "One"))
+    sink.write_meta = lambda writes: [TerminalError("writing chain meta to 1: HTTP 404: Invalid "
+                                                    "post ID.", code=Code.GONE) for _ in writes]
+    report = engine.tick()
+    assert report.confirmed == 1 and ("alice", "p1") not in chain.posts
+    assert not report.terminal_problems and exit_status(report) is ExitStatus.OK
+    assert store.pending_writebacks() == []
 
 
 def test_a_post_given_a_password_is_deleted_on_chain_unless_announced(world) -> None:
