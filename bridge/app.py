@@ -71,6 +71,7 @@ def build_app(settings: Settings) -> App:
         if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
                             sidechain=sidechain, confirm_timeout=settings.chain.confirm_timeout)
+    dispatcher.on_refused_delete = settings.mapping.on_refused_delete
     writeback = WriteBack(store, reads)
     # the mirror repeats a failed run next tick (its cursor only moves on success), so it talks
     # to the connectors directly rather than through the retry layer
@@ -141,6 +142,7 @@ def _context_factory(settings: Settings, wordpress: Any) -> Callable[[], Mapping
             include_categories=mapping.include_categories,
             exclude_categories=mapping.exclude_categories,
             publish_delay_seconds=mapping.publish_delay_minutes * 60,
-            include_password_protected=mapping.include_password_protected, **extra)
+            include_password_protected=mapping.include_password_protected,
+            on_refused_delete=mapping.on_refused_delete, **extra)
 
     return context

@@ -248,6 +248,7 @@ def backfill(ctx: Context, since: Any, until: Any, ids: tuple[str, ...],
     Shows a progress bar and the ETA (chain time); SIGTERM finishes the step and exits 75, and
     running it again continues. See the plan first with --dry-run."""
     from bridge.backfill_run import command
+    from bridge.model import to_text
     from bridge.ports import PostSelection
 
     try:
@@ -255,9 +256,8 @@ def backfill(ctx: Context, since: Any, until: Any, ids: tuple[str, ...],
     except ValueError as exc:
         raise click.BadParameter("post ids are numbers, e.g. --ids 12,15", param_hint="--ids") \
             from exc
-    fmt = "%Y-%m-%dT%H:%M:%S"
-    chosen = PostSelection(since.strftime(fmt) if since else None,
-                           until.strftime(fmt) if until else None, post_ids, categories) \
+    chosen = PostSelection(to_text(since) if since else None,
+                           to_text(until) if until else None, post_ids, categories) \
         if since or until or post_ids or categories else None
     sys.exit(command(ctx.config, chosen, dry_run=dry_run, post_type=post_type,
                      poll_interval=poll))

@@ -41,7 +41,8 @@ CHAIN_ID_RE = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_STATE_FILE = "wp-steem-bridge.db"
 # settings with a fixed set of values; the first is the default (it must match the dataclass)
 MAPPING_CHOICES = {"payout": ("50/50", "power_up", "decline"), "body_format": ("html", "markdown"),
-                   "tags_from": ("tags", "categories", "both"), "oversize": ("truncate", "fail")}
+                   "tags_from": ("tags", "categories", "both"), "oversize": ("truncate", "fail"),
+                   "on_refused_delete": ("keep", "tombstone")}
 
 
 class Secret(str):
@@ -122,6 +123,7 @@ class MappingSettings:
     exclude_categories: tuple[str, ...] = ()
     publish_delay_minutes: int = 0
     include_password_protected: bool = False
+    on_refused_delete: str = "keep"  # "tombstone": replace the text of a post kept on chain
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,12 @@ from bridge.failures import (
     TransientError,
 )
 from bridge.kinds import Authority, Confirmation, LinkEffect, rule_for
-from bridge.model import from_text
+from bridge.model import Intent, from_text
 from bridge.ports import AccountTimes, Chain, ChainHead, Sidechain, SignedTx
 from bridge.report import TickReport
 from bridge.scheduler import earliest_send, projected
 from bridge.store import OutboxEntry, StateStore
-from mappings.deletes import deletion_blocker
+from mappings.deletes import deletion_blocker, tombstone_edit
 
 # A tx id unknown this long after its expiration is treated as never landed (covers a node or
 # gateway backend a few blocks behind the one that answered head()).
@@ -268,15 +268,36 @@ class Dispatcher:
         else:
             self._fail(entry, exc, report)
 
+    # [mapping] on_refused_delete: "keep" the refused post as it is, or "tombstone" its text
+    on_refused_delete = "keep"
+
     def _keep(self, entry: OutboxEntry, blocker: str, report: TickReport) -> None:
-        """A delete the chain refuses is a final, visible state, not a retry loop."""
-        reason = f"trashed in WordPress but kept on chain: {blocker}"
+        """A delete the chain refuses is a final, visible state, not a retry loop; with
+        ``on_refused_delete = "tombstone"`` the post's text is replaced by a short note."""
+        tombstone = self._tombstone(entry) if self.on_refused_delete == "tombstone" else None
+        if tombstone is not None:
+            status = "tombstoned"
+            reason = (f"unpublished in WordPress; the chain refused to delete it ({blocker}), so "
+                      f"its text on chain is replaced by a \"removed by the author\" note")
+        else:
+            status, reason = "kept_on_chain", \
+                f"unpublished in WordPress but kept on chain: {blocker}"
         with self.store.transaction():
             self.outbox.mark_kept(entry.id, reason)
             self.store.record_problem(str(entry.source), "delete", "kept", reason)
+            if tombstone is not None:
+                self.outbox.enqueue(tombstone)
+                # published again later, the post's own text differs from this: edited back
+                self.store.set_link_body_hash(entry.source, tombstone.body_hash)
             self.store.queue_writeback(entry.source, int(entry.source.object_id), {
-                "steem_status": "kept_on_chain", "steem_error": reason[:500]})
+                "steem_status": status, "steem_error": reason[:500]})
         report.kept += 1
+
+    def _tombstone(self, entry: OutboxEntry) -> Intent | None:
+        """The edit replacing the refused post's text (None when it is no longer on chain)."""
+        content = self.chain.get_content(entry.author, entry.permlink)
+        result = tombstone_edit(content, entry.source, entry.key)
+        return result if isinstance(result, Intent) else None
 
     def _fail(self, entry: OutboxEntry, exc: ConnectorError, report: TickReport) -> None:
         with self.store.transaction():

@@ -37,6 +37,7 @@ class Code(StrEnum):
     PLUGIN_MISSING = "plugin_missing"  # the companion plugin's route is not there
     ACCESS_DENIED = "access_denied"  # the site refuses the bridge's user (401/403)
     ITEM_REFUSED = "item_refused"  # WordPress refused this one item; the others went through
+    GONE = "gone"  # the item's object no longer exists (a post deleted for good): nothing to do
 
 
 class ConnectorError(Exception):

@@ -76,6 +76,8 @@ KINDS: dict[IntentKind, KindRule] = {
                                ("last_post", "last_post_edit")),
     IntentKind.VOTE: KindRule(VOTE, Authority.POSTING, Confirmation.BLOCK, LinkEffect.NONE,
                               ("last_vote_time",)),
+    IntentKind.TOMBSTONE_EDIT: KindRule(EDIT, Authority.POSTING, Confirmation.BLOCK,
+                                        LinkEffect.NONE, ("last_post_edit",)),
     IntentKind.CUSTOM_JSON: KindRule(None, Authority.ACTIVE, Confirmation.SIDECHAIN),
     IntentKind.TRANSFER: KindRule(None, Authority.ACTIVE, Confirmation.BLOCK),
 }

@@ -31,6 +31,9 @@ class IntentKind(StrEnum):
     CREATE_POST = "create_post"  # root comment + comment_options (5-minute rule)
     EDIT_POST = "edit_post"  # comment on an existing author/permlink (3-second edit rule)
     DELETE_POST = "delete_post"  # delete_comment
+    # an edit replacing the text of a post the chain refused to delete ([mapping]
+    # on_refused_delete = "tombstone"): the edit rule, and no link effect
+    TOMBSTONE_EDIT = "tombstone_edit"
     REPLY = "reply"  # non-root comment (3-second reply rule)
     VOTE = "vote"  # vote (3-second vote rule)
     CUSTOM_JSON = "custom_json"  # token operations (active key)
@@ -157,6 +160,8 @@ class PostRecord:
     Built by the engine from ``/wp/v2/posts?context=edit`` and the terms/media/users endpoints.
     ``content_rendered`` is WordPress's own rendering (shortcodes and blocks processed);
     ``content_raw`` is what the editor stored (Gutenberg comments included).
+    ``status`` is WordPress's post status, or ``"deleted"`` for a tombstone (``tombstone``): a
+    post deleted permanently, known only by its id and what the change feed kept of it.
     """
 
     source: SourceRef
@@ -182,6 +187,14 @@ class PostRecord:
     # site-wide use count of each of ``tags`` (WordPress's term ``count``), aligned with
     # ``tags``; shorter, or None, where WordPress did not say. Ranks tags for the slots.
     tag_counts: tuple[int | None, ...] = ()
+
+
+def tombstone(source: SourceRef, deleted_gmt: str, title: str = "") -> PostRecord:
+    """A post deleted permanently (skipping the trash), as the change feed reported it."""
+    return PostRecord(source=source, post_type=source.object_type, status="deleted", slug="",
+                      link="", title_raw=title, title_rendered=title, content_raw="",
+                      content_rendered="", excerpt_raw="", excerpt_rendered="", date_gmt="",
+                      modified_gmt=deleted_gmt, author_id=0, author_account="")
 
 
 @dataclass(frozen=True)
@@ -224,6 +237,9 @@ class MappingContext:
     header_template: str = ""
     oversize: str = "truncate"  # "truncate" (with a read-more link) | "fail"
     disclose_beneficiaries: bool = False
+    # a delete the chain refuses (votes, replies, paid out): "keep" the post as it is, or
+    # "tombstone": replace its text with a short "removed by the author" note
+    on_refused_delete: str = "keep"
 
 
 # -- time ------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The posts stream's planner: one WordPress post (and what the store knows of it) -> a Plan.
 
 Owns the post life cycle: a new post is bound to its permlink and created; a changed one is
-edited (older unsent edits superseded); an unchanged one is left alone; a trashed one is deleted
-on chain when it may have reached it (unsent creates and edits are dropped); a post back from the
-trash is created anew if its chain copy was deleted. The mapping itself is ``mappings.posts``;
+edited (older unsent edits superseded); an unchanged one is left alone; an unpublished one
+(``mappings.deletes.unpublished``: trashed, deleted permanently, back to draft or pending, private,
+scheduled again, password-protected when those are not announced) is deleted on chain when it may
+have reached it (unsent creates and edits are dropped); a post published again is created anew if
+its chain copy was deleted. The mapping itself is ``mappings.posts``;
 a mapping's bug is recorded for a person (exit 1), never retried in a loop.
 """
 
@@ -26,15 +28,16 @@ from bridge.model import (
     later,
 )
 from bridge.plans import Facts, Outcome, Plan, Problem, Supersede
-from mappings.deletes import post_to_delete
+from mappings.deletes import post_to_delete, unpublished
 
 log = logging.getLogger("wp_steem_bridge.posts")
 DEFER_DEFAULT = timedelta(minutes=15)
 UNREADABLE_WAIT = timedelta(hours=1)
 Mapper = Callable[[PostRecord, MappingContext, "ChainLink | None"], "Intent | Skip"]
-NOT_TRASHED = Supersede((IntentKind.DELETE_POST,), "the post is no longer in the trash")
+NOT_TRASHED = Supersede((IntentKind.DELETE_POST, IntentKind.TOMBSTONE_EDIT),
+                        "the post is published again")
 TRASHED = Supersede((IntentKind.CREATE_POST, IntentKind.EDIT_POST),
-                    "the post was moved to the trash")
+                    "the post was unpublished or deleted")
 NEWER_EDIT = Supersede((IntentKind.EDIT_POST,), "replaced by a newer edit")
 
 
@@ -54,7 +57,8 @@ class PostPlanner:
                                 self.fingerprint()])
         if not fresh and facts.version == version:
             return Plan(record.source, self.stream, Outcome.UNCHANGED)
-        if record.status == "trash":
+        if unpublished(record, context) and (record.status != "publish" or _on_chain(facts)):
+            # a password-protected post never bridged goes to the mapping, which says why not
             return _plan_delete(record, facts, self.stream, version)
         return self._plan_publish(record, facts, context, version)
 
@@ -103,6 +107,10 @@ def _plan_delete(record: PostRecord, facts: Facts, stream: str, version: str) ->
         return Plan(record.source, stream, Outcome.IGNORED, version=version, supersede=(TRASHED,))
     return Plan(record.source, stream, Outcome.ENQUEUED, version=version, supersede=(TRASHED,),
                 enqueue=result)
+
+
+def _on_chain(facts: Facts) -> bool:
+    return facts.link is not None and facts.link.state != "deleted"
 
 
 def _status(status: str, reason: str) -> dict[str, str]:

@@ -3,7 +3,8 @@ by the dispatcher and the planners) and the rewards mirror's post and user meta.
 
 Writes go out in batches through ``SiteWriter.write_meta``; each write's outcome is recorded on
 its own object (a problem for ``status``, cleared when a later write works), so one refused write
-never holds up the others, and a site that is down leaves the rest queued for the next tick.
+never holds up the others, and a site that is down leaves the rest queued for the next tick. A
+write for a post deleted in WordPress for good (``Code.GONE``) is dropped: nowhere to put it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import logging
 from collections.abc import Sequence
 
-from bridge.failures import ConnectorError, FailureClass
+from bridge.failures import Code, ConnectorError, FailureClass
 from bridge.ports import MetaWrite, SiteWriter
 from bridge.report import TickReport
 from bridge.store import StateStore
@@ -35,7 +36,7 @@ class WriteBack:
         outcomes = self.site.write_meta([write for _, write in writes])
         with self.store.transaction():
             for (source_ref, _), outcome in zip(writes, outcomes, strict=True):
-                if outcome is None:
+                if outcome is None or outcome.code is Code.GONE:
                     self.store.clear_problem(source_ref, stage)
                 else:
                     self.store.record_problem(source_ref, stage, outcome.failure.value,
@@ -57,6 +58,9 @@ class WriteBack:
                     if outcome is None:
                         self.store.finish_writeback(source_ref, "done")
                         report.written_back += 1
+                        continue
+                    if outcome.code is Code.GONE:  # deleted in WordPress for good
+                        self.store.finish_writeback(source_ref, "gone", outcome.message)
                         continue
                     report.problem(f"write back {source_ref}: {outcome.message}",
                                    outcome.failure)

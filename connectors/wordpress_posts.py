@@ -5,26 +5,47 @@ Turns what a WordPress connector returns (the REST ``context=edit`` post shape, 
 typed ``PostRecord``s, so records leave ``connectors/`` already typed; a post whose details
 WordPress refuses comes as ``Unreadable`` in its place.
 
-Owns the poll windows. The cursor holds the site-local ``modified`` and ``date`` of the newest
-posts already enqueued; each poll asks for ``modified_after = modified - overlap`` (edits, new
-posts, trashing) and ``after = date - overlap`` (scheduled posts: WordPress publishes them
-without touching their modified date). Posts saved within the same second, or committed late, are
-seen again; idempotent intent keys drop the repeats.
+Two ways to learn what changed, the first one the site offers:
+
+* The companion plugin's change feed (``wp-steem-bridge/v1/changes``, a commit-safe sequence of
+  saves, status changes and permanent deletes): the cursor's ``seq`` is the last sequence read
+  (zero-padded: the engine keeps the larger string). When nothing changed, a tick costs that one
+  request. Changed posts are then read by id in any status (draft, private, pending, future, trash
+  included, so unpublishing is seen); a deleted post, or one WordPress no longer returns, comes as
+  a tombstone (``bridge.model.tombstone``, status "deleted"). A cursor without ``seq`` (first run,
+  a bridge upgraded from the poll, or a feed pruned past the cursor: ``reset``) first takes the
+  feed's current end, then polls as below once; the last record of that poll carries the ``seq``
+  (a poll that yields nothing leaves the cursor without it, and the next tick does this again).
+* The REST poll, the fallback for sites without the plugin's feed. The cursor holds the site-local
+  ``modified`` and ``date`` of the newest posts already enqueued; each poll asks for
+  ``modified_after = modified - overlap`` (edits, new posts, trashing, unpublishing) and
+  ``after = date - overlap`` (scheduled posts: WordPress publishes them without touching their
+  modified date). Posts saved within the same second, or committed late, are seen again;
+  idempotent intent keys drop the repeats.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
 from bridge.failures import TerminalError
-from bridge.model import PostRecord, SourceRef, Unreadable, later, now_text
+from bridge.model import PostRecord, SourceRef, Unreadable, later, now_text, tombstone
 from bridge.ports import Cursor, PostSelection
 
 IDS_PER_QUERY = 100  # ids per listing (a resumed backfill names every post it selected)
+# the poll also lists unpublished posts, so a bridged post taken back is seen (not "future": a
+# scheduled post is not the chain's business until WordPress publishes it)
+POLL_STATUSES = "publish,trash,draft,pending,private"
+FEED_STATUSES = "publish,future,draft,pending,private,trash"  # a changed post, whatever it is now
+FEED_PAGE = 100
+SEQ_DIGITS = 20
+log = logging.getLogger("wp_steem_bridge.wordpress")
+Pair = tuple[PostRecord | Unreadable, Cursor]
 
 
 class WordPressApi(Protocol):
@@ -41,6 +62,7 @@ class WordPressApi(Protocol):
     def term_counts(self, taxonomy: str, ids: list[int]) -> dict[int, int]: ...
     def media_url(self, media_id: int) -> str: ...
     def user_steem_account(self, user_id: int) -> str: ...
+    def changes(self, after: int, *, post_type: str = ..., limit: int = ...) -> dict[str, Any]: ...
 
 
 COUNT_TTL = 3600.0  # seconds a tag's use count is reused before it is read again
@@ -56,8 +78,10 @@ class WordPressPosts:
     """Published posts of one post type of one site."""
 
     def __init__(self, api: WordPressApi, site_id: str, post_type: str = "posts",
-                 overlap_seconds: int = 3900, published_overlap_seconds: int = 172800) -> None:
+                 overlap_seconds: int = 3900, published_overlap_seconds: int = 172800,
+                 *, use_feed: bool = True) -> None:
         self.api = api
+        self.use_feed = use_feed  # False: always the REST poll
         self.site_id = site_id
         self.post_type = post_type
         # site-local times repeat an hour when daylight saving time ends: overlap more than that
@@ -69,15 +93,68 @@ class WordPressPosts:
         self._accounts: dict[int, str] = {}
         self._counts: dict[int, tuple[int | None, float]] = {}  # tag id -> (use count, read at)
 
-    def changed_since(self, cursor: Cursor
-                      ) -> Iterator[tuple[PostRecord | Unreadable, Cursor]]:
-        """(record, cursor position) pairs: changes in modified order, then newly published."""
+    def changed_since(self, cursor: Cursor) -> Iterator[Pair]:
+        """(record, cursor position) pairs, oldest change first: from the change feed when the
+        site offers it, else the REST poll."""
         self._accounts.clear()
+        seq = int(cursor["seq"]) if cursor.get("seq", "").isdigit() else None
+        page = self._feed_page(seq or 0, 0 if seq is None else FEED_PAGE) if self.use_feed \
+            else None
+        if page is None:
+            yield from self._poll(cursor)
+        elif seq is None or page.get("reset"):
+            # start reading the feed at its current end, after one poll covers what came before
+            yield from _then_seq(self._poll(cursor), int(page.get("last") or 0))
+        else:
+            yield from self._feed(seq, page)
+
+    def _feed_page(self, after: int, limit: int) -> dict[str, Any] | None:
+        """One page of the feed; None when the site has none (no plugin, an older one, or the
+        bridge's user may not read it): the poll takes over."""
+        try:
+            return self.api.changes(after, post_type=_object_type(self.post_type), limit=limit)
+        except TerminalError as exc:
+            log.debug("no change feed for %s, polling: %s", self.name, exc.message)
+            return None
+
+    def _feed(self, seq: int, page: dict[str, Any]) -> Iterator[Pair]:
+        while True:
+            rows = [r for r in page.get("changes") or [] if isinstance(r, dict)]
+            yield from self._feed_records(rows)
+            if len(rows) < FEED_PAGE:
+                return
+            seq = max(seq, int(page.get("last") or 0))
+            page = self.api.changes(seq, post_type=_object_type(self.post_type),
+                                    limit=FEED_PAGE)
+
+    def _feed_records(self, rows: list[dict[str, Any]]) -> Iterator[Pair]:
+        """The posts these rows name, each once, in the order of their last change."""
+        latest: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            latest.pop(int(row["object_id"]), None)
+            latest[int(row["object_id"])] = row
+        wanted = [i for i, row in latest.items() if row.get("kind") != "deleted"]
+        found = {int(raw["id"]): raw for raw in self.api.posts_by_id(
+            wanted, post_type=self.post_type, status=FEED_STATUSES)} if wanted else {}
+        now = _utcnow()
+        for object_id, row in latest.items():
+            position = {"seq": _seq_text(int(row["seq"]))}
+            raw = found.get(object_id) if row.get("kind") != "deleted" else None
+            if raw is None:  # deleted, or gone since (its tombstone is further on)
+                details = row.get("details")
+                details = details if isinstance(details, dict) else {}
+                yield tombstone(self._ref(object_id), str(row.get("at") or now),
+                                str(details.get("title") or "")), position
+            else:
+                yield self._read(raw), _position(raw, now) | position
+
+    def _poll(self, cursor: Cursor) -> Iterator[Pair]:
+        """Changes in modified order, then newly published posts (with the overlap windows)."""
         seen: set[tuple[int, str]] = set()
         modified_after = window_start(cursor.get("modified"), self.overlap_seconds)
-        # trashed posts too: a bridged post moved to the trash is deleted on chain when allowed
+        # unpublished and trashed posts too: a bridged one is deleted on chain when allowed
         changed = self.api.posts_modified_since(modified_after, post_type=self.post_type,
-                                                status="publish,trash")
+                                                status=POLL_STATUSES)
         published_after = window_start(cursor.get("date"), self.published_overlap_seconds)
         published = self.api.posts_published_since(published_after, post_type=self.post_type,
                                                    status="publish")
@@ -88,6 +165,9 @@ class WordPressPosts:
                     continue
                 seen.add(identity)
                 yield self._read(raw), _position(raw, _utcnow())
+
+    def _ref(self, object_id: int | str) -> SourceRef:
+        return SourceRef("wp", self.site_id, _object_type(self.post_type), str(object_id))
 
     def fetch(self, object_ids: list[int]) -> Sequence[PostRecord | Unreadable]:
         """Current state of specific posts (deferred ones coming due)."""
@@ -112,15 +192,14 @@ class WordPressPosts:
         try:
             return self.to_record(raw)
         except TerminalError as exc:
-            source = SourceRef("wp", self.site_id, _object_type(self.post_type), str(raw["id"]))
-            return Unreadable(source, exc.message)
+            return Unreadable(self._ref(raw["id"]), exc.message)
 
     def to_record(self, raw: dict[str, Any]) -> PostRecord:
         author_id = int(raw.get("author") or 0)
         tag_pairs = self._term_pairs("tags", "post_tag", raw)
         tags = tuple(name for _, name in tag_pairs)
         return PostRecord(
-            source=SourceRef("wp", self.site_id, _object_type(self.post_type), str(raw["id"])),
+            source=self._ref(raw["id"]),
             post_type=str(raw.get("type", "post")),
             status=str(raw.get("status", "")),
             slug=str(raw.get("slug", "")),
@@ -216,6 +295,22 @@ def _position(raw: dict[str, Any], now_gmt: str) -> dict[str, str]:
             str(raw.get("date_gmt") or "") <= now_gmt:
         position["date"] = str(raw["date"])
     return position
+
+
+def _then_seq(pairs: Iterable[Pair], seq: int) -> Iterator[Pair]:
+    """``pairs`` with ``seq`` added to the last one's position (the feed is read from ``seq`` on
+    once everything before it was applied)."""
+    previous: Pair | None = None
+    for pair in pairs:
+        if previous is not None:
+            yield previous
+        previous = pair
+    if previous is not None:
+        yield previous[0], previous[1] | {"seq": _seq_text(seq)}
+
+
+def _seq_text(seq: int) -> str:
+    return str(seq).zfill(SEQ_DIGITS)
 
 
 def _utcnow() -> str:

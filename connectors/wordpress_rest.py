@@ -167,6 +167,14 @@ class WordPressRest:
             yield from self._decode(response, what)
             page += 1
 
+    def changes(self, after: int, *, post_type: str = "post", limit: int = 100) -> dict[str, Any]:
+        """The companion plugin's change feed after sequence ``after`` (``limit=0``: only its
+        current end); ``Code.PLUGIN_MISSING`` when the plugin has no feed."""
+        found = self._json("GET", "wp-steem-bridge/v1/changes", "reading the change feed",
+                           missing_hint="a companion plugin without the change feed",
+                           params={"after": after, "type": post_type, "limit": limit})
+        return found if isinstance(found, dict) else {}
+
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
         if not ids:
             return {}
@@ -341,6 +349,8 @@ def batch_outcome(write: MetaWrite, response: Any) -> ConnectorError | None:
     error = http_error(status, what)
     message = str(body.get("message") or "")
     code = Code.ITEM_REFUSED if isinstance(error, TerminalError) else Code.NONE
+    if status == 404 and body.get("code") == "rest_post_invalid_id":
+        code = Code.GONE  # deleted for good: its chain status has nowhere to go
     return type(error)(f"{error.message}: {message}" if message else error.message,
                        retry_after=error.retry_after, code=code)
 

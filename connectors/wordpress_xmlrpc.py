@@ -285,6 +285,12 @@ class WordPressXmlrpc:
                 continue
             yield post
 
+    def changes(self, after: int, *, post_type: str = "post", limit: int = 100) -> dict[str, Any]:
+        """The companion plugin's change feed, through ``wpsb.rest`` (as the REST connector)."""
+        found = self.plugin.get("changes", "reading the change feed", after=str(after),
+                                type=post_type, limit=str(limit))
+        return found if isinstance(found, dict) else {}
+
     def _newer_than(self, cursor: str, post_type: str, status: str,
                     by: str = "modified") -> list[XmlrpcPost]:
         for _attempt in range(MAX_PAGING_RESTARTS):

@@ -10,6 +10,10 @@ Everything else, rendered HTML included, must be equal as it comes.
 
 Windows are set to no overlap so that "a poll from the cursor yields nothing new" is exact; the
 overlap itself (posts seen again) is the engine's business and harmless by idempotent keys.
+
+The first part runs the REST poll (``use_feed=False``: the fallback for sites without the
+plugin's change feed); the change feed has its own part below (one request when nothing changed,
+a change seen once, unpublishing and permanent deletes as records and tombstones).
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from bridge.failures import Code, TerminalError
-from bridge.model import PostRecord, Unreadable
+from bridge.model import PostRecord, SourceRef, Unreadable, tombstone
 from bridge.ports import MetaWrite
 from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
@@ -66,14 +71,16 @@ def empty(site: dict[str, Any]) -> Iterator[dict[str, Any]]:
     delete_all_posts(site)
 
 
-def connector(site: dict[str, Any], api: str) -> WordPressRest | WordPressXmlrpc:
+def connector(site: dict[str, Any], api: str,
+              session: requests.Session | None = None) -> WordPressRest | WordPressXmlrpc:
     kind = WordPressXmlrpc if api == "xmlrpc" else WordPressRest
-    return kind(site["url"], site["admin_user"], site["app_password"], timeout=30)
+    return kind(site["url"], site["admin_user"], site["app_password"], timeout=30,
+                session=session)
 
 
 def source(site: dict[str, Any], api: str) -> WordPressPosts:
     return WordPressPosts(connector(site, api), SITE, overlap_seconds=0,
-                          published_overlap_seconds=0)
+                          published_overlap_seconds=0, use_feed=False)
 
 
 def poll(posts: WordPressPosts, cursor: dict[str, str]
@@ -280,6 +287,106 @@ def test_both_connectors_yield_equal_records(empty: dict[str, Any]) -> None:
         [normalised(r) for r in source(empty, "rest").fetch(ids_)]
 
 
+# -- the change feed ------------------------------------------------------------------------
+
+class CountingSession(requests.Session):
+    """Counts the HTTP requests the connector makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+        self.hooks["response"].append(lambda r, *a, **k: self.sent.append(r.request.url or ""))
+
+
+def feed_source(site: dict[str, Any], api: str) -> tuple[WordPressPosts, CountingSession]:
+    session = CountingSession()
+    return WordPressPosts(connector(site, api, session), SITE, overlap_seconds=0,
+                          published_overlap_seconds=0), session
+
+
+def feed_end(site: dict[str, Any]) -> dict[str, str]:
+    """A cursor at the feed's current end: a bridge that has seen everything so far."""
+    last = connector(site, "rest").changes(0, limit=0)["last"]
+    return {"seq": str(last).zfill(20)}
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_feed_nothing_changed_is_exactly_one_request(empty: dict[str, Any], api: str) -> None:
+    for n in range(3):
+        create_post(empty, title=f"recent {n}")
+    posts, session = feed_source(empty, api)
+    cursor = feed_end(empty)
+    assert poll(posts, cursor)[0] == []  # the XML-RPC client connects once, here
+    session.sent.clear()
+    assert poll(posts, cursor) == ([], cursor)
+    assert len(session.sent) == 1, session.sent
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_feed_a_change_is_seen_once_and_moves_the_cursor(empty: dict[str, Any],
+                                                         api: str) -> None:
+    post = create_post(empty, title="before")
+    posts, _ = feed_source(empty, api)
+    cursor = feed_end(empty)
+    wordpress_request(empty, "POST", f"/wp/v2/posts/{post['id']}", json={"title": "after"})
+    records, moved = poll(posts, cursor)
+    assert ids(records) == [post["id"]] and records[0].title_raw == "after"
+    assert moved["seq"] > cursor["seq"] and len(moved["seq"]) == 20
+    assert moved["modified"] == rest_post(empty, post["id"])["modified"]
+    assert poll(posts, moved)[0] == []
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_feed_unpublish_trash_and_permanent_delete(empty: dict[str, Any], api: str) -> None:
+    drafted, trashed, deleted = (create_post(empty, title=t) for t in ("drafted", "trashed",
+                                                                         "deleted"))
+    posts, _ = feed_source(empty, api)
+    cursor = feed_end(empty)
+    wordpress_request(empty, "POST", f"/wp/v2/posts/{drafted['id']}", json={"status": "draft"})
+    wordpress_request(empty, "DELETE", f"/wp/v2/posts/{trashed['id']}")
+    wordpress_request(empty, "DELETE", f"/wp/v2/posts/{deleted['id']}", params={"force": "true"})
+    records, cursor = poll(posts, cursor)
+    assert [(int(r.source.object_id), r.status) for r in records] == [
+        (drafted["id"], "draft"), (trashed["id"], "trash"), (deleted["id"], "deleted")]
+    gone = records[2]
+    assert isinstance(gone, PostRecord)
+    assert gone == tombstone(SourceRef("wp", SITE, "post", str(deleted["id"])),
+                             gone.modified_gmt, "deleted")
+    assert gone.modified_gmt[:4].isdigit()
+    assert poll(posts, cursor)[0] == []
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_feed_a_new_cursor_polls_once_then_reads_the_feed(empty: dict[str, Any],
+                                                          api: str) -> None:
+    existing = create_post(empty, title="existing")
+    posts, _ = feed_source(empty, api)
+    records, cursor = poll(posts, {})
+    assert ids(records) == [existing["id"]]
+    assert cursor["seq"] == feed_end(empty)["seq"]
+    assert poll(posts, cursor)[0] == []
+
+
+def test_feed_is_for_the_bridge_only(empty: dict[str, Any]) -> None:
+    for auth in ({"auth": None}, {"as_user": "iguazi123"}):
+        refused = wordpress_request(empty, "GET", "/wp-steem-bridge/v1/changes", **auth)
+        assert refused.status_code in (401, 403), refused.text
+
+
+def test_without_the_feed_the_source_polls(empty: dict[str, Any]) -> None:
+    post = create_post(empty, title="polled")
+
+    class NoFeed(WordPressRest):
+        def changes(self, after: int, *, post_type: str = "post",
+                    limit: int = 100) -> dict[str, Any]:
+            raise TerminalError("reading the change feed: HTTP 404", code=Code.PLUGIN_MISSING)
+
+    posts = WordPressPosts(NoFeed(empty["url"], empty["admin_user"], empty["app_password"]),
+                           SITE, overlap_seconds=0, published_overlap_seconds=0)
+    records, cursor = poll(posts, {})
+    assert ids(records) == [post["id"]] and "seq" not in cursor
+
+
 # -- SiteWriter -----------------------------------------------------------------------------
 
 CHAIN_VALUES = {"steem_author": "iguazi123", "steem_permlink": "contract-post",
@@ -301,8 +408,9 @@ def test_write_meta_stores_chain_and_mirrored_meta_without_touching_the_post(
         MetaWrite("user", user_id, {"steem_mirror_block": 77}),
     ])
     assert outcomes[0] is None and outcomes[3] is None and outcomes[4] is None
-    for refused in (outcomes[1], outcomes[2]):
-        assert isinstance(refused, TerminalError) and refused.code == Code.ITEM_REFUSED
+    gone, refused = outcomes[1], outcomes[2]
+    assert isinstance(gone, TerminalError) and gone.code == Code.GONE  # no such post
+    assert isinstance(refused, TerminalError) and refused.code == Code.ITEM_REFUSED
     chain = wordpress_request(empty, "GET", f"/wp-steem-bridge/v1/posts/{post['id']}/chain")
     assert {k: chain.json()["meta"][k] for k in CHAIN_VALUES} == CHAIN_VALUES
     after = rest_post(empty, post["id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.errors import ExitStatus
-from bridge.failures import TransientError
+from bridge.failures import Code, TerminalError, TransientError
 from bridge.model import (
     ChainLink,
     Intent,
@@ -24,6 +25,7 @@ from bridge.model import (
     Unreadable,
     content_hash,
     intent_key,
+    tombstone,
 )
 from bridge.post_stream import PostPlanner
 from bridge.report import TickReport
@@ -660,3 +662,103 @@ def test_an_idle_tick_writes_no_heartbeat_until_it_is_due(state_target) -> None:
     heartbeat.beat(busy)
     assert len(writes) == 3  # something changed: at once
     store.close()
+
+
+# -- unpublishing, permanent deletes and the tombstone edit ------------------------------------
+
+@pytest.mark.parametrize("status", ["draft", "pending", "private", "future"])
+def test_an_unpublished_post_is_deleted_on_chain_like_a_trashed_one(world, status) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    source.put(record(1, "alice", "One", "2026-01-01T03:00:00", status=status))
+    report = engine.tick()
+    assert report.confirmed == 1 and ("alice", "p1") not in chain.posts
+    assert sink.meta[1]["steem_status"] == "deleted"
+
+
+def test_a_post_deleted_permanently_comes_as_a_tombstone_and_is_deleted_on_chain(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    source.put(tombstone(SourceRef("wp", "t", "post", "1"), "2026-01-01T03:00:00", "One"))
+    report = engine.tick()
+    assert report.confirmed == 1 and ("alice", "p1") not in chain.posts
+    assert sink.meta[1]["steem_status"] == "deleted"
+
+
+def test_chain_meta_for_a_post_deleted_for_good_is_dropped_without_a_problem(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    source.put(tombstone(SourceRef("wp", "t", "post", "1"), "2026-01-01T03:00:00", "One"))
+    sink.write_meta = lambda writes: [TerminalError("writing chain meta to 1: HTTP 404: Invalid "
+                                                    "post ID.", code=Code.GONE) for _ in writes]
+    report = engine.tick()
+    assert report.confirmed == 1 and ("alice", "p1") not in chain.posts
+    assert not report.terminal_problems and exit_status(report) is ExitStatus.OK
+    assert store.pending_writebacks() == []
+
+
+def test_a_post_given_a_password_is_deleted_on_chain_unless_announced(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    source.put(replace(record(1, "alice", "One", "2026-01-01T03:00:00"), password_protected=True))
+    engine.holder["ctx"] = replace(engine.holder["ctx"], include_password_protected=True)
+    engine.tick()
+    assert ("alice", "p1") in chain.posts  # announced: stays (the mapping makes its notice)
+    engine.holder["ctx"] = replace(engine.holder["ctx"], include_password_protected=False)
+    source.put(replace(record(1, "alice", "One", "2026-01-01T04:00:00"), password_protected=True))
+    assert engine.tick().confirmed == 1 and ("alice", "p1") not in chain.posts
+    # a protected post that never reached the chain still says why it is not sent
+    engine.planner.mapper = lambda post, ctx, link: Skip(post.source, "post is password-protected")
+    source.put(replace(record(3, "alice", "Three", "2026-01-01T05:00:00"),
+                       password_protected=True))
+    engine.tick()
+    assert sink.meta[3] == {"steem_status": "skipped", "steem_error": "post is password-protected"}
+
+
+def test_a_refused_delete_is_kept_by_default_and_says_so(world) -> None:
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    chain.posts[("alice", "p1")]["net_rshares"] = 5_000_000
+    source.put(record(1, "alice", "One", "2026-01-01T03:00:00", status="draft"))
+    engine.tick()
+    chain.advance(10)
+    engine.tick()
+    assert chain.posts[("alice", "p1")]["body"] == "<p>One body</p>"
+    assert sink.meta[1]["steem_status"] == "kept_on_chain"
+    assert "net positive votes" in sink.meta[1]["steem_error"]
+
+
+def test_with_tombstone_a_refused_delete_replaces_the_text_once_and_a_republish_restores_it(
+        world) -> None:
+    store, chain, source, sink, engine = world
+    engine.dispatcher.on_refused_delete = "tombstone"
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    chain.posts[("alice", "p1")].update(net_rshares=5_000_000, json_metadata=json.dumps(
+        {"app": "wp-steem-bridge/1", "tags": ["life"], "canonical_url": "http://wp/p1"}))
+    source.put(tombstone(SourceRef("wp", "t", "post", "1"), "2026-01-01T03:00:00", "One"))
+    report = engine.tick()
+    assert report.kept == 1 and sink.meta[1]["steem_status"] == "tombstoned"
+    assert "net positive votes" in sink.meta[1]["steem_error"]
+    chain.advance(10)
+    engine.tick()  # the tombstone edit goes out
+    post = chain.posts[("alice", "p1")]
+    assert (post["title"], post["body"]) == ("Removed by the author",
+                                             "This post was removed by its author.")
+    assert json.loads(post["json_metadata"]) == {"app": "wp-steem-bridge/1", "tags": ["life"]}
+    calls = chain.broadcast_calls
+    chain.advance(10)
+    engine.tick()
+    assert chain.broadcast_calls == calls  # once
+    assert statuses(store).get(IntentStatus.CONFIRMED.value) == 2
+    # published again (a new post id is not needed: the same one comes back): its text returns
+    source.put(record(1, "alice", "One", "2026-01-01T05:00:00"))
+    chain.advance(10)
+    engine.tick()
+    assert chain.posts[("alice", "p1")]["body"] == "<p>One body</p>"
+    assert sink.meta[1]["steem_status"] == "published"

@@ -248,3 +248,73 @@ def test_the_same_bridge_publishes_to_a_hive_chain(tmp_path: Path, empty_site: d
     finally:
         devnet_tx_collector.add(hive, "hive devnet")
         hive.stop()
+
+
+def chain_post(url: str, meta: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = localstack.rpc(url, "condenser_api.get_content",
+                                           [meta["steem_author"], meta["steem_permlink"]])
+    return found
+
+
+def test_unpublish_and_permanent_delete_delete_on_chain_and_a_refused_delete_is_tombstoned(
+        tmp_path: Path, devnet: Any, empty_site: dict) -> None:
+    """Unpublishing (draft) and deleting for good (skipping the trash) delete the chain post like
+    the trash does; a post with votes is kept, or with ``on_refused_delete = "tombstone"`` has its
+    text replaced by a removal note; WordPress says which happened."""
+    site = empty_site
+    bridge = make_bridge(tmp_path, site, devnet.url, ["iguazi123", "voter"])
+    titles = ("Unpublished", "Deleted for good", "Voted and kept", "Voted and removed")
+    posts: dict[str, dict[str, Any]] = {}
+    for title in titles:  # one root post per author every 5 minutes of chain time
+        posts[title] = create_post(site, title)
+        assert bridge.cli("sync", "--once").returncode == 0
+        localstack.generate_blocks(devnet.url, 101)
+    meta = {title: post_meta(site, post["id"]) for title, post in posts.items()}
+    assert {m["steem_status"] for m in meta.values()} == {"published"}
+    chain = SteemChain([devnet.url], CHAIN_ID)
+    voter_key = bridge.keys_file.read_text().split('voter = "')[1].split('"')[0]
+    for title in ("Voted and kept", "Voted and removed"):
+        chain.broadcast(chain.sign([("vote", {
+            "voter": "voter", "author": meta[title]["steem_author"],
+            "permlink": meta[title]["steem_permlink"], "weight": 10000})], voter_key))
+        localstack.generate_blocks(devnet.url, 2)  # one vote every 3 seconds
+
+    def change(title: str, method: str, **kw: Any) -> None:
+        wordpress_request(site, method, f"/wp/v2/posts/{posts[title]['id']}",
+                          **kw).raise_for_status()
+
+    change("Unpublished", "POST", json={"status": "draft"})
+    change("Deleted for good", "DELETE", params={"force": "true"})
+    change("Voted and kept", "DELETE")  # the trash, with the default on_refused_delete = "keep"
+    result = bridge.cli("sync", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "1 kept on chain" in result.stdout
+    for title in ("Unpublished", "Deleted for good"):
+        assert chain_post(devnet.url, meta[title])["author"] == "", title
+    assert post_meta(site, posts["Unpublished"]["id"])["steem_status"] == "deleted"
+    kept = chain_post(devnet.url, meta["Voted and kept"])
+    assert kept["body"].startswith("<p>Voted and kept</p>")
+    kept_meta = post_meta(site, posts["Voted and kept"]["id"])
+    assert kept_meta["steem_status"] == "kept_on_chain"
+    assert "net positive votes" in kept_meta["steem_error"]
+
+    removed = chain_post(devnet.url, meta["Voted and removed"])
+    tombstone = {"WPSB__MAPPING__ON_REFUSED_DELETE": "tombstone"}
+    change("Voted and removed", "POST", json={"status": "private"})
+    result = bridge.cli("sync", "--once", env=tombstone)
+    assert result.returncode == 0, result.stderr
+    localstack.generate_blocks(devnet.url, 2)
+    result = bridge.cli("sync", "--once", env=tombstone)  # the edit goes out
+    assert result.returncode == 0, result.stderr
+    replaced = chain_post(devnet.url, meta["Voted and removed"])
+    assert (replaced["title"], replaced["body"]) == ("Removed by the author",
+                                                     "This post was removed by its author.")
+    metadata = json.loads(replaced["json_metadata"])
+    assert metadata == {k: json.loads(removed["json_metadata"])[k] for k in ("app", "tags")}
+    assert replaced["net_rshares"] == removed["net_rshares"]  # the votes stay, the text goes
+    removed_meta = post_meta(site, posts["Voted and removed"]["id"])
+    assert removed_meta["steem_status"] == "tombstoned"
+    assert "net positive votes" in removed_meta["steem_error"]
+    assert chain_post(devnet.url, meta["Voted and kept"])["body"] == kept["body"]  # not touched
+    again = bridge.cli("sync", "--once", env=tombstone)
+    assert "0 enqueued" in again.stdout and again.returncode == 0

@@ -47,7 +47,7 @@ def test_write_meta_batches_every_target_and_answers_one_outcome_per_write() -> 
     assert sent[0][0]["body"] == {"steem_status": "confirmed"}
     assert len(outcomes) == len(writes)
     refused = outcomes[1]
-    assert isinstance(refused, TerminalError) and refused.code == Code.ITEM_REFUSED
+    assert isinstance(refused, TerminalError) and refused.code == Code.GONE
     assert "Invalid post ID." in refused.message
     assert [o for i, o in enumerate(outcomes) if i != 1] == [None] * (len(writes) - 1)
 

@@ -24,3 +24,9 @@ foreach ( array_keys( wp_roles()->roles ) as $wpsb_role_name ) {
 }
 delete_option( 'wpsb_version' );
 delete_option( 'wpsb_chain_globals' );
+// The change feed is only a log for the bridge: it goes with the plugin.
+global $wpdb;
+$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wpsb_changes" ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.DirectDatabaseQuery.SchemaChange
+delete_option( 'wpsb_changes_db_version' );
+delete_option( 'wpsb_changes_pruned_through' );
+wp_clear_scheduled_hook( 'wpsb_changes_prune' );

@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       WP Steem Bridge
  * Description:       Companion plugin for the wp-steem-bridge worker: registers the post and user meta the worker reads and writes over REST, a route that records chain results without touching the post's modified date, and the mirrored rewards and votes shown under posts, on profiles, in a widget and in the admin posts list.
- * Version:           0.3.0
+ * Version:           0.4.0
  * Requires at least: 5.7
  * Requires PHP:      7.4
  * Author:            wp-steem-bridge
@@ -18,7 +18,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 const WPSB_REST_NAMESPACE = 'wp-steem-bridge/v1';
-const WPSB_VERSION        = '0.3.0';
+const WPSB_VERSION        = '0.4.0';
 /** Held only by the bridge's own WordPress user: writes chain state, mirrored data, comments, points. */
 const WPSB_WRITE_CAP = 'wpsb_write_chain_data';
 /** Post meta only the bridge writes (WPSB_WRITE_CAP); the other steem_* keys are the author's choices. */
@@ -42,6 +42,7 @@ require_once __DIR__ . '/includes/webhook.php';
 require_once __DIR__ . '/includes/xmlrpc.php';
 require_once __DIR__ . '/includes/heartbeat.php';
 require_once __DIR__ . '/includes/sync-requests.php';
+require_once __DIR__ . '/includes/change-feed.php';
 require_once __DIR__ . '/includes/site-health.php';
 require_once __DIR__ . '/includes/admin-list.php';
 require_once __DIR__ . '/includes/editor-panel.php';

@@ -35,6 +35,8 @@
 				return [ __( 'Skipped', 'wp-steem-bridge' ), __( 'The bridge does not publish this post:', 'wp-steem-bridge' ) ];
 			case 'kept_on_chain':
 				return [ __( 'Kept on chain', 'wp-steem-bridge' ), __( 'It is no longer public here, but the chain does not allow deleting it:', 'wp-steem-bridge' ) ];
+			case 'tombstoned':
+				return [ __( 'Replaced on chain', 'wp-steem-bridge' ), __( 'It is no longer public here and the chain does not allow deleting it, so its text on chain was replaced by a "removed by the author" note:', 'wp-steem-bridge' ) ];
 			case 'deleted':
 				return [ __( 'Deleted from the chain', 'wp-steem-bridge' ), __( 'The post was deleted on chain after it was unpublished here.', 'wp-steem-bridge' ) ];
 			default:
@@ -189,7 +191,7 @@
 		if ( 'post' !== postType || ! meta ) {
 			return null;
 		}
-		const onChain = 'published' === status || 'kept_on_chain' === status || 'confirmed' === status;
+		const onChain = 'published' === status || 'kept_on_chain' === status || 'tombstoned' === status || 'confirmed' === status;
 		return el( PluginDocumentSettingPanel, { name: 'wpsb-chain-panel', title: __( 'Steem', 'wp-steem-bridge' ), className: 'wpsb-chain-panel' },
 			el( StatusView, { meta, postStatus, onRetry: retry } ),
 			el( RewardsView, { meta } ),

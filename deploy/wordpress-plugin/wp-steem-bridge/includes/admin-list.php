@@ -13,7 +13,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /** Statuses a post on chain has; every other status (or none) means "not on chain". */
-const WPSB_ON_CHAIN_STATUSES = array( 'published', 'kept_on_chain' );
+const WPSB_ON_CHAIN_STATUSES = array( 'published', 'kept_on_chain', 'tombstoned' );
 /** The filter value for posts not on chain (not a status the bridge writes). */
 const WPSB_NOT_ON_CHAIN = 'not_on_chain';
 
@@ -27,6 +27,7 @@ function wpsb_chain_status_labels() {
 		'failed'        => __( 'Failed', 'wp-steem-bridge' ),
 		'skipped'       => __( 'Skipped', 'wp-steem-bridge' ),
 		'kept_on_chain' => __( 'Kept on chain', 'wp-steem-bridge' ),
+		'tombstoned'    => __( 'Replaced on chain', 'wp-steem-bridge' ),
 		'deleted'       => __( 'Deleted from chain', 'wp-steem-bridge' ),
 	);
 }

@@ -173,6 +173,7 @@ function wpsb_status_label( $status ) {
 		'skipped'       => _x( 'skipped', 'sync status', 'wp-steem-bridge' ),
 		'deleted'       => _x( 'deleted from the chain', 'sync status', 'wp-steem-bridge' ),
 		'kept_on_chain' => _x( 'kept on the chain', 'sync status', 'wp-steem-bridge' ),
+		'tombstoned'    => _x( 'replaced on the chain by a removal note', 'sync status', 'wp-steem-bridge' ),
 	);
 	return $labels[ $status ] ?? $status;
 }
