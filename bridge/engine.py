@@ -55,13 +55,14 @@ class Engine:
     def tick(self, should_stop: Callable[[], bool] = lambda: False,
              rescan: bool = False) -> TickReport:
         report = TickReport()
-        steps: list[tuple[str, Callable[[], None]]] = []
-        if self.retries is not None:
-            retries = self.retries
-            steps.append(("retries", lambda: retries.step(report)))
-        steps += [
+        steps: list[tuple[str, Callable[[], None]]] = [
             ("reconcile", lambda: self.dispatcher.reconcile(report)),
             ("poll", lambda: self.poll(report, rescan)),
+        ]
+        if self.retries is not None:  # after the poll: the change feed says if any press is new
+            retries = self.retries
+            steps.append(("retries", lambda: self._retry_presses(retries, report)))
+        steps += [
             ("dispatch", lambda: self.dispatcher.dispatch(report, should_stop)),
             ("write back", lambda: self.writeback.flush_queued(report)),
         ]
@@ -76,6 +77,12 @@ class Engine:
             heartbeat = self.heartbeat
             self._run_step("heartbeat", lambda: heartbeat.beat(report), report)
         return report
+
+    def _retry_presses(self, retries: RetryRequests, report: TickReport) -> None:
+        """Requeue what Retry presses ask for; rows put back as signed are looked up on chain
+        before this tick's dispatch, so a press is acted on in the tick that reads it."""
+        if retries.step(report):
+            self.dispatcher.reconcile(report)
 
     def _run_step(self, name: str, step: Callable[[], None], report: TickReport) -> None:
         try:

@@ -57,6 +57,7 @@ class WordPressRest:
         self.session = session or requests.Session()
         self.session.auth = (user, app_password)
         self.session.headers["User-Agent"] = "wp-steem-bridge"
+        self._newest_retry: int | None = None  # the newest Retry press, as the change feed said
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -173,6 +174,8 @@ class WordPressRest:
         found = self._json("GET", "wp-steem-bridge/v1/changes", "reading the change feed",
                            missing_hint="a companion plugin without the change feed",
                            params={"after": after, "type": post_type, "limit": limit})
+        if isinstance(found, dict) and isinstance(found.get("retries"), int):
+            self._newest_retry = found["retries"]
         return found if isinstance(found, dict) else {}
 
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
@@ -221,7 +224,10 @@ class WordPressRest:
 
     def retry_requests(self, after: int) -> list[RetryRequest]:
         """Retry presses in WordPress after request id ``after`` (the plugin keeps the last
-        500); an old plugin without the route has none."""
+        500); an old plugin without the route has none. No request when the change feed just
+        said that no press is newer than ``after``."""
+        if self._newest_retry is not None and self._newest_retry <= after:
+            return []
         try:
             found = self._json("GET", "wp-steem-bridge/v1/retries", "reading retry requests",
                                missing_hint="an older companion plugin", params={"after": after})

@@ -149,6 +149,7 @@ class WordPressXmlrpc:
         # Filled while listing posts, so the engine's follow-up look-ups cost no extra calls.
         self._terms: dict[str, dict[int, str]] = {}
         self._term_counts: dict[int, int] = {}  # term id -> use count, as the listing said
+        self._newest_retry: int | None = None  # the newest Retry press, as the change feed said
         self._media: dict[int, str] = {}
         self._accounts: dict[int, str] = {}
         self.plugin = PluginRoutes(self._call, self._supported_methods)
@@ -289,6 +290,8 @@ class WordPressXmlrpc:
         """The companion plugin's change feed, through ``wpsb.rest`` (as the REST connector)."""
         found = self.plugin.get("changes", "reading the change feed", after=str(after),
                                 type=post_type, limit=str(limit))
+        if isinstance(found, dict) and isinstance(found.get("retries"), int):
+            self._newest_retry = found["retries"]
         return found if isinstance(found, dict) else {}
 
     def _newer_than(self, cursor: str, post_type: str, status: str,
@@ -421,8 +424,9 @@ class WordPressXmlrpc:
 
     def retry_requests(self, after: int) -> list[RetryRequest]:
         """Retry presses in WordPress (companion plugin's ``retries`` route; none without it)."""
-        if not self.plugin.available():
-            return []
+        if not self.plugin.available() or (self._newest_retry is not None
+                                           and self._newest_retry <= after):
+            return []  # the change feed just said no press is newer
         found = self.plugin.get("retries", "reading retry requests", after=str(after))
         return [RetryRequest(int(r["id"]), int(r["post_id"])) for r in found or []
                 if isinstance(r, dict) and "id" in r and "post_id" in r]

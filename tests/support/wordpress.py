@@ -11,7 +11,9 @@ wp-local: ``{"name", "url", "db_name", "config", "admin_user", "admin_id", "app_
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,10 @@ WP_LOCAL_TIMEOUT_SECONDS = 900
 # WP_PLUGIN_DIR of this checkout's sites (wp-local links the companion plugin there)
 PLUGINS_DIR = REPO_ROOT / ".run" / "wp-plugins"
 TEST_PLUGINS = REPO_ROOT / "tests" / "support" / "wp-plugins"
+# The real third-party plugins (myCRED, GamiPress, bbPress, 微慕, 丸子), as released: unpacked
+# at test time into this checkout's .run, never copied into the repository.
+THIRD_PARTY_ARCHIVES = REPO_ROOT.parent / "shared" / "wordpress-plugins"
+THIRD_PARTY_DIR = REPO_ROOT / ".run" / "third-party-plugins"
 _started: set[str] = set()  # sites this test session started or reset
 
 
@@ -85,6 +91,31 @@ def link_test_plugin(slug: str) -> None:
     link.symlink_to(TEST_PLUGINS / slug)
 
 
+def link_third_party_plugin(slug: str) -> Path:
+    """Unpacks the real plugin ``slug`` (``mycred``, ``gamipress``, ``bbpress``,
+    ``rest-api-to-miniprogram``, ``wp-mini-program``) from ../shared/wordpress-plugins once and
+    puts it into this checkout's plugins dir; its folder. Activating it is the test's business
+    (through ``/wp/v2/plugins``, as an administrator would)."""
+    archives = sorted(THIRD_PARTY_ARCHIVES.glob(f"{slug}-[0-9]*.tar.gz"))
+    if not archives:
+        raise FileNotFoundError(f"no {slug}-<version>.tar.gz in {THIRD_PARTY_ARCHIVES}")
+    unpacked = THIRD_PARTY_DIR / archives[-1].name.removesuffix(".tar.gz")
+    if not (unpacked / slug).is_dir():
+        partial = unpacked.with_name(unpacked.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        with tarfile.open(archives[-1]) as archive:
+            archive.extractall(partial, filter="data")
+        shutil.rmtree(unpacked, ignore_errors=True)
+        partial.rename(unpacked)
+    link = PLUGINS_DIR / slug
+    PLUGINS_DIR.mkdir(parents=True, exist_ok=True)
+    if not (link.is_symlink() and link.resolve() == (unpacked / slug).resolve()):
+        link.unlink(missing_ok=True)
+        link.symlink_to(unpacked / slug)
+    return unpacked / slug
+
+
 def api_url(site: dict[str, Any], path: str) -> str:
     """``/wp/v2/posts`` -> ``<url>/wp-json/wp/v2/posts``; full URLs and ``/wp-json/...`` pass through."""
     if path.startswith(("http://", "https://")):
@@ -113,8 +144,8 @@ def wordpress_request(site: dict[str, Any], method: str, path: str, **kw: Any) -
 def delete_all_posts(site: dict[str, Any]) -> None:
     """Empty a test site: every post in any status, the trash included, deleted for good."""
     for status in ("publish,future,draft,pending,private", "trash"):
-        found = wordpress_request(site, "GET", "/wp/v2/posts", params={
-            "status": status, "per_page": 100, "_fields": "id", "context": "edit"}).json()
-        for post in found:
-            wordpress_request(site, "DELETE", f"/wp/v2/posts/{post['id']}",
-                              params={"force": "true"})
+        while found := wordpress_request(site, "GET", "/wp/v2/posts", params={
+                "status": status, "per_page": 100, "_fields": "id", "context": "edit"}).json():
+            for post in found:
+                wordpress_request(site, "DELETE", f"/wp/v2/posts/{post['id']}",
+                                  params={"force": "true"})
