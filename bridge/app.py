@@ -50,8 +50,10 @@ class App:
         self.store.close()
 
 
-def build_app(settings: Settings) -> App:
-    store = open_store(settings)
+def build_app(settings: Settings, store: StateStore | None = None) -> App:
+    """``store``: an open store to use (a fleet worker's view of its one connection,
+    ``StateStore.for_site``) instead of opening the settings' own."""
+    store = store or open_store(settings)
     connector = WordPressXmlrpc if settings.wordpress.api == "xmlrpc" else WordPressRest
     wordpress = connector(settings.wordpress.url, settings.wordpress.user,
                           settings.wordpress.app_password)

@@ -113,12 +113,27 @@ def sync(ctx: Context, once: bool, rescan: bool) -> None:
 @click.option("--interval", type=float, default=None, help="Seconds between ticks.")
 @click.option("--webhook", "listen", default=None, metavar="HOST:PORT",
               help="Also listen for signed pokes from WordPress ([webhook] listen).")
+@click.option("--sites", "sites_dir", default=None, metavar="DIR",
+              help="Serve a fleet: one config file per site in DIR, all on one PostgreSQL.")
+@click.option("--worker", default=None, metavar="I/N",
+              help="With --sites: this is worker I of N (spreads where workers start).")
+@click.option("--lock-timeout", type=float, default=None,
+              help="With --sites: seconds after which a silent worker's sites are free.")
 @click.pass_obj
 @guarded
-def run(ctx: Context, interval: float | None, listen: str | None) -> None:
+def run(ctx: Context, interval: float | None, listen: str | None, sites_dir: str | None,
+        worker: str | None, lock_timeout: float | None) -> None:
     """Run as a daemon: the same tick in a loop; SIGTERM finishes the current step and exits.
 
-    With a webhook, WordPress's poke on publish starts the next tick at once."""
+    With a webhook, WordPress's poke on publish starts the next tick at once. With --sites,
+    one worker of a fleet (bridge/fleet.py): many sites, one site per worker at a time."""
+    if sites_dir is not None:
+        from bridge.fleet import run_fleet
+
+        if listen:
+            raise UserError("--sites and --webhook do not go together",
+                            hint="run one webhook daemon per site, or let the fleet poll")
+        sys.exit(run_fleet(sites_dir, worker, lock_timeout, interval))
     import threading
 
     from bridge.metrics import DaemonMetrics

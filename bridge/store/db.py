@@ -130,8 +130,7 @@ class PostgresDatabase(_Transactions):
         (so it is held across the tick's transactions and released if the process dies)."""
         import psycopg
 
-        key = int.from_bytes(hashlib.sha256(f"wp-steem-bridge:{scope}".encode()).digest()[:8],
-                             "big", signed=True)
+        key = advisory_key(scope)
         conn = psycopg.connect(self.url, autocommit=True)
         try:
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
@@ -149,6 +148,13 @@ class PostgresDatabase(_Transactions):
     def migration_lock(self) -> None:
         """Serialize schema creation between workers starting at the same time."""
         self.execute("SELECT pg_advisory_xact_lock(?)", (0x77707362,))
+
+
+def advisory_key(scope: str) -> int:
+    """The PostgreSQL advisory lock key of a site's run lock (``sync``, ``run`` and fleet
+    workers, bridge/fleet.py, all take this one key per site)."""
+    return int.from_bytes(hashlib.sha256(f"wp-steem-bridge:{scope}".encode()).digest()[:8],
+                          "big", signed=True)
 
 
 def _without_password(url: str) -> str:

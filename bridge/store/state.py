@@ -9,6 +9,7 @@ Nothing secret is ever written here: no keys, no passwords, only public chain da
 
 from __future__ import annotations
 
+import copy
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,21 @@ class StateStore:
         self.path = self.db.display
         self._migrate()
         self.outbox = Outbox(self.db, self.scope)
+        self._owner = True
+
+    def for_site(self, site: str) -> StateStore:
+        """A view of the same database connection limited to ``site``: a fleet worker
+        (bridge/fleet.py) serves many sites over one connection. Closing a view does nothing;
+        the store it came from owns the connection."""
+        view = copy.copy(self)
+        view.site = site
+        view.outbox = Outbox(self.db, view.scope)
+        view._owner = False
+        return view
 
     def close(self) -> None:
-        self.db.close()
+        if self._owner:
+            self.db.close()
 
     def transaction(self) -> AbstractContextManager[Any]:
         return self.db.transaction()
