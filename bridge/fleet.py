@@ -105,6 +105,8 @@ class Leases:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        # named, so `pg_stat_activity` shows which process each worker connection is
+        self.db.execute(f"SET application_name = 'wp-steem-bridge fleet pid {os.getpid()}'")
         ms = max(1000, int(self.timeout * 1000))
         seconds = max(1, int(self.timeout // 3))
         for name, value in (("idle_session_timeout", ms),
