@@ -2,7 +2,7 @@
 
 Owns: connecting over http(s) to an explicit node list with the chain id checked against the node's
 ``get_config``; signing a list of condenser-style operations once (the caller stores the tx id and
-expiration before broadcasting); broadcasting; finding a transaction by id; the reads the scheduler
+expiration before broadcasting; beem builds the digest, libsecp256k1 through coincurve signs); broadcasting; finding a transaction by id; the reads the scheduler
 needs (head block time, an account's last post/vote times). Devnet account creation
 lives in the dev stack (deploy/devstack/localstack.py), built on ``sign``/``broadcast``.
 
