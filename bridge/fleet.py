@@ -105,6 +105,8 @@ class Leases:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        import psycopg
+
         # named, so `pg_stat_activity` shows which process each worker connection is
         self.db.execute(f"SET application_name = 'wp-steem-bridge fleet pid {os.getpid()}'")
         ms = max(1000, int(self.timeout * 1000))
@@ -113,7 +115,11 @@ class Leases:
                             ("idle_in_transaction_session_timeout", ms),
                             ("tcp_keepalives_idle", seconds), ("tcp_keepalives_interval", seconds),
                             ("tcp_keepalives_count", 2), ("tcp_user_timeout", ms)):
-            self.db.execute(f"SET {name} = {int(value)}")
+            try:
+                self.db.execute(f"SET {name} = {int(value)}")
+            except psycopg.errors.UndefinedObject:  # idle_session_timeout: PostgreSQL >= 14
+                log.warning("PostgreSQL has no %s: a hung worker keeps its sites until its "
+                            "connection drops", name)
         self._thread = threading.Thread(target=self._keepalive, name="fleet-keepalive",
                                         daemon=True)
         self._thread.start()
