@@ -209,7 +209,9 @@ class Fleet:
                 raise
             except Exception:  # noqa: BLE001 - one site's bug must not stop the others
                 self.leases.check()
-                log.exception("site %s: tick failed unexpectedly", site)
+                log.exception("site %s: tick failed unexpectedly; trying again in %g s",
+                              site, settings.interval)
+                self._mark_ticked(site)  # not again at once: a failing site must not spin
             finally:
                 if not self.leases.lost:
                     self._release(site)
@@ -234,9 +236,12 @@ class Fleet:
             app = self._apps[site] = self.build(settings, self.store.for_site(site))
         report = app.engine.tick(lambda: stop() or self.leases.lost)
         self.leases.check()
-        self.store.set_meta(f"fleet_tick@{site}", repr(time.time()))
+        self._mark_ticked(site)
         self.ticks[site] = self.ticks.get(site, 0) + 1
         self.on_report(site, report)
+
+    def _mark_ticked(self, site: str) -> None:
+        self.store.set_meta(f"fleet_tick@{site}", repr(time.time()))
 
     def close(self) -> None:
         self.leases.stop()

@@ -177,3 +177,19 @@ def test_a_worker_whose_connection_is_ended_mid_tick_stops(pg_url: str) -> None:
     with pytest.raises(LeaseLost):
         fleet.serve(lambda: False)
     assert ticks.log == [("w0", "ended")]
+
+
+def test_a_site_whose_tick_fails_waits_its_interval_and_the_others_go_on(pg_url: str) -> None:
+    sites = [site("broken", pg_url, interval=60), site("fine", pg_url, interval=60)]
+    ticks = Ticks()
+
+    def fail(name: str) -> None:
+        if name == "broken":
+            raise RuntimeError("a bug in one site's tick")
+
+    ticks.during = fail
+    fleet = Fleet(sites, ticks.builder("w0"))
+    assert fleet.run_pass(lambda: False) == 1
+    assert fleet.run_pass(lambda: False) == 0  # neither is due again within the interval
+    assert ticks.log == [("w0", "fine")]
+    fleet.close()
