@@ -31,6 +31,7 @@ import requests
 
 from bridge.model import from_text
 from bridge.ports import AccountTimes, ChainHead, SignedTx
+from connectors import smt as smt_wire
 from connectors.failures import (
     ConnectorError,
     FailureClass,
@@ -40,7 +41,6 @@ from connectors.failures import (
     node_text_of,
     rpc_error,
 )
-from connectors import smt as smt_wire
 from connectors.steem_reads import BatchReads
 
 for _name in ("beem", "beemapi", "beembase", "beemgraphenebase", "beemstorage", "urllib3"):
@@ -272,7 +272,7 @@ def _broadcast_error(response: requests.Response, what: str) -> ConnectorError |
                           f"result: {response.text[:200]!r}")
 
 
-class _RawOperation(BeemOperation):  # type: ignore[misc]
+class _RawOperation(BeemOperation):
     """An operation beem cannot build (SMT assets, SMT ops), serialized by connectors/smt.py and
     carried in beem's transaction like any of its own (same bytes, digest and signing)."""
 
@@ -287,7 +287,7 @@ class _RawOperation(BeemOperation):  # type: ignore[misc]
         return json.dumps([self.raw.name, self.raw.legacy_json])
 
 
-class _Builder(TransactionBuilder):  # type: ignore[misc]
+class _Builder(TransactionBuilder):
     """beem's TransactionBuilder; when an operation is ours (``_RawOperation``) the transaction is
     put together here, as beem's constructTx does it (expiration from the head block time, TaPoS
     from ``get_block_params``), because beem would look the op up in its own tables."""

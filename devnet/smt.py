@@ -26,7 +26,12 @@ from typing import Any
 from devnet.assets import Asset, fmt_time, sbd, smt_asset
 from devnet.errors import fc_assert
 from devnet.evaluators import EvalContext, adjust_balance, get_account
-from devnet.genesis import MEDIAN_PRICE_BASE_SBD, MEDIAN_PRICE_QUOTE_STEEM, NULL_ACCOUNT, TREASURY_ACCOUNT
+from devnet.genesis import (
+    MEDIAN_PRICE_BASE_SBD,
+    MEDIAN_PRICE_QUOTE_STEEM,
+    NULL_ACCOUNT,
+    TREASURY_ACCOUNT,
+)
 from devnet.nai import NaiSymbol, pool_candidates
 from devnet.state import Db
 from devnet.validate import is_valid_account_name, validate_account_name

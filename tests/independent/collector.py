@@ -28,11 +28,11 @@ from typing import Any
 import pytest
 
 from tests.independent.checker import (
+    SMT_EXCLUSION,
     Record,
     SteemJsResult,
     authorities_from_records,
     chain_params,
-    SMT_EXCLUSION,
     genesis_keys,
     input_lines,
     is_smt_record,
