@@ -67,3 +67,15 @@ def anchor_stream(entries: LedgerEntries, site_id: str, account: str, every: tim
                   clock: Callable[[], datetime]) -> OutboundStream[AnchorBatch]:
     source = AnchorSource(entries, site_id, every, clock)
     return OutboundStream(source, anchor_planner(account, source.name))
+
+
+def read_anchor(node: str, chain_id: str, tx_id: str) -> str:
+    """The ``wpsb-anchor`` custom_json of a transaction on chain (for ``verify-anchor --tx``)."""
+    from bridge.errors import UserError
+    from connectors.steem import SteemChain
+    from mappings.anchor import ANCHOR_ID
+
+    for name, payload in SteemChain([node], chain_id).transaction_operations(tx_id):
+        if name == "custom_json" and payload.get("id") == ANCHOR_ID:
+            return str(payload["json"])
+    raise UserError(f"transaction {tx_id} carries no {ANCHOR_ID} custom_json", [])

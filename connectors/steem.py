@@ -200,6 +200,11 @@ class SteemChain(BatchReads):
             return None
         return int(found["block_num"])
 
+    def transaction_operations(self, tx_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """The condenser-form operations of a transaction in a block (anchor verification)."""
+        found = self._call(f"reading transaction {tx_id}", "get_transaction", tx_id, api="condenser")
+        return [(str(op[0]), dict(op[1])) for op in (found or {}).get("operations", [])]
+
     # -- writes -------------------------------------------------------------------------------
 
     def sign(self, operations: Iterable[tuple[str, dict[str, Any]]], wif: str) -> SignedTx:
