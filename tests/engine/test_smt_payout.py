@@ -82,3 +82,42 @@ def test_a_payout_of_nothing_or_to_the_treasury_is_skipped() -> None:
     assert smt_transfer_intent(base).reason == "nothing to pay (amount is not positive)"  # type: ignore[union-attr]
     self_pay = SmtTransfer("t", "x", "treasury", "treasury", 5, "@@422838704", 3)
     assert smt_transfer_intent(self_pay).reason == "the treasury does not pay itself"  # type: ignore[union-attr]
+
+
+def test_smt_output_packs_payouts_as_transfers_in_one_transaction(smt_client: Client, tmp_path: Any) -> None:
+    """``SmtOutput`` (the points payout's TokenOutput protocol): two members' payouts, one transaction
+    of two SMT transfers, memos naming the ledger entries; amounts rounded down to the precision."""
+    from dataclasses import dataclass
+    from decimal import Decimal
+
+    from bridge.model import IntentKind, SourceRef, intent_key
+    from mappings.smt_payout import SmtOutput
+
+    @dataclass(frozen=True)
+    class Payout:
+        account: str
+        units: Decimal
+        entries: tuple[str, ...]
+
+    client = smt_client
+    treasury, ann, ben = (client.new_account(n) for n in ("treasury", "ann", "ben"))
+    symbol = launched_token(client, treasury, amount=5_000_000)
+    output = SmtOutput("t", treasury, symbol["nai"], symbol["precision"], max_transfers=2)
+    payouts = [Payout(ann, Decimal("1.2345"), ("mycred:1", "mycred:4")), Payout(ben, Decimal("2"), ("gamipress:9",))]
+    assert output.fits(payouts) and not output.fits([*payouts, payouts[0]])
+    source = SourceRef("wp", "t", "points", "batch-1")
+    intent = Intent(key=intent_key(output.kind, source, "v1"), kind=output.kind, account=treasury, source=source,
+                    operations=output.operations(payouts))
+    assert intent.kind is IntentKind.TRANSFER
+    store = StateStore(str(tmp_path / "state.db"))
+    dispatcher = Dispatcher(store, SteemChain([client.url], client.handle.chain.chain_id),
+                            lambda account, authority: client.keys[account]["active"], confirm_timeout=5)
+    with store.transaction():
+        store.outbox.enqueue(intent)
+    dispatcher.dispatch(TickReport(), lambda: False)
+    dispatcher.reconcile(TickReport())
+    (row,) = store.outbox.rows(IntentStatus.CONFIRMED)
+    ops = client.call("condenser_api.get_transaction", [row.tx_id])["operations"]
+    assert [op[1]["memo"] for op in ops] == ["wpsb:t:mycred:1,mycred:4", "wpsb:t:gamipress:9"]
+    assert _balance(client, ann, symbol) == 1_234 and _balance(client, ben, symbol) == 2_000
+    store.close()
