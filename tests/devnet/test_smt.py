@@ -11,6 +11,7 @@ import pytest
 from connectors.steem import SteemChain
 from devnet.assets import fmt_time, parse_time
 from devnet.genesis import INITMINER_WIF
+from devnet.nai import NaiSymbol, nai_data
 from devnet.server import DevnetHandle, start_devnet
 from tests.devnet.conftest import Client, error_message
 
@@ -142,10 +143,7 @@ def test_setup_launch_emission_and_smt_transfers(smt_client: Client) -> None:
         f"Assert Exception:available >= -delta: Account {bob} does not have sufficient funds for balance "
         f'adjustment. Required: {{"amount":"-1501","precision":3,"nai":"{symbol["nai"]}"}}, '
         f'Available: {{"amount":"1500","precision":3,"nai":"{symbol["nai"]}"}}')
-    vesting_nai = client.call("database_api.find_smt_tokens", {"symbols": [symbol]})["tokens"][0]
-    assert vesting_nai  # the vesting twin is data + 1 with its own check digit
-    from devnet.nai import NaiSymbol, nai_data
-    twin = NaiSymbol(nai_data(symbol["nai"]), 3).vesting()
+    twin = NaiSymbol(nai_data(symbol["nai"]), 3).vesting()  # asset_num | 0x20: its own NAI
     vesting = ("transfer", {"from": alice, "to": bob, "amount": {"amount": "1", "precision": 3, "nai": twin.nai},
                             "memo": ""})
     assert error_message(bridge_send(client, [vesting], active)) == (

@@ -206,6 +206,7 @@ def check_recorded(data_dir_or_records: str | Path | Sequence[Record], *, chain:
         records = read_records(data_dir_or_records)
     else:
         records = list(data_dir_or_records)
+    records = [r for r in records if not is_smt_record(r)]  # SMT_EXCLUSION
     default_id, prefix = chain_params(chain)
     auths = authorities_from_records(records, genesis_keys(chain))
     result = verify_with_steem_js(records, chain_id or default_id, {}, address_prefix=prefix, authorities=auths)
