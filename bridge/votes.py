@@ -10,7 +10,7 @@ Owns, for ``IntentKind.VOTE`` intents (members' likes):
                        (STEEM_MAX_VOTE_CHANGES) -> kept as it is, reason recorded. Never a retry.
                        (The 3-second rule and voting mana are rate limits: scheduled.)
     confirmation    -- the post's count of this site's likes that are votes on chain, queued
-                       for WordPress (post meta ``steem_votes``, like-events.php)
+                       for WordPress (post meta ``steem_liked_votes``, like-events.php)
 """
 
 from __future__ import annotations
@@ -88,4 +88,4 @@ class VoteStates:
         latest: dict[str, list[Any]] = dict(self.outbox.settled_votes(prefix))
         count = sum(1 for operations in latest.values() if vote_weight_of(operations) > 0)
         self.store.queue_writeback(SourceRef(source.system, source.site, "likes", post_id),
-                                   int(post_id), {"steem_votes": count})
+                                   int(post_id), {"steem_liked_votes": count})

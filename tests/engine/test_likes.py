@@ -49,7 +49,7 @@ class Sink:
     def write_meta(self, writes: Any) -> list[Any]:
         for write in writes:
             assert write.target == "likes"
-            self.votes[write.object_id] = write.values["steem_votes"]
+            self.votes[write.object_id] = write.values["steem_liked_votes"]
         return [None for _ in writes]
 
 

@@ -21,8 +21,8 @@
  * `GET wp-steem-bridge/v1/likes?after=<id>&limit=N` (the bridge's user only, WPSB_WRITE_CAP):
  * `{"events": [{id, post_id, user_id, event, source, at, steem_account}], "last": <id>}`, oldest
  * first, never past an id that may still commit (the change feed's rule, change-feed.php).
- * `POST wp-steem-bridge/v1/posts/<id>/likes-chain {"steem_votes": N}` (bridge only) stores the
- * number of this site's likes that are votes on chain as post meta `steem_votes`.
+ * `POST wp-steem-bridge/v1/posts/<id>/likes-chain {"steem_liked_votes": N}` (bridge only) stores the
+ * number of this site's likes that are votes on chain as post meta `steem_liked_votes`.
  *
  * @package wp-steem-bridge
  */
@@ -35,7 +35,7 @@ const WPSB_LIKES_DB_VERSION    = 1;
 const WPSB_LIKES_DB_OPTION     = 'wpsb_like_events_db_version';
 const WPSB_LIKES_MAX_LIMIT     = 500;
 const WPSB_LIKES_GAP_TIMEOUT   = 30;
-const WPSB_LIKES_CHAIN_META    = 'steem_votes';
+const WPSB_LIKES_CHAIN_META    = 'steem_liked_votes';
 
 function wpsb_likes_table() {
 	global $wpdb;
@@ -236,8 +236,8 @@ function wpsb_write_likes_chain( WP_REST_Request $request ) {
 		return new WP_Error( 'rest_post_invalid_id', __( 'Invalid post ID.', 'wp-steem-bridge' ), array( 'status' => 404 ) );
 	}
 	$GLOBALS['wpsb_bridge_writing'] = true; // the bridge's own write-back never pokes it
-	update_post_meta( $post_id, WPSB_LIKES_CHAIN_META, (int) $request['steem_votes'] );
-	return rest_ensure_response( array( 'id' => $post_id, 'steem_votes' => (int) get_post_meta( $post_id, WPSB_LIKES_CHAIN_META, true ) ) );
+	update_post_meta( $post_id, WPSB_LIKES_CHAIN_META, (int) $request['steem_liked_votes'] );
+	return rest_ensure_response( array( 'id' => $post_id, 'steem_liked_votes' => (int) get_post_meta( $post_id, WPSB_LIKES_CHAIN_META, true ) ) );
 }
 
 function wpsb_register_like_routes() {
@@ -278,7 +278,7 @@ function wpsb_register_like_routes() {
 				'permission_callback' => 'wpsb_likes_bridge_permission',
 				'args'                => array(
 					'id'          => $id,
-					'steem_votes' => array( 'type' => 'integer', 'minimum' => 0, 'required' => true ),
+					'steem_liked_votes' => array( 'type' => 'integer', 'minimum' => 0, 'required' => true ),
 				),
 			),
 			'allow_batch' => array( 'v1' => true ),
