@@ -285,11 +285,14 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
                     webhook_listen=listen,
                     webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
-                    mirror_extras=_mirror_extras(r), likes=_likes(r))
+                    mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api))
 
 
-def _likes(r: _Reader) -> LikesSettings:
+def _likes(r: _Reader, api: str) -> LikesSettings:
     likes: LikesSettings = r.plain("likes", LikesSettings)
+    if likes.enabled and api == "xmlrpc":
+        r.problems.append("likes.enabled: the like-events feed is read over REST; it needs "
+                          "[wordpress] api = \"rest\"")
     if not 0 < likes.weight <= 100:
         r.problems.append(f"likes.weight: expected a percent above 0 and at most 100, got "
                           f"{likes.weight!r}")

@@ -3,7 +3,9 @@ REAL 丸子 (wp-mini-program) and 微慕 (rest-api-to-miniprogram) backends and 
 
 Mini-program members are created as those plugins create them (login = openid; 丸子 keeps the
 session key its access token encodes), then like through each plugin's own route, as the
-mini-program would; a site member likes through the companion plugin's button route. The chain
+mini-program would; a site member likes through the companion plugin's button route. Every voter
+granted the site's app account posting authority, and the bridge holds only the app account's
+key ([keys] app_account) for them. The chain
 then holds exactly one vote per like and one removal (percent 0) per unlike, read back with
 ``get_active_votes``; a second sync changes nothing; WordPress shows the count of likes voted."""
 
@@ -12,13 +14,16 @@ from __future__ import annotations
 import base64
 import json
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from connectors.steem import SteemChain
 from deploy.devstack import localstack
+from devnet.genesis import CHAIN_ID
 from tests.conftest import make_bridge
 from tests.support.wordpress import (
     delete_all_posts,
@@ -33,6 +38,7 @@ THIRD_PARTY = ("wp-mini-program", "rest-api-to-miniprogram")
 WANZI_OPENID, WANZI_SESSION = "oWanziMember0001", "wanzi-session-key-1"
 MINAPPER_OPENID = "oMinapperMember02"
 MEMBERS = {WANZI_OPENID: "wanzi-fan", MINAPPER_OPENID: "minapper-fan"}
+APP = "likes-app"  # the site's app account: the members grant it their posting authority
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +94,24 @@ def minapper_like(site: dict[str, Any], post_id: int) -> dict[str, Any]:
     return response.json()
 
 
+def sign_with_the_app_account(bridge: Any, voters: list[str]) -> None:
+    """Each voter grants the app account posting authority on chain (account_auths), then the
+    bridge keeps only the app account's key for them: every vote is signed by ``[keys]
+    app_account``, never with a member's key."""
+    keys = tomllib.loads(bridge.keys_file.read_text())
+    chain = SteemChain([bridge.devnet_url], CHAIN_ID)
+    for voter in voters:
+        account = localstack.rpc(bridge.devnet_url, "condenser_api.get_accounts", [[voter]])[0]
+        posting = dict(account["posting"], account_auths=[[APP, 1]])
+        chain.broadcast(chain.sign([("account_update", {
+            "account": voter, "posting": posting, "memo_key": account["memo_key"],
+            "json_metadata": ""})], keys[voter]))
+    kept = {name: wif for name, wif in keys.items() if name not in voters}
+    bridge.keys_file.write_text("".join(f'{name} = "{wif}"\n' for name, wif in kept.items()))
+    config = bridge.config.read_text().replace("[keys]\n", f'[keys]\napp_account = "{APP}"\n', 1)
+    bridge.config.write_text(config + "\n[likes]\nenabled = true\nweight = 100\n")
+
+
 def active_votes(url: str, author: str, permlink: str) -> dict[str, int]:
     votes = localstack.rpc(url, "condenser_api.get_active_votes", [author, permlink])
     voters = [v["voter"] for v in votes]
@@ -105,9 +129,9 @@ def test_likes_through_the_real_backends_become_votes_and_an_unlike_a_removal(
     assert response.status_code == 201, response.text
     post_id = response.json()["id"]
     bridge = make_bridge(tmp_path, site, devnet.url)
-    localstack.ensure_accounts(devnet.url, list(MEMBERS.values()), bridge.keys_file)
-    with bridge.config.open("a") as config:
-        config.write("\n[likes]\nenabled = true\nweight = 100\n")
+    voters = [*MEMBERS.values(), "wenchao"]
+    localstack.ensure_accounts(devnet.url, [*voters, APP], bridge.keys_file)
+    sign_with_the_app_account(bridge, voters)
     assert bridge.cli("sync", "--once").returncode == 0
     meta = wordpress_request(site, "GET", f"/wp/v2/posts/{post_id}",
                              params={"context": "edit"}).json()["meta"]

@@ -340,3 +340,12 @@ def test_likes_settings_are_read_and_checked(tmp_path: Path) -> None:
         load_settings(str(path), env={})
     text = "\n".join(raised.value.problems)
     assert "likes.weight" in text and "likes.unlinked" in text
+
+
+def test_likes_need_the_rest_api(tmp_path: Path) -> None:
+    path = full_config(tmp_path)
+    path.write_text(path.read_text().replace('site_id = "demo"', 'site_id = "demo"\napi = "xmlrpc"')
+                    + '\n[likes]\nenabled = true\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(str(path), env={})
+    assert any("likes.enabled" in p for p in raised.value.problems)
