@@ -97,6 +97,9 @@ function wpsb_record_like_event( $post_id, $user_id, $event, $source ) {
 		)
 	);
 	// phpcs:enable
+	if ( function_exists( 'wpsb_webhook_note' ) ) {
+		wpsb_webhook_note( get_post( $post_id ), $event ); // wakes the daemon (webhook.php)
+	}
 	return true;
 }
 
