@@ -45,6 +45,9 @@ class VoteStates:
         verdict, reason = vote_verdict(contents[post])
         if verdict is Verdict.SEND:
             return True
+        link = self.store.get_link(_post_source(entry.source))
+        if verdict is Verdict.WAIT and (link is None or link.state == "deleted"):
+            verdict, reason = Verdict.REFUSE, "the post was deleted on chain; nothing to vote on"
         with self.store.transaction():
             if verdict is Verdict.WAIT:
                 self.outbox.mark_scheduled(entry.id, head.time + POST_WAIT, reason)
@@ -81,7 +84,7 @@ class VoteStates:
         """In the caller's transaction: the voted post's count of likes that are votes on chain
         (each member's latest vote that reached the chain, weight above 0)."""
         source = entry.source
-        post_id = source.object_id.split("-", 1)[0]
+        post_id = _post_source(source).object_id
         if source.object_type != "like" or not post_id.isdigit():
             return
         prefix = f"{SourceRef(source.system, source.site, 'like', post_id)}-"
@@ -89,3 +92,8 @@ class VoteStates:
         count = sum(1 for operations in latest.values() if vote_weight_of(operations) > 0)
         self.store.queue_writeback(SourceRef(source.system, source.site, "likes", post_id),
                                    int(post_id), {"steem_liked_votes": count})
+
+
+def _post_source(like: SourceRef) -> SourceRef:
+    """``wp:<site>:like:<post>-<user>`` -> the liked post, ``wp:<site>:post:<post>``."""
+    return SourceRef(like.system, like.site, "post", like.object_id.split("-", 1)[0])

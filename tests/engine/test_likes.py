@@ -206,3 +206,17 @@ def test_the_feed_is_read_from_its_cursor(world) -> None:
     assert feed.reads == reads + 1  # an idle tick is one request
     cursor = next(c for c in collect_status(store)["cursors"] if c["source"] == "wp:t:likes")
     assert int(cursor["position"]["event"]) == 1
+
+
+def test_a_waiting_vote_on_a_post_deleted_meanwhile_is_kept_not_waiting(world) -> None:
+    store, chain, feed, sink, engine = world
+    del chain.posts[("alice", "hello")]  # not on chain yet: the vote waits
+    feed.add(12, 3)
+    assert engine.tick().scheduled == 1
+    with store.transaction():  # then WordPress's post is deleted on chain
+        store.mark_link_deleted(SourceRef("wp", "t", "post", "12"), "tx", 2)
+    chain.advance(30)
+    report = engine.tick()
+    assert report.kept == 1 and chain.broadcast_calls == 0
+    assert store.outbox.count_by_status() == {"kept_on_chain": 1}
+    assert any("deleted on chain" in p["reason"] for p in collect_status(store)["problems"])
