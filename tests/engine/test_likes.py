@@ -53,9 +53,21 @@ class Sink:
         return [None for _ in writes]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_target(request, tmp_path):
+    """The likes stream holds on both state stores."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "state.db")
+        return
+    from tests.support.postgres import fresh_schema
+
+    with fresh_schema() as url:
+        yield url
+
+
 @pytest.fixture
-def world(tmp_path):
-    store = StateStore(str(tmp_path / "state.db"), site="t")
+def world(state_target):
+    store = StateStore(state_target, site="t")
     chain = FakeChain(keys=dict(KEYS))
     for post_id, permlink in ((12, "hello"), (13, "second")):
         chain.posts[("alice", permlink)] = {"author": "alice", "permlink": permlink,
