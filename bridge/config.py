@@ -204,7 +204,7 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api))
 
 
-def _likes(r: _Reader, api: str) -> LikesSettings:
+def _likes(r: Reader, api: str) -> LikesSettings:
     likes: LikesSettings = r.plain("likes", LikesSettings)
     if likes.enabled and api == "xmlrpc":
         r.problems.append("likes.enabled: the like-events feed is read over REST; it needs "
