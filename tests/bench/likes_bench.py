@@ -9,9 +9,9 @@ MAXIMUM_BLOCK_SIZE bytes of transactions. The minimum is the larger of the two b
 The sequential baseline (``round_size=1``: send, wait for the block, send the next) runs beside it
 in the same bench on a sample of the same likes (half of them second votes), on its own devnet.
 
-The devnet produces a block only when the dispatcher would otherwise wait for one (its confirm
-poll's sleep) or when everything left waits for chain time: chain time advanced on demand where
-waiting would be idle. A transaction counts as in a block once that block exists (the devnet also
+The devnet runs as its own process (as in devnet_bench.py) and produces a block only when the
+dispatcher would otherwise wait for one (its confirm poll's sleep) or when everything left waits
+for chain time: chain time advanced on demand where waiting would be idle. A transaction counts as in a block once that block exists (the devnet also
 answers ``get_transaction`` for pending ones; a real node does not). Verdicts are the ratio and
 the rejection count; times are printed for information.
 """
@@ -35,11 +35,12 @@ from bridge.streams import OutboundStream
 from bridge.writeback import WriteBack
 from connectors.steem import SteemChain, new_key
 from connectors.wordpress_likes import WordPressLikes
+from deploy.devstack.localstack import generate_blocks, rpc
 from devnet.genesis import CHAIN_ID, INITMINER, INITMINER_WIF, MAXIMUM_BLOCK_SIZE
 from devnet.serializer import parse_transaction
-from devnet.server import DevnetHandle, start_devnet
 from mappings.likes import LikeRules
 from tests.bench import BenchRow
+from tests.bench.devnet_bench import devnet_process
 
 MEMBERS = 500
 TWICE = 50  # members who like both posts
@@ -71,27 +72,33 @@ class Sink:
 class BlocksOnly:
     """The devnet seen as a real node answers: a transaction is found once its block exists."""
 
-    def __init__(self, chain: SteemChain, devnet: DevnetHandle) -> None:
-        self.chain, self.devnet = chain, devnet
+    def __init__(self, chain: SteemChain) -> None:
+        self.chain = chain
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.chain, name)
 
     def find_transactions(self, tx_ids: Sequence[str]) -> dict[str, int]:
-        head = self.devnet.chain.head_num
+        head = self.chain.head().block_num
         return {t: b for t, b in self.chain.find_transactions(tx_ids).items() if b <= head}
 
     def find_transaction(self, tx_id: str) -> int | None:
         block = self.chain.find_transaction(tx_id)
-        return block if block is not None and block <= self.devnet.chain.head_num else None
+        return block if block is not None and block <= self.chain.head().block_num else None
 
 
-def _block(devnet: DevnetHandle) -> None:
-    with devnet.chain.lock:
-        devnet.chain.produce_blocks(1)
+def _block(url: str) -> None:
+    generate_blocks(url, 1)
 
 
-def _setup(devnet: DevnetHandle, chain: SteemChain, members: list[str]) -> str:
+def _block_bytes(url: str, blocks: set[int]) -> int:
+    """The size of the transactions in these blocks, as the chain counts it (signed bytes)."""
+    return sum(len(parse_transaction(trx, "steem").signed_bytes())
+               for num in blocks
+               for trx in rpc(url, "condenser_api.get_block", [num])["transactions"])
+
+
+def _setup(url: str, chain: SteemChain, members: list[str]) -> str:
     """Members and two authors (one key for all), and the two posts; the members' WIF."""
     pair = new_key()
     auth = {"weight_threshold": 1, "account_auths": [], "key_auths": [[pair.public, 1]]}
@@ -103,17 +110,17 @@ def _setup(devnet: DevnetHandle, chain: SteemChain, members: list[str]) -> str:
                                    "json_metadata": ""})
                for name in names[start:start + CREATES_PER_TX]]
         chain.broadcast(chain.sign(ops, INITMINER_WIF))
-        _block(devnet)
+        _block(url)
     for author, permlink in POSTS.values():
         chain.broadcast(chain.sign([("comment", {
             "parent_author": "", "parent_permlink": "bench", "author": author,
             "permlink": permlink, "title": "Like me", "body": "A post to like.",
             "json_metadata": "{}"})], pair.wif))
-    _block(devnet)
+    _block(url)
     return pair.wif
 
 
-def _run(devnet: DevnetHandle, wif: str, likes: list[tuple[int, int, str]], round_size: int,
+def _run(url: str, wif: str, likes: list[tuple[int, int, str]], round_size: int,
          directory: Path) -> dict[str, float]:
     store = StateStore(str(directory / f"state-{round_size}.db"), site="bench")
     with store.transaction():
@@ -122,10 +129,10 @@ def _run(devnet: DevnetHandle, wif: str, likes: list[tuple[int, int, str]], roun
             store.reserve_link(ref, author, permlink, "bench", "")
             store.confirm_link(ref, "", 1)
     source = WordPressLikes(Feed(likes), "bench", page=500)
-    chain = BlocksOnly(SteemChain([devnet.url], CHAIN_ID), devnet)
+    chain = BlocksOnly(SteemChain([url], CHAIN_ID))
     dispatcher = Dispatcher(store, chain, lambda _account, _authority: wif,
                             confirm_timeout=120, poll_interval=0, round_size=round_size,
-                            sleep=lambda _seconds: _block(devnet))
+                            sleep=lambda _seconds: _block(url))
     context = MappingContext(site_id="bench", site_url="http://wp", site_name="Bench",
                              now="2026-01-01T00:00:00")
     engine = Engine(store, [OutboundStream(source, LikePlanner(source.name, LikeRules(),
@@ -142,14 +149,13 @@ def _run(devnet: DevnetHandle, wif: str, likes: list[tuple[int, int, str]], roun
         if not live:
             break
         if not report.broadcast:
-            _block(devnet)  # everything left waits for chain time: the next block comes
+            _block(url)  # everything left waits for chain time: the next block comes
     seconds = time.perf_counter() - started
     rows = store.outbox.rows(IntentStatus.CONFIRMED)
     votes = [e for e in rows if e.kind is IntentKind.VOTE]
     blocks = {e.block_num for e in votes}
     failed = len(store.outbox.rows(IntentStatus.FAILED))
-    size = sum(len(parse_transaction(trx, "steem").signed_bytes())
-               for b in blocks for trx, _ in devnet.chain.block_txs.get(b or 0, []))
+    size = _block_bytes(url, {b for b in blocks if b})
     store.close()
     return {"votes": len(votes), "blocks": len(blocks), "bytes": size, "seconds": seconds,
             "rejected": rate_limited + failed}
@@ -158,13 +164,11 @@ def _run(devnet: DevnetHandle, wif: str, likes: list[tuple[int, int, str]], roun
 def _measure(likes: list[tuple[int, int, str]], members: list[str],
              round_size: int) -> dict[str, float]:
     """One run on a fresh devnet (``round_size`` 0: pipelined rounds; 1: sequential)."""
-    devnet = start_devnet(port=0, block_interval=10 ** 6)  # blocks only when produced here
-    try:
-        wif = _setup(devnet, SteemChain([devnet.url], CHAIN_ID), members)
+    with devnet_process(block_interval=10 ** 6) as port:  # blocks only when produced here
+        url = f"http://127.0.0.1:{port}"
+        wif = _setup(url, SteemChain([url], CHAIN_ID), members)
         with tempfile.TemporaryDirectory() as directory:
-            return _run(devnet, wif, likes, round_size, Path(directory))
-    finally:
-        devnet.stop()
+            return _run(url, wif, likes, round_size, Path(directory))
 
 
 def bench_votes_at_the_limit() -> list[BenchRow]:
