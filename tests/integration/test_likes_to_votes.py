@@ -183,3 +183,17 @@ def test_likes_through_the_real_backends_become_votes_and_an_unlike_a_removal(
     assert json.loads(bridge.cli("status", "--json").stdout)["queue"] == queue
     assert active_votes(devnet.url, *post) == {"wanzi-fan": 0, "minapper-fan": 10000,
                                                "wenchao": 10000}
+
+    # an administrator trashing a member's like comment takes the like back; restoring it gives
+    # it back (the hooks follow the comment's status)
+    assert wanzi_like(site, post_id)["status"] == 200
+    like = wordpress_request(site, "GET", "/wp/v2/comments", params={
+        "post": post_id, "type": "like", "context": "edit"}).json()
+    assert [c["author"] for c in like] == [ids[WANZI_OPENID]]
+    assert bridge.cli("sync", "--once").returncode == 0
+    assert active_votes(devnet.url, *post)["wanzi-fan"] == 10000
+    trashed = wordpress_request(site, "DELETE", f"/wp/v2/comments/{like[0]['id']}")
+    assert trashed.status_code == 200, trashed.text
+    assert bridge.cli("sync", "--once").returncode == 0
+    assert active_votes(devnet.url, *post) == {"wanzi-fan": 0, "minapper-fan": 10000,
+                                               "wenchao": 10000}

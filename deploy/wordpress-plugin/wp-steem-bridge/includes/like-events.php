@@ -12,6 +12,7 @@
  *   wanzi    -- 丸子 "Mini Program API" (mp/v1 comments, type=like) stores a like as an approved
  *               comment of type `like` with user_id set (wp_insert_comment, which fires no
  *               comment_post) and hard-deletes it on unlike (wp_delete_comment( $id, true )).
+ *               An administrator unapproving, trashing or spamming a like comment unlikes too.
  *   minapper -- 微慕 "REST API TO MiniProgram" (watch-life-net/v1 post/like) stores post meta
  *               `_<openid>` = `like` (add_post_meta, unique) with no time and no unlike; the user's
  *               login is the openid. Deleting that meta (an administrator) is taken as an unlike.
@@ -129,6 +130,19 @@ function wpsb_like_on_deleted_comment( $comment_id, $comment = null ) {
 	}
 }
 add_action( 'deleted_comment', 'wpsb_like_on_deleted_comment', 10, 2 );
+
+/** A like comment an administrator unapproves, trashes or marks spam is an unlike; approved again, a like. */
+function wpsb_like_on_comment_status( $new_status, $old_status, $comment ) {
+	if ( ! $comment instanceof WP_Comment || 'like' !== $comment->comment_type || (int) $comment->user_id <= 0 || $new_status === $old_status ) {
+		return;
+	}
+	if ( 'approved' === $new_status ) {
+		wpsb_record_like_event( $comment->comment_post_ID, $comment->user_id, 'like', 'wanzi' );
+	} elseif ( in_array( $new_status, array( 'unapproved', 'trash', 'spam' ), true ) ) {
+		wpsb_record_like_event( $comment->comment_post_ID, $comment->user_id, 'unlike', 'wanzi' );
+	}
+}
+add_action( 'transition_comment_status', 'wpsb_like_on_comment_status', 10, 3 );
 
 // -- 微慕 (rest-api-to-miniprogram): likes are post meta `_<openid>` = `like` ------------------
 
