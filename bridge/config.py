@@ -138,6 +138,16 @@ class MirrorExtras:
 
 
 @dataclass(frozen=True)
+class CommentSettings:
+    """[comments]: approved WordPress comments on bridged posts -> chain replies (off by
+    default). ``unlinked``: a member without a linked steem_account is "skip"ped (with the
+    reason), or posted for by the "app_account" ([keys] app_account) with attribution."""
+
+    enabled: bool = False
+    unlinked: str = "skip"
+
+
+@dataclass(frozen=True)
 class Settings:
     wordpress: WordPressSettings
     chain: ChainSettings
@@ -151,6 +161,7 @@ class Settings:
     webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
     webhook_secret: Secret = field(default=Secret(""), repr=False)
     mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
+    comments: CommentSettings = field(default_factory=CommentSettings)
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -275,7 +286,17 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
                     webhook_listen=listen,
                     webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
-                    mirror_extras=_mirror_extras(r))
+                    mirror_extras=_mirror_extras(r), comments=_comments(r, keys))
+
+
+def _comments(r: _Reader, keys: Keys) -> CommentSettings:
+    comments: CommentSettings = r.plain("comments", CommentSettings)
+    if comments.unlinked not in ("skip", "app_account"):
+        r.problems.append(f"comments.unlinked: expected skip or app_account, got "
+                          f"{comments.unlinked!r}")
+    elif comments.enabled and comments.unlinked == "app_account" and not keys.app_account:
+        r.problems.append("comments.unlinked: \"app_account\" needs [keys] app_account")
+    return comments
 
 
 def _mirror_extras(r: _Reader) -> MirrorExtras:
