@@ -156,8 +156,7 @@ class CommentPlanner:
             return ReplyParent(record.parent_author, record.parent_permlink)
         if facts.outcome == Outcome.DEFERRED.value:
             return ReplyParent(state="waiting", reason=f"waiting for parent comment "
-                               f"{record.parent_id} to reach the chain (it waits itself)",
-                               wait_seconds=DEFERRED_PARENT_WAIT)
+                               f"{record.parent_id} to reach the chain (it waits itself)")
         return ReplyParent(state="missing",
                            reason=f"its parent comment {record.parent_id} is not on chain")
 

@@ -69,10 +69,17 @@ def permlink_part(text: str) -> str:
 
 def reply_permlink(parent_permlink: str, object_id: str, site_id: str) -> str:
     """``re-<parent permlink>-<object id>-<site>``, lowercase a-z0-9-, at most 255 characters;
-    only the parent's part is shortened, so the object id and site keep it unique."""
-    suffix = f"-{permlink_part(object_id)}-{permlink_part(site_id)}"
+    only the parent's part is shortened, so the object id and site keep it unique. A parent
+    that is itself one of this site's replies (``re-<base>-<id>-<site>``) gives its ``<base>``,
+    so a deep thread does not grow ``re-re-re-...``."""
+    site = permlink_part(site_id)
+    suffix = f"-{permlink_part(object_id)}-{site}"
     room = MAX_PERMLINK - len("re-") - len(suffix)
-    parent = permlink_part(parent_permlink)[:max(room, 0)].strip("-")
+    parent = permlink_part(parent_permlink)
+    ours = re.fullmatch(rf"re-(.+)-[0-9a-z]+-{re.escape(site)}", parent)
+    if ours:
+        parent = ours.group(1)
+    parent = parent[:max(room, 0)].strip("-")
     return (f"re-{parent}{suffix}" if parent else f"re{suffix}")[:MAX_PERMLINK]
 
 
