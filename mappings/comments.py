@@ -38,7 +38,7 @@ from mappings.body import clean_html, compose_body
 
 MAX_PERMLINK = 255  # steemd validate_permlink: fewer than STEEM_MAX_PERMLINK_LENGTH (256)
 PLAIN_TYPES = frozenset({"", "comment"})
-PARENT_WAIT = timedelta(seconds=10)  # a parent on its way to the chain: look again soon
+PARENT_WAIT = timedelta(seconds=3)  # a parent on its way to the chain: look again soon
 _NOT_PERMLINK = re.compile(r"[^a-z0-9-]+")
 _BLOCK_TAG = re.compile(r"<(p|div|ul|ol|pre|blockquote|table|h[1-6])\b", re.IGNORECASE)
 

@@ -180,7 +180,7 @@ def test_a_parent_on_its_way_makes_the_reply_wait() -> None:
     skip = comment_to_intent(sample(parent_id=4), golden_context(), CommentOptions(), waiting,
                              None)
     assert isinstance(skip, Skip) and not skip.terminal
-    assert skip.retry_at == "2026-11-21T12:00:10" and skip.reason == waiting.reason
+    assert skip.retry_at == "2026-11-21T12:00:03" and skip.reason == waiting.reason
     missing = ReplyParent(state="missing", reason="its parent comment 4 is not on chain")
     final = comment_to_intent(sample(parent_id=4), golden_context(), CommentOptions(), missing,
                               None)

@@ -205,6 +205,31 @@ function wpsb_register_comment_feed_routes() {
 }
 add_action( 'rest_api_init', 'wpsb_register_comment_feed_routes' );
 
+/** The rest of the chain state on comments (mirror-comments.php registers author, permlink, origin). */
+function wpsb_register_comment_chain_meta() {
+	$schemas = wpsb_post_meta_schemas();
+	foreach ( array( 'steem_tx_id', 'steem_block', 'steem_status', 'steem_error' ) as $key ) {
+		$rest_schema = $schemas[ $key ];
+		unset( $rest_schema['default'] );
+		if ( 'steem_error' === $key ) {
+			$rest_schema['context'] = array( 'edit' );
+		}
+		register_meta(
+			'comment',
+			$key,
+			array(
+				'type'          => $schemas[ $key ]['type'],
+				'description'   => $schemas[ $key ]['description'],
+				'single'        => true,
+				'default'       => $schemas[ $key ]['default'],
+				'auth_callback' => 'wpsb_can_write_chain_data',
+				'show_in_rest'  => array( 'schema' => $rest_schema ),
+			)
+		);
+	}
+}
+add_action( 'init', 'wpsb_register_comment_chain_meta' );
+
 /** The address of a reply on a condenser frontend (filter `wpsb_comment_frontend`). */
 function wpsb_comment_chain_url( $author, $permlink ) {
 	$base = (string) apply_filters( 'wpsb_comment_frontend', 'https://steemit.com' );
