@@ -25,7 +25,6 @@ from connectors.steem import SteemChain
 from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 from tests.conftest import Bridge, make_bridge
-from tests.support.wp_php import wp_php
 from tests.support.wordpress import (
     delete_all_posts,
     link_test_plugin,
@@ -33,6 +32,7 @@ from tests.support.wordpress import (
     reset_wordpress,
     wordpress_request,
 )
+from tests.support.wp_php import wp_php
 
 pytestmark = pytest.mark.integration
 OPENID = "oWx9s5Pq-test-openid-01"
@@ -124,8 +124,8 @@ def test_comments_from_the_mini_program_and_core_become_replies_once(
         "author": site["users"]["iguazi123"]["id"]}).json()
     bridge = make_bridge(tmp_path, site, devnet.url, ["iguazi123", *MEMBERS, APP, "voter-one"])
     with bridge.config.open("a") as config:
-        config.write(f'\n[comments]\nenabled = true\nunlinked = "app_account"\n'
-                     f'\n[mirror]\nreplies_to_comments = true\n')
+        config.write('\n[comments]\nenabled = true\nunlinked = "app_account"\n'
+                     '\n[mirror]\nreplies_to_comments = true\n')
     text = bridge.config.read_text().replace("[keys]\n", f'[keys]\napp_account = "{APP}"\n')
     bridge.config.write_text(text)
     sync_until(bridge, lambda: comment_meta_post(site, post["id"]) == "published")
