@@ -217,3 +217,49 @@ def comment_meta_post(site: dict[str, Any], post_id: int) -> str:
 def chain_address(site: dict[str, Any], post_id: int) -> tuple[str, str]:
     meta = wordpress_request(site, "GET", f"/wp-steem-bridge/v1/posts/{post_id}/chain").json()
     return meta["meta"]["steem_author"], meta["meta"]["steem_permlink"]
+
+
+def test_only_the_bridge_reads_comments_and_writes_their_chain_state(
+        site: dict[str, Any]) -> None:
+    """The comment routes answer the bridge's user only; values are validated; the chain link
+    under a comment is escaped; the XML-RPC connector reads the same records as REST."""
+    from connectors.wordpress_rest import WordPressRest
+    from connectors.wordpress_xmlrpc import WordPressXmlrpc
+
+    post = wordpress_request(site, "POST", "/wp/v2/posts", json={
+        "title": "Routes", "content": "<p>x</p>", "status": "publish"}).json()
+    comment_id = core_comment(site, post["id"], site["admin_id"], "Hello <em>there</em>")
+    route = f"/wp-steem-bridge/v1/comments?include={comment_id}"
+    assert wordpress_request(site, "GET", route, auth=None).status_code == 401
+    assert wordpress_request(site, "GET", route, as_user="iguazi123").status_code == 403
+    record = wordpress_request(site, "GET", route).json()[0]
+    assert (record["id"], record["post_id"], record["status"], record["type"]) == (
+        comment_id, post["id"], "approved", "comment")
+    assert record["content"] == "Hello <em>there</em>" and record["origin"] == ""
+
+    chain_route = f"/wp-steem-bridge/v1/comments/{comment_id}/chain"
+    values = {"steem_author": "core-member", "steem_permlink": "re-routes-1-comments",
+              "steem_status": "published"}
+    assert wordpress_request(site, "POST", chain_route, as_user="iguazi123",
+                             json=values).status_code == 403
+    assert wordpress_request(site, "POST", chain_route, auth=None, json=values).status_code \
+        == 401
+    for bad in ({"steem_permlink": 'x"><script>alert(1)</script>'}, {"comment_karma": 5},
+                {"steem_author": "Not An Account"}):
+        assert wordpress_request(site, "POST", chain_route, json=bad).status_code == 400, bad
+    assert wordpress_request(site, "POST", "/wp-steem-bridge/v1/comments/999999/chain",
+                             json=values).json()["code"] == "rest_comment_invalid_id"
+    stored = wordpress_request(site, "POST", chain_route, json=values)
+    assert stored.status_code == 200, stored.text
+    shown = wordpress_request(site, "GET", f"/wp/v2/comments/{comment_id}", auth=None).json()
+    assert shown["content"]["rendered"].count('class="wpsb-comment-chain"') == 1
+    assert 'href="https://steemit.com/@core-member/re-routes-1-comments"' in \
+        shown["content"]["rendered"]
+    assert "steem_error" not in shown["meta"]  # the error text is for editors only
+
+    rest = WordPressRest(site["url"], site["admin_user"], site["app_password"])
+    xmlrpc = WordPressXmlrpc(site["url"], site["admin_user"], site["app_password"])
+    assert xmlrpc.comments_by_id([comment_id]) == rest.comments_by_id([comment_id])
+    assert xmlrpc.changes(0, post_type="comment") == rest.changes(0, post_type="comment")
+    assert any(c["object_id"] == comment_id for c in rest.changes(0, post_type="comment")[
+        "changes"])
