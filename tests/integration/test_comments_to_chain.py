@@ -128,6 +128,9 @@ def test_comments_from_the_mini_program_and_core_become_replies_once(
                      '\n[mirror]\nreplies_to_comments = true\n')
     text = bridge.config.read_text().replace("[keys]\n", f'[keys]\napp_account = "{APP}"\n')
     bridge.config.write_text(text)
+    # the mini-program member granted the app account posting authority: the bridge holds no
+    # key of theirs and signs their replies with the app account's
+    grant_posting(bridge, "mini-member", APP)
     sync_until(bridge, lambda: comment_meta_post(site, post["id"]) == "published")
     root = (post_meta := chain_address(site, post["id"]))
 
@@ -197,6 +200,18 @@ def test_comments_from_the_mini_program_and_core_become_replies_once(
     assert len(in_wordpress) == 5  # 4 of ours (one in the trash) + the mirrored one
     assert "came from the chain" in bridge.cli("status").stdout
     del post_meta, mini
+
+
+def grant_posting(bridge: Bridge, account: str, app: str) -> None:
+    keys = tomllib.loads(bridge.keys_file.read_text())
+    found = rpc(bridge, "get_accounts", [account])[0]
+    posting = dict(found["posting"], account_auths=[[app, 1]])
+    chain = SteemChain([bridge.devnet_url], CHAIN_ID)
+    chain.broadcast(chain.sign([("account_update", {
+        "account": account, "posting": posting, "memo_key": found["memo_key"],
+        "json_metadata": found.get("json_metadata", "")})], keys[account]))
+    del keys[account]
+    bridge.keys_file.write_text("".join(f'{name} = "{wif}"\n' for name, wif in keys.items()))
 
 
 def all_comments(site: dict[str, Any], post_id: int) -> list[dict[str, Any]]:
