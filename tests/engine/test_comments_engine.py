@@ -158,6 +158,19 @@ def test_edit_then_trash_then_a_refused_delete_is_kept(world) -> None:
     comments.put(comment(11, "carol", "Reply", parent=10, at="2026-01-01T04:00:00"))
     tick()
     assert ("carol", "re-p1-11-t") in chain.posts
+    # deleted for good in WordPress (the feed's tombstone): deleted on chain; then the chain
+    # lets its parent go too, once WordPress trashes it again (a kept delete is final until the
+    # comment changes: restored, nothing to send; trashed, deleted)
+    comments.put(comment(11, "", "", parent=0, status="deleted", at="2026-01-01T05:00:00"))
+    tick()
+    assert ("carol", "re-p1-11-t") not in chain.posts
+    comments.put(comment(10, "bob", "First! (edited)", at="2026-01-01T06:00:00"))
+    assert tick().enqueued == 0
+    comments.put(comment(10, "bob", "First! (edited)", status="trash",
+                         at="2026-01-01T07:00:00"))
+    tick()
+    assert not replies(chain)
+    assert sink.meta[("comment", 10)]["steem_status"] == "deleted"
 
 
 def test_chain_comments_likes_and_held_comments_stay_in_wordpress(world) -> None:
