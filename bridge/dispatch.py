@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bridge.config import env_name_for_account
+from bridge.config_rules import env_name_for_account
 from bridge.failures import (
     AlreadyApplied,
     Code,

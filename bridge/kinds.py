@@ -80,6 +80,7 @@ KINDS: dict[IntentKind, KindRule] = {
                                         LinkEffect.NONE, ("last_post_edit",)),
     IntentKind.CUSTOM_JSON: KindRule(None, Authority.ACTIVE, Confirmation.SIDECHAIN),
     IntentKind.TRANSFER: KindRule(None, Authority.ACTIVE, Confirmation.BLOCK),
+    IntentKind.ANCHOR: KindRule(None, Authority.POSTING, Confirmation.BLOCK),
 }
 
 

@@ -38,6 +38,7 @@ class IntentKind(StrEnum):
     VOTE = "vote"  # vote (3-second vote rule)
     CUSTOM_JSON = "custom_json"  # token operations (active key)
     TRANSFER = "transfer"  # transfers (active key)
+    ANCHOR = "anchor"  # custom_json with the points ledger's Merkle root (posting key)
 
 
 class IntentStatus(StrEnum):

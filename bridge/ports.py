@@ -174,3 +174,19 @@ class SiteDirectory(Protocol):
     def site_info(self) -> JsonDict: ...  # {"name", "url", "namespaces"}
     def users_with_steem_account(self) -> dict[str, int]: ...  # chain account -> user id
     def retry_requests(self, after: int) -> list[RetryRequest]: ...  # oldest first
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One points ledger entry as the anchor hashes it: ``data`` is the entry's JSON object and
+    must carry its ``id`` (ids never go backwards)."""
+
+    entry_id: str
+    data: JsonDict
+
+
+class LedgerEntries(Protocol):
+    """The points ledger feed, read by the anchor (``bridge/anchor.py``): entries after an id, in
+    ledger order ("" = from the start). Implemented by the points feed connector."""
+
+    def entries_after(self, entry_id: str, limit: int) -> Sequence[LedgerEntry]: ...
