@@ -205,7 +205,7 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     mirror_extras=_mirror_extras(r), comments=_comments(r, keys))
 
 
-def _comments(r: _Reader, keys: Keys) -> CommentSettings:
+def _comments(r: Reader, keys: Keys) -> CommentSettings:
     comments: CommentSettings = r.plain("comments", CommentSettings)
     if comments.unlinked not in ("skip", "app_account"):
         r.problems.append(f"comments.unlinked: expected skip or app_account, got "
