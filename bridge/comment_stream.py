@@ -65,9 +65,12 @@ class CommentPlanner:
             return Plan(record.source, self.stream, Outcome.DEFERRED, skip=Skip(
                 record.source, record.reason, terminal=False,
                 retry_at=later(context.now, UNREADABLE_WAIT)))
+        # the parent's and the post's chain state belong to the version: a comment skipped
+        # while its parent was not on chain is planned again once the parent is published
         version = content_hash([record.content, record.status, record.comment_type,
                                 record.parent_id, record.author_account, record.origin,
-                                record.post_status, self.options.unlinked, self.fingerprint()])
+                                record.post_status, record.post_chain, record.parent_chain,
+                                self.options.unlinked, self.fingerprint()])
         if not fresh and facts.version == version:
             return Plan(record.source, self.stream, Outcome.UNCHANGED)
         refused = not_for_chain(record)

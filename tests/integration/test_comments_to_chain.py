@@ -84,10 +84,10 @@ def miniprogram_comment(site: dict[str, Any], post_id: int, content: str,
 
 
 def core_comment(site: dict[str, Any], post_id: int, author: int, content: str,
-                 parent: int = 0) -> int:
+                 parent: int = 0, status: str = "approved") -> int:
     response = wordpress_request(site, "POST", "/wp/v2/comments", json={
         "post": post_id, "author": author, "content": content, "parent": parent,
-        "status": "approved"})
+        "status": status})
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
 
@@ -161,6 +161,24 @@ def test_comments_from_the_mini_program_and_core_become_replies_once(
     assert f'href="https://steemit.com/@core-member/{links[second][1]}"' in rendered
     assert f"On Steem: @core-member/{links[second][1]}" in rendered
 
+    # a reply to a comment held for moderation waits for it: skipped with the reason, then
+    # replied under it once a moderator approves it and its reply is on chain
+    held = core_comment(site, post["id"], core, "Held for moderation.", status="hold")
+    answer = miniprogram_comment(site, post["id"], "回复一条待审核的评论", parent=held)
+    assert bridge.cli("sync", "--once").returncode == 0
+    assert f"its parent comment {held} is not on chain" in bridge.cli("status").stdout
+    assert "steem_status" not in comment_meta(site, held)["meta"] or \
+        comment_meta(site, held)["meta"]["steem_status"] == ""
+    approved = wordpress_request(site, "POST", f"/wp/v2/comments/{held}",
+                                 json={"status": "approved"})
+    assert approved.status_code == 200, approved.text
+    sync_until(bridge, lambda: comment_meta(site, answer)["meta"].get("steem_status") ==
+               "published")
+    held_link = (comment_meta(site, held)["meta"]["steem_author"],
+                 comment_meta(site, held)["meta"]["steem_permlink"])
+    assert [r["body"] for r in rpc(bridge, "get_content_replies", *held_link)] == [
+        "回复一条待审核的评论"]
+
     # edited in WordPress: the same reply edited; trashed: deleted on chain
     edited = wordpress_request(site, "POST", f"/wp/v2/comments/{second}",
                                json={"content": "A core comment, edited."})
@@ -193,11 +211,11 @@ def test_comments_from_the_mini_program_and_core_become_replies_once(
 
     # exactly the expected replies, each once; WordPress has each comment once
     final = {(r["author"], r["permlink"]) for r in rpc(bridge, "get_content_replies", *root)}
-    assert final == {links[first], links[second], ("voter-one", "re-from-chain")}
+    assert final == {links[first], links[second], held_link, ("voter-one", "re-from-chain")}
     assert [(r["author"], r["permlink"]) for r in rpc(
         bridge, "get_content_replies", *links[second])] == [links[threaded]]
     in_wordpress = all_comments(site, post["id"])
-    assert len(in_wordpress) == 5  # 4 of ours (one in the trash) + the mirrored one
+    assert len(in_wordpress) == 7  # 6 of ours (one in the trash) + the mirrored one
     assert "came from the chain" in bridge.cli("status").stdout
     del post_meta, mini
 

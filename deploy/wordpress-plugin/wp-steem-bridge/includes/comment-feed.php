@@ -19,7 +19,8 @@
  * parent and its chain address, author's steem_account, raw content, type, origin).
  * `POST wp-steem-bridge/v1/comments/<id>/chain` writes the chain state keys
  * (WPSB_CHAIN_STATE_KEYS, validated by the post meta schemas) into comment meta, marking the
- * comment `steem_origin = wordpress`; the reply mirror (mirror-comments.php) then recognises the
+ * comment `steem_origin = wordpress`; when it first says "published", the comment's replies get
+ * a feed row (they may have waited for their parent to reach the chain); the reply mirror (mirror-comments.php) then recognises the
  * reply as this comment and never mirrors it back.
  *
  * @package wp-steem-bridge
@@ -169,10 +170,18 @@ function wpsb_update_comment_chain( WP_REST_Request $request ) {
 	if ( 'chain' === get_comment_meta( $comment_id, 'steem_origin', true ) ) {
 		return new WP_Error( 'rest_forbidden', 'this comment came from the chain', array( 'status' => 409 ) );
 	}
+	$was_published = 'published' === get_comment_meta( $comment_id, 'steem_status', true );
 	foreach ( $clean as $key => $value ) {
 		update_comment_meta( $comment_id, $key, wp_slash( $value ) );
 	}
 	update_comment_meta( $comment_id, 'steem_origin', 'wordpress' );
+	if ( ! $was_published && isset( $clean['steem_status'] ) && 'published' === $clean['steem_status'] ) {
+		// Its replies in WordPress may have been waiting for it (say, it was held): look again.
+		$children = get_comments( array( 'parent' => $comment_id, 'status' => 'all', 'fields' => 'ids' ) );
+		foreach ( $children as $child ) {
+			wpsb_record_comment_change( $child, 'status', wpsb_comment_status( $child ) );
+		}
+	}
 	return rest_ensure_response( array( 'id' => $comment_id, 'updated' => array_keys( $clean ) ) );
 }
 
