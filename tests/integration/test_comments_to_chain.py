@@ -296,3 +296,36 @@ def test_only_the_bridge_reads_comments_and_writes_their_chain_state(
     assert xmlrpc.changes(0, post_type="comment") == rest.changes(0, post_type="comment")
     assert any(c["object_id"] == comment_id for c in rest.changes(0, post_type="comment")[
         "changes"])
+
+
+def test_a_comment_wakes_the_daemon_but_the_bridges_writes_do_not(
+        site: dict[str, Any]) -> None:
+    import os
+
+    from tests.integration.test_plugin_webhook_and_cap import SECRET, PokeRecorder
+    from tests.support.wordpress import run_wp_local
+
+    recorder = PokeRecorder()
+    os.environ["WPSB_WEBHOOK_SECRET"] = SECRET
+    try:
+        run_wp_local("webhook", "comments", f"http://127.0.0.1:{recorder.port}/poke")
+    finally:
+        del os.environ["WPSB_WEBHOOK_SECRET"]
+    try:
+        post = wordpress_request(site, "POST", "/wp/v2/posts", json={
+            "title": "Poke", "content": "<p>x</p>", "status": "publish"}).json()
+        time.sleep(1)
+        recorder.bodies.clear()
+        made = wordpress_request(site, "POST", "/wp/v2/comments", as_user="iguazi123", json={
+            "post": post["id"], "content": "Wake up!"})
+        assert made.status_code == 201, made.text
+        recorder.wait_for(post["id"], "comment")
+        seen = len(recorder.bodies)
+        stored = wordpress_request(site, "POST", f"/wp-steem-bridge/v1/comments/"
+                                   f"{made.json()['id']}/chain", json={"steem_status": "waiting"})
+        assert stored.status_code == 200, stored.text
+        time.sleep(1.5)
+        assert recorder.bodies[seen:] == []
+    finally:
+        run_wp_local("webhook", "comments", "off")
+        recorder.server.shutdown()

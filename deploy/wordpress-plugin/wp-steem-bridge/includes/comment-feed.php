@@ -12,7 +12,7 @@
  *   deleted  -- deleted_comment: `details` keeps the post and the chain address, read in
  *               delete_comment while the comment and its meta still exist
  * `post_status` holds the comment's status: approved, unapproved, spam, trash (deleted rows:
- * "deleted").
+ * "deleted"). Each row also wakes the daemon through the webhook when one is set up.
  *
  * `GET wp-steem-bridge/v1/comments?include=1,2` (the bridge's user only, WPSB_WRITE_CAP): the
  * comments still there, with what the bridge needs to map them (post and its chain address,
@@ -46,6 +46,12 @@ function wpsb_record_comment_change( $comment_id, $kind, $status, $details = nul
 			null === $details ? '' : wp_json_encode( $details )
 		)
 	);
+	// Wake the daemon (webhook.php; never for the bridge's own writes, such as mirrored replies).
+	$comment = get_comment( $comment_id );
+	$post_id = $comment ? (int) $comment->comment_post_ID : ( is_array( $details ) && isset( $details['post_id'] ) ? (int) $details['post_id'] : 0 );
+	if ( $post_id ) {
+		wpsb_webhook_note( get_post( $post_id ), 'comment' );
+	}
 }
 
 /** approved | unapproved | spam | trash for a comment (its wp_comments.comment_approved). */
