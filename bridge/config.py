@@ -112,6 +112,13 @@ class LikesSettings:
     enabled: bool = False
     weight: float = 100.0  # percent of a full vote one like is worth
     unlinked: str = "skip"  # a member without a linked account: skip, with the reason shown
+class CommentSettings:
+    """[comments]: approved WordPress comments on bridged posts -> chain replies (off by
+    default). ``unlinked``: a member without a linked steem_account is "skip"ped (with the
+    reason), or posted for by the "app_account" ([keys] app_account) with attribution."""
+
+    enabled: bool = False
+    unlinked: str = "skip"
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ class Settings:
     webhook_secret: Secret = field(default=Secret(""), repr=False)
     mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
     likes: LikesSettings = field(default_factory=LikesSettings)
+    comments: CommentSettings = field(default_factory=CommentSettings)
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -201,7 +209,8 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     webhook_listen=listen,
                     webhook_secret=read_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
-                    mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api))
+                    mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api),
+                    comments=_comments(r, keys))
 
 
 def _likes(r: Reader, api: str) -> LikesSettings:
@@ -215,6 +224,16 @@ def _likes(r: Reader, api: str) -> LikesSettings:
     if likes.unlinked != "skip":
         r.problems.append(f"likes.unlinked: expected \"skip\", got {likes.unlinked!r}")
     return likes
+
+
+def _comments(r: Reader, keys: Keys) -> CommentSettings:
+    comments: CommentSettings = r.plain("comments", CommentSettings)
+    if comments.unlinked not in ("skip", "app_account"):
+        r.problems.append(f"comments.unlinked: expected skip or app_account, got "
+                          f"{comments.unlinked!r}")
+    elif comments.enabled and comments.unlinked == "app_account" and not keys.app_account:
+        r.problems.append("comments.unlinked: \"app_account\" needs [keys] app_account")
+    return comments
 
 
 def _mirror_extras(r: Reader) -> MirrorExtras:

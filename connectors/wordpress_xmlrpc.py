@@ -160,6 +160,14 @@ class WordPressXmlrpc:
             self._newest_retry = found["retries"]
         return found if isinstance(found, dict) else {}
 
+    def comments_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        """The companion plugin's comment records (``wp-steem-bridge/v1/comments``)."""
+        if not ids:
+            return []
+        found = self.plugin.get("comments", "reading comments",
+                                include=",".join(map(str, ids)))
+        return [c for c in found or [] if isinstance(c, dict)]
+
     def _newer_than(self, cursor: str, post_type: str, status: str,
                     by: str = "modified") -> list[XmlrpcPost]:
         for _attempt in range(MAX_PAGING_RESTARTS):
