@@ -102,6 +102,8 @@ def _likes_stream(settings: Settings, reads: Any, store: StateStore) -> Outbound
     source = WordPressLikes(reads, settings.wordpress.site_id)
     rules = LikeRules(weight=settings.likes.weight, unlinked=settings.likes.unlinked)
     return OutboundStream(source, LikePlanner(source.name, rules, store.get_link))
+
+
 def _comments_stream(settings: Settings, store: StateStore, reads: Any,
                      fingerprint: Callable[[], str]) -> OutboundStream[Any]:
     source = WordPressComments(reads, settings.wordpress.site_id)

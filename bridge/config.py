@@ -112,6 +112,9 @@ class LikesSettings:
     enabled: bool = False
     weight: float = 100.0  # percent of a full vote one like is worth
     unlinked: str = "skip"  # a member without a linked account: skip, with the reason shown
+
+
+@dataclass(frozen=True)
 class CommentSettings:
     """[comments]: approved WordPress comments on bridged posts -> chain replies (off by
     default). ``unlinked``: a member without a linked steem_account is "skip"ped (with the

@@ -184,6 +184,7 @@ class WordPressRest:
                            missing_hint="a companion plugin without the like-events feed",
                            params={"after": after, "limit": limit})
         return found if isinstance(found, dict) else {}
+
     def comments_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
         """The companion plugin's comment records (``wp-steem-bridge/v1/comments``) of those
         of ``ids`` that still exist."""

@@ -63,6 +63,8 @@ TAXONOMIES = {"categories": "category", "tags": "post_tag"}
 META_PREFIX = "steem_"
 INT_META = {"steem_block"}
 BOOL_META = {"steem_opt_out"}
+
+
 class XmlrpcPost(WordPressPost):
     """The library's post, plus the site-local dates it leaves out (the cursor is local time)."""
 
@@ -336,7 +338,6 @@ class WordPressXmlrpc:
                                 f"wp-steem-bridge companion plugin active? it registers steem_* "
                                 f"as editable meta)")
         return stored
-
 
     def write_meta(self, writes: Sequence[MetaWrite]) -> list[ConnectorError | None]:
         """``bridge.ports.SiteWriter.write_meta`` through the companion plugin's routes (as the
