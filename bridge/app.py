@@ -12,6 +12,7 @@ from bridge.config import Settings
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.heartbeat import Grants, Heartbeat
+from bridge.linking import Linking
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
@@ -24,6 +25,7 @@ from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
+from connectors.wordpress_links import WordPressLinks
 from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
 from connectors.wordpress_xmlrpc import WordPressXmlrpc
@@ -82,8 +84,11 @@ def build_app(settings: Settings) -> App:
     heartbeat = Heartbeat(store, reads, __version__, grants=grants)
     retries = RetryRequests(store, reads, settings.wordpress.site_id, streams[0].name) \
         if streams else None
+    # members link their own accounts through the plugin's REST routes (not over XML-RPC)
+    linking = Linking(store, WordPressLinks(wordpress), chain, app_account) \
+        if app_account and isinstance(wordpress, WordPressRest) else None
     engine = Engine(store, streams, dispatcher, writeback, context, inbound,
-                    heartbeat=heartbeat, retries=retries)
+                    heartbeat=heartbeat, retries=retries, linking=linking)
     return App(settings, store, wordpress, chain, engine)
 
 

@@ -58,6 +58,7 @@ class WordPressRest:
         self.session.auth = (user, app_password)
         self.session.headers["User-Agent"] = "wp-steem-bridge"
         self._newest_retry: int | None = None  # the newest Retry press, as the change feed said
+        self.newest_link: int | None = None  # the link feed's sequence, as the change feed said
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -176,6 +177,8 @@ class WordPressRest:
                            params={"after": after, "type": post_type, "limit": limit})
         if isinstance(found, dict) and isinstance(found.get("retries"), int):
             self._newest_retry = found["retries"]
+        if isinstance(found, dict) and isinstance(found.get("links"), int):
+            self.newest_link = found["links"]
         return found if isinstance(found, dict) else {}
 
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:

@@ -32,6 +32,7 @@ const WPSB_EDIT_CONTEXT_KEYS = array( 'steem_error', 'steem_opt_out', 'steem_tag
 require_once __DIR__ . '/includes/bridge-user.php';
 require_once __DIR__ . '/includes/locks.php';
 require_once __DIR__ . '/includes/accounts.php';
+require_once __DIR__ . '/includes/linking.php';
 require_once __DIR__ . '/includes/mirror-meta.php';
 require_once __DIR__ . '/includes/chain-globals.php';
 require_once __DIR__ . '/includes/display.php';
