@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bridge import __version__
@@ -69,6 +69,8 @@ def build_app(settings: Settings) -> App:
                                 settings.wordpress.published_overlap_seconds)
         streams.append(OutboundStream(source, PostPlanner(source.name, post_to_intent,
                                                           fingerprint)))
+    if settings.moments.enabled:  # bbPress topics (the companion plugin's /wp/v2/topics)
+        streams.append(_moments_stream(settings, reads, fingerprint))
     sidechain = SteemEngineSidechain(settings.chain.sidechain_url) \
         if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
@@ -102,6 +104,22 @@ def _mirror(settings: Settings, store: StateStore, chain: SteemChain,
         if extras.points_per_vote > 0 else None
     return Mirror(store, chain, wordpress, WriteBack(store, wordpress), site_id,
                   replies=replies, points=points)
+
+
+def _moments_stream(settings: Settings, reads: Any,
+                    fingerprint: Callable[[], str]) -> OutboundStream[Any]:
+    """Topics as root posts, in the configured community (if any) instead of the blog's."""
+    community = settings.moments.community
+    source = WordPressPosts(reads, settings.wordpress.site_id, "topics",
+                            settings.wordpress.overlap_seconds,
+                            settings.wordpress.published_overlap_seconds)
+
+    def mapper(post: Any, context: MappingContext, link: Any) -> Any:
+        return post_to_intent(post, replace(context, community=community or context.community),
+                              link)
+
+    return OutboundStream(source, PostPlanner(source.name, mapper,
+                                              lambda: f"{fingerprint()}:{community}"))
 
 
 def _fingerprint(context: Callable[[], MappingContext]) -> Callable[[], str]:

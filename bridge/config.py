@@ -106,6 +106,15 @@ class MirrorExtras:
 
 
 @dataclass(frozen=True)
+class MomentsSettings:
+    """bbPress topics (微慕 Pro's moments) as root posts ([moments]); off by default.
+    ``community``: "hive-NNNNNN" puts every topic into that Steem community."""
+
+    enabled: bool = False
+    community: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     wordpress: WordPressSettings
     chain: ChainSettings
@@ -119,6 +128,7 @@ class Settings:
     webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
     webhook_secret: Secret = field(default=Secret(""), repr=False)
     mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
+    moments: MomentsSettings = field(default_factory=MomentsSettings)
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -191,7 +201,15 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     webhook_listen=listen,
                     webhook_secret=read_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
-                    mirror_extras=_mirror_extras(r))
+                    mirror_extras=_mirror_extras(r), moments=_moments(r))
+
+
+def _moments(r: Reader) -> MomentsSettings:
+    moments: MomentsSettings = r.plain("moments", MomentsSettings)
+    if moments.community and not re.fullmatch(r"hive-[0-9]{1,7}", moments.community):
+        r.problems.append(f"moments.community: expected a community name like hive-123456, "
+                          f"got {moments.community!r}")
+    return moments
 
 
 def _mirror_extras(r: Reader) -> MirrorExtras:

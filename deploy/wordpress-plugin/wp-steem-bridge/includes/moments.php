@@ -1,0 +1,81 @@
+<?php
+/**
+ * Moments (微慕 Pro's 动态): bbPress topics, bridged as root posts like blog posts.
+ *
+ * bbPress does not expose topics over REST. When bbPress is active this file
+ *   - adds `topic` to the change feed (`wpsb_change_feed_post_types`) and to the post types whose
+ *     chain meta the bridge keeps (`wpsb_bridged_post_types`: steem_* meta, the chain route);
+ *   - gives the bridge a read route for topics: `/wp/v2/topics` (the core posts controller, with
+ *     `author` support so the member is known), answered only to the bridge's user
+ *     (WPSB_WRITE_CAP): the forum's own pages stay the public way to read topics, and topics of
+ *     private or hidden forums are not published to anyone else through it;
+ *   - shows the chain link under a bridged topic's content (`bbp_get_topic_content`).
+ *
+ * @package wp-steem-bridge
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+const WPSB_TOPIC_REST_BASE = 'topics';
+
+/** Post types the bridge publishes and keeps chain meta for. */
+function wpsb_bridged_post_types() {
+	return (array) apply_filters( 'wpsb_bridged_post_types', array( 'post' ) );
+}
+
+function wpsb_moments_active() {
+	return function_exists( 'bbp_get_topic_post_type' );
+}
+
+function wpsb_moments_add_topic( $types ) {
+	if ( wpsb_moments_active() && ! in_array( 'topic', $types, true ) ) {
+		$types[] = 'topic';
+	}
+	return $types;
+}
+add_filter( 'wpsb_change_feed_post_types', 'wpsb_moments_add_topic' );
+add_filter( 'wpsb_bridged_post_types', 'wpsb_moments_add_topic' );
+
+/** Topics in REST for the bridge, with their author. */
+function wpsb_moments_topic_args( $args, $post_type ) {
+	if ( 'topic' !== $post_type ) {
+		return $args;
+	}
+	$args['show_in_rest'] = true;
+	$args['rest_base']    = WPSB_TOPIC_REST_BASE;
+	$supports             = isset( $args['supports'] ) && is_array( $args['supports'] ) ? $args['supports'] : array();
+	$args['supports']     = array_values( array_unique( array_merge( $supports, array( 'title', 'editor', 'author', 'custom-fields' ) ) ) );
+	return $args;
+}
+add_filter( 'register_post_type_args', 'wpsb_moments_topic_args', 10, 2 );
+
+/** Only the bridge reads topics over REST. */
+function wpsb_moments_guard_route( $result, $server, $request ) {
+	$base = '/wp/v2/' . WPSB_TOPIC_REST_BASE;
+	$route = (string) $request->get_route();
+	if ( null !== $result || ( $route !== $base && 0 !== strpos( $route, $base . '/' ) ) ) {
+		return $result;
+	}
+	if ( ! current_user_can( WPSB_WRITE_CAP ) ) {
+		return new WP_Error( 'rest_forbidden', __( 'Only the bridge reads topics here; read them on the forum.', 'wp-steem-bridge' ), array( 'status' => rest_authorization_required_code() ) );
+	}
+	return $result;
+}
+add_filter( 'rest_pre_dispatch', 'wpsb_moments_guard_route', 10, 3 );
+
+/** The chain link under a bridged topic, for whoever may read the topic. */
+function wpsb_moments_topic_link( $content, $topic_id = 0 ) {
+	$topic_id = (int) $topic_id;
+	if ( ! $topic_id || 'topic' !== get_post_type( $topic_id ) || false !== strpos( $content, 'wpsb-chain-link' ) ) {
+		return $content;
+	}
+	$chain = wpsb_read_chain_meta( $topic_id );
+	if ( '' === $chain['steem_author'] || '' === $chain['steem_permlink'] ) {
+		return $content;
+	}
+	return $content . '<p class="wpsb-chain-link"><a href="' . esc_url( wpsb_chain_url( $chain['steem_author'], $chain['steem_permlink'] ) ) . '">'
+		. esc_html__( 'View on Steem', 'wp-steem-bridge' ) . '</a></p>';
+}
+add_filter( 'bbp_get_topic_content', 'wpsb_moments_topic_link', 20, 2 );

@@ -1,0 +1,100 @@
+"""Moments: a bbPress topic (the real bbPress, as 微慕 Pro's 动态圈 stores them) reaches the
+devnet as a root post in the configured Steem community, and WordPress shows its chain link.
+
+The topic is created with bbPress's own ``bbp_insert_topic`` as a member; the companion plugin's
+change feed and its bridge-only ``/wp/v2/topics`` read route carry it to the bridge.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploy.devstack import localstack
+from tests.conftest import make_bridge
+from tests.support.wordpress import (
+    delete_all_posts,
+    link_third_party_plugin,
+    reset_wordpress,
+    wordpress_request,
+)
+from tests.support.wp_php import wp_php
+
+pytestmark = pytest.mark.integration
+SITE = "moments"
+COMMUNITY = "hive-123456"
+
+
+@pytest.fixture(scope="module")
+def site() -> dict[str, Any]:
+    site = reset_wordpress(SITE)
+    link_third_party_plugin("bbpress")
+    active = wordpress_request(site, "POST", "/wp/v2/plugins/bbpress/bbpress",
+                               json={"status": "active"})
+    assert active.status_code == 200, active.text
+    return site
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def new_topic(site: dict[str, Any], login: str, title: str, content: str) -> int:
+    """A topic in a fresh forum, inserted by bbPress itself as the member."""
+    user_id = site["users"][login]["id"]
+    out = wp_php(SITE, f"""
+        wp_set_current_user({user_id});
+        $forum = bbp_insert_forum(array('post_title' => 'Moments', 'post_status' => 'publish'));
+        $topic = bbp_insert_topic(
+            array('post_parent' => $forum, 'post_title' => base64_decode('{b64(title)}'),
+                  'post_content' => base64_decode('{b64(content)}'), 'post_author' => {user_id}),
+            array('forum_id' => $forum));
+        echo (int) $topic;
+    """)
+    return int(out.strip().splitlines()[-1])
+
+
+def test_a_bbpress_topic_becomes_a_root_post_in_the_community(site: dict[str, Any],
+                                                               tmp_path: Path,
+                                                               devnet: Any) -> None:
+    delete_all_posts(site)
+    author = next(login for login, u in site["users"].items() if u.get("steem_account"))
+    account = site["users"][author]["steem_account"]
+    bridge = make_bridge(tmp_path, site, devnet.url, accounts=[account])
+    with bridge.config.open("a") as config:
+        config.write(f'\n[moments]\nenabled = true\ncommunity = "{COMMUNITY}"\n')
+    topic_id = new_topic(site, author, "第一条动态 My first moment",
+                         "Hello from the 动态圈: a moment written in the mini-program.")
+
+    result = bridge.cli("sync", "--once")
+    assert result.returncode == 0, result.stderr + result.stdout
+    meta = wordpress_request(site, "GET", f"/wp/v2/topics/{topic_id}",
+                             params={"context": "edit"}).json()["meta"]
+    assert meta["steem_status"] == "published" and meta["steem_author"] == account, meta
+    content = localstack.rpc(devnet.url, "condenser_api.get_content",
+                             [account, meta["steem_permlink"]])
+    assert content["author"] == account and content["parent_author"] == ""
+    assert content["parent_permlink"] == content["category"] == COMMUNITY
+    assert content["title"] == "第一条动态 My first moment"
+    assert "Hello from the 动态圈" in content["body"]
+    metadata = json.loads(content["json_metadata"])
+    assert metadata["community"] == COMMUNITY and metadata["tags"][0] == COMMUNITY
+
+    # the forum shows the chain link under the topic
+    shown = wp_php(SITE, f"echo bbp_get_topic_content({topic_id});")
+    assert f"/@{account}/{meta['steem_permlink']}" in shown and "wpsb-chain-link" in shown
+
+    again = bridge.cli("sync", "--once")  # exactly once
+    assert again.returncode == 0 and "0 enqueued" in again.stdout, again.stdout
+
+
+def test_only_the_bridge_reads_topics_over_rest(site: dict[str, Any]) -> None:
+    assert wordpress_request(site, "GET", "/wp/v2/topics", auth=None).status_code == 401
+    member = next(login for login, u in site["users"].items() if u.get("app_password"))
+    answer = wordpress_request(site, "GET", "/wp/v2/topics", as_user=member)
+    assert answer.status_code in (401, 403), answer.text
+    assert wordpress_request(site, "GET", "/wp/v2/topics").status_code == 200
