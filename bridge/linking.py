@@ -7,7 +7,11 @@ proves it without giving the server a key, in either of two ways:
     signature  -- the member signed the challenge with the account's posting key; the public key
                   recovered from it must be one of the account's posting keys
                   (``bridge/signatures.py``)
-Only then does WordPress set ``steem_account``. A wrong signature, an unknown account or a
+A grant counts only when it was made after the bridge first looked at the request (the
+account's ``last_account_update`` moved past what it was then): an account that granted the app
+account earlier, for another member or another site sharing the app account, proves nothing
+about who asks, and the member is told to sign or to grant again. Only then does WordPress set
+``steem_account``. A wrong signature, an unknown account or a
 challenge that ran out is refused with the reason the member is shown.
 
 Each tick (before dispatch) ``Linking.step`` reads the link feed only when the change feed said
@@ -36,6 +40,7 @@ from bridge.store import StateStore
 
 log = logging.getLogger("wp_steem_bridge.linking")
 CURSOR = "links"
+GRANTED_BEFORE = "granted before the request"
 
 
 class Linking:
@@ -47,13 +52,14 @@ class Linking:
         self.app_account, self.clock = app_account, clock
 
     def step(self, report: TickReport) -> None:
-        seq, requests = self._load()
+        seq, requests, seen = self._load()
         feed = self.desk.link_requests(seq)
         if feed is not None:
             seq, requests = feed.seq, list(feed.requests)
         names = sorted({r.account for r in requests})
         accounts = self.reads.accounts(names) if names else {}
-        verdicts = [v for r in requests if (v := self._judge(r, accounts.get(r.account)))]
+        verdicts = [v for r in requests
+                    if (v := self._judge(r, accounts.get(r.account), seen))]
         if verdicts:
             self.desk.write_link_verdicts(verdicts)
         with self.store.transaction():
@@ -66,12 +72,20 @@ class Linking:
                                         f"{stopped} queued intent(s) stopped")
                 elif verdict.verdict == "linked" and not _was_linked(requests, verdict):
                     report.notes.append(f"@{verdict.account} linked to user {verdict.user_id}")
-            self._save(seq, _after(requests, verdicts))
+            kept = _after(requests, verdicts)
+            self._save(seq, kept, {k: v for k, v in seen.items()
+                                   if k in {_seen_key(r) for r in kept}})
         for verdict in verdicts:
             log.info("link of user %s to @%s: %s %s", verdict.user_id, verdict.account,
                      verdict.verdict, verdict.reason)
 
-    def _judge(self, request: LinkRequest, account: dict[str, Any] | None) -> LinkVerdict | None:
+    def _judge(self, request: LinkRequest, account: dict[str, Any] | None,
+               seen: dict[str, str]) -> LinkVerdict | None:
+        """``seen``: per pending request, the account's ``last_account_update`` when the bridge
+        first looked while the grant was absent (or ``GRANTED_BEFORE``): a grant proves the
+        member holds the account only when it was made after that look, so an account that
+        granted the app account earlier (for another site or member) cannot be claimed by
+        anyone who names it."""
         granted = self.granted(account)
         verdict = LinkVerdict(request.user_id, request.account, "linked", grant=granted)
         if request.state == "linked":
@@ -83,9 +97,10 @@ class Linking:
         if account is None:
             return replace(verdict, verdict="refused",
                            reason=f"there is no account @{request.account} on the chain")
-        if granted:
-            return replace(verdict, reason=f"@{request.account} granted @{self.app_account} "
-                                           f"posting authority")
+        key, updated = _seen_key(request), str(account.get("last_account_update") or "")
+        first_look = key not in seen
+        if first_look or (not granted and seen[key] == GRANTED_BEFORE):
+            seen[key] = GRANTED_BEFORE if granted else updated
         if request.signature:
             keys = [str(k[0]) for k in _posting(account).get("key_auths", [])
                     if isinstance(k, list | tuple) and k]
@@ -98,6 +113,14 @@ class Linking:
             except BadSignature as exc:
                 reason = f"the signature could not be read: {exc}"
             return replace(verdict, verdict="refused", reason=reason)
+        if granted and seen[key] != GRANTED_BEFORE and updated > seen[key]:
+            return replace(verdict, reason=f"@{request.account} granted @{self.app_account} "
+                                           f"posting authority")
+        if granted and first_look:
+            return replace(verdict, verdict="pending", reason=(
+                f"@{request.account} granted @{self.app_account} posting authority before this "
+                f"request, which does not show who asks: sign the challenge with a posting key "
+                f"of @{request.account}, or revoke the grant and grant it again"))
         if request.expires is not None and self.clock() > request.expires:
             return replace(verdict, verdict="refused", reason=(
                 "the challenge expired before a grant or a signature arrived; ask for a new one"))
@@ -109,19 +132,25 @@ class Linking:
 
     # -- the cached feed ----------------------------------------------------------------------
 
-    def _load(self) -> tuple[int, list[LinkRequest]]:
+    def _load(self) -> tuple[int, list[LinkRequest], dict[str, str]]:
         stored = self.store.get_cursor(self.store.scoped(CURSOR))
         if not stored:
-            return 0, []
+            return 0, [], {}
         data = json.loads(stored)
-        return int(data["seq"]), [_request(r) for r in data["requests"]]
+        return (int(data["seq"]), [_request(r) for r in data["requests"]],
+                dict(data.get("seen") or {}))
 
-    def _save(self, seq: int, requests: list[LinkRequest]) -> None:
+    def _save(self, seq: int, requests: list[LinkRequest], seen: dict[str, str]) -> None:
         rows = [{"user_id": r.user_id, "account": r.account, "state": r.state,
                  "challenge": r.challenge, "signature": r.signature, "grant": r.grant,
                  "expires": to_text(r.expires) if r.expires else None} for r in requests]
         self.store.set_cursor(self.store.scoped(CURSOR),
-                              json.dumps({"seq": seq, "requests": rows}, sort_keys=True))
+                              json.dumps({"seq": seq, "requests": rows, "seen": seen},
+                                         sort_keys=True))
+
+
+def _seen_key(request: LinkRequest) -> str:
+    return f"{request.user_id}:{request.challenge}"
 
 
 def _posting(account: dict[str, Any] | None) -> dict[str, Any]:
@@ -146,7 +175,7 @@ def _after(requests: list[LinkRequest], verdicts: list[LinkVerdict]) -> list[Lin
     kept: list[LinkRequest] = []
     for request in requests:
         verdict = by_user.get(request.user_id)
-        if verdict is None:
+        if verdict is None or verdict.verdict == "pending":
             kept.append(request)
         elif verdict.verdict == "linked":
             kept.append(replace(request, state="linked", grant=verdict.grant, signature=""))

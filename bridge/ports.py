@@ -190,11 +190,11 @@ class LinkRequest:
 @dataclass(frozen=True)
 class LinkVerdict:
     """What the bridge concluded: "linked" (``grant`` says how), "refused" or "unlinked" with
-    the ``reason`` the member is shown."""
+    the ``reason`` the member is shown, or "pending" with what the member still has to do."""
 
     user_id: int
     account: str
-    verdict: Literal["linked", "refused", "unlinked"]
+    verdict: Literal["linked", "refused", "unlinked", "pending"]
     reason: str = ""
     grant: bool = False
 

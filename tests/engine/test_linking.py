@@ -26,10 +26,13 @@ WIF = str(PrivateKey())
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
 
-def account(name: str, granted: bool, wif: str = WIF) -> dict[str, Any]:
+def account(name: str, granted: bool, wif: str = WIF,
+            updated: str = "2026-01-01T00:00:00") -> dict[str, Any]:
+    """As ``get_accounts`` answers; ``updated``: the chain time of its last account_update."""
     auths = [[APP, 1]] if granted else []
-    return {"name": name, "posting": {"weight_threshold": 1, "account_auths": auths,
-                                      "key_auths": [[str(PrivateKey(wif).pubkey), 1]]}}
+    return {"name": name, "last_account_update": updated,
+            "posting": {"weight_threshold": 1, "account_auths": auths,
+                        "key_auths": [[str(PrivateKey(wif).pubkey), 1]]}}
 
 
 class Desk:
@@ -53,6 +56,8 @@ class Desk:
     def write_link_verdicts(self, verdicts: Any) -> None:
         for verdict in verdicts:
             self.verdicts.append(verdict)
+            if verdict.verdict == "pending":  # the member is told what to do; still open
+                continue
             request = self.requests.pop(verdict.user_id)
             if verdict.verdict == "linked":
                 self.steem_account[verdict.user_id] = verdict.account
@@ -97,7 +102,7 @@ def test_a_grant_seen_on_chain_links_the_member(linked_world) -> None:
     desk.put(pending(7, "carol"))
     engine.tick()
     assert desk.verdicts == [] and desk.steem_account == {}  # still waiting for proof
-    reads.known["carol"] = account("carol", granted=True)
+    reads.known["carol"] = account("carol", granted=True, updated="2026-01-01T00:05:00")
     report = engine.tick()
     assert [(v.verdict, v.grant) for v in desk.verdicts] == [("linked", True)]
     assert desk.steem_account == {7: "carol"}
@@ -135,12 +140,44 @@ def test_unknown_accounts_bad_text_and_expired_challenges_are_refused(linked_wor
     assert desk.steem_account == {}
 
 
-def test_revoking_the_grant_unlinks_and_stops_queued_intents_in_that_tick(linked_world) -> None:
+def test_a_grant_made_before_the_request_proves_nothing(linked_world) -> None:
+    """@carol granted the app account long ago (another site, an earlier member): naming her
+    is not enough; a signature, or a grant made again after the request, is."""
     store, chain, source, engine, desk, reads = linked_world
     reads.known["carol"] = account("carol", granted=True)
     desk.put(pending(7, "carol"))
+    desk.put(pending(9, "carol2"))
+    reads.known["carol2"] = account("carol2", granted=True)
+    engine.tick()
+    assert desk.steem_account == {}
+    note = desk.verdicts[0]
+    assert (note.verdict, note.user_id) == ("pending", 7)
+    assert "before this request" in note.reason and "sign the challenge" in note.reason
+    engine.tick()
+    assert len(desk.verdicts) == 2  # said once per request, not every tick
+    # 7 signs; 9 revokes and grants again
+    desk.put(replace(desk.requests[7], signature=sign_message(desk.requests[7].challenge,
+                                                              WIF).hex()))
+    reads.known["carol2"] = account("carol2", granted=False, updated="2026-01-01T00:01:00")
     engine.tick()
     assert desk.steem_account == {7: "carol"}
+    reads.known["carol2"] = account("carol2", granted=True, updated="2026-01-01T00:02:00")
+    engine.tick()
+    assert desk.steem_account == {7: "carol", 9: "carol2"}
+
+
+def link_by_grant(engine: Any, desk: Desk, reads: Reads, user_id: int, name: str) -> None:
+    reads.known[name] = account(name, granted=False)
+    desk.put(pending(user_id, name))
+    engine.tick()
+    reads.known[name] = account(name, granted=True, updated="2026-01-01T00:05:00")
+    engine.tick()
+    assert desk.steem_account[user_id] == name
+
+
+def test_revoking_the_grant_unlinks_and_stops_queued_intents_in_that_tick(linked_world) -> None:
+    store, chain, source, engine, desk, reads = linked_world
+    link_by_grant(engine, desk, reads, 7, "carol")
     engine.tick()  # the feed moved with the verdict: read once more
     feed_reads = desk.reads
     engine.tick()  # idle: the cached feed, one batched account read, nothing written

@@ -91,6 +91,8 @@ def test_link_by_grant_by_signature_refusal_and_revoke(site: dict[str, Any], tmp
     # 1. grant on chain -> linked after one tick
     asked = link(site, granter, "POST", account="linkmember")
     assert asked["state"] == "pending" and "@linkmember" in asked["challenge"]
+    tick(bridge)  # the bridge's first look: no grant yet
+    assert link(site, granter)["state"] == "pending"
     set_grant(devnet.url, "linkmember", keys["linkmember"], granted=True)
     tick(bridge)
     state = link(site, granter)
@@ -114,6 +116,16 @@ def test_link_by_grant_by_signature_refusal_and_revoke(site: dict[str, Any], tmp
     signed = link(site, signer)
     assert (signed["state"], signed["grant"]) == ("linked", False)
     assert steem_account(site, signer_id) == "signmember"
+
+    # a grant that was already there proves nothing about who asks: the member is told
+    _, claimer = member(site, "oGZUI0egBJY1zhBYw2KhdUfwCLAIM")
+    localstack.ensure_accounts(devnet.url, ["grantedlong"], wallet)
+    keys = tomllib.loads(wallet.read_text())
+    set_grant(devnet.url, "grantedlong", keys["grantedlong"], granted=True)
+    link(site, claimer, "POST", account="grantedlong")
+    tick(bridge)
+    told = link(site, claimer)
+    assert told["state"] == "pending" and "before this request" in told["reason"], told
 
     # 3. a post of the grant's member is queued in the tick that sees the grant revoked
     made = wordpress_request(site, "POST", "/wp/v2/posts", json={

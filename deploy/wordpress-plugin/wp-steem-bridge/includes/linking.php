@@ -5,7 +5,8 @@
  * A member (any logged-in WordPress user: site members and mini-program users, whose login is
  * their openid, alike) asks to link an account and gets a one-time challenge; then either grants
  * the site's app account posting authority on chain (Keychain or any wallet) or signs the
- * challenge with the account's posting key. The bridge checks the chain, never this plugin, and
+ * challenge with the account's posting key (a grant made before the request proves nothing about
+ * who asks, so it is not taken as proof). The bridge checks the chain, never this plugin, and
  * records its verdict; only a "linked" verdict sets `steem_account`. The bridge keeps watching
  * linked members' grants: a grant revoked on chain unlinks the member.
  *
@@ -20,7 +21,8 @@
  *   POST   /link/signature {signature}   the challenge signed (hex compact signature)
  *   DELETE /link                 the member unlinks
  *   GET    /links                open requests and linked members (the bridge only)
- *   POST   /links/verdicts {verdicts: [{user_id, account, verdict, reason, grant}]} (the bridge)
+ *   POST   /links/verdicts {verdicts: [{user_id, account, verdict, reason, grant}]} (the bridge;
+ *          verdict linked|refused|unlinked, or pending with what the member still has to do)
  * The profile page shows the link and whether the grant is in force (as the bridge last saw
  * it; no chain call from PHP) and takes an account or a signature through the profile's own form.
  *
@@ -147,6 +149,14 @@ function wpsb_link_apply_verdict( array $verdict ) {
 	}
 	$reason = isset( $verdict['reason'] ) ? sanitize_text_field( (string) $verdict['reason'] ) : '';
 	$kind   = isset( $verdict['verdict'] ) ? (string) $verdict['verdict'] : '';
+	if ( 'pending' === $kind ) { // Still waiting: what the member has to do next.
+		if ( 'pending' !== $link['state'] ) {
+			return 'ignored';
+		}
+		$link['reason'] = $reason;
+		wpsb_link_put( $user_id, $link );
+		return 'pending';
+	}
 	if ( 'linked' === $kind ) {
 		if ( wpsb_account_holder( $account, $user_id ) ) {
 			$kind = 'refused';
