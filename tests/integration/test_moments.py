@@ -43,12 +43,15 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def new_topic(site: dict[str, Any], login: str, title: str, content: str) -> int:
-    """A topic in a fresh forum, inserted by bbPress itself as the member."""
+def new_topic(site: dict[str, Any], login: str, title: str, content: str,
+              forum_status: str = "publish") -> int:
+    """A topic in a fresh forum (``forum_status``: publish, private or hidden), inserted by
+    bbPress itself as the member."""
     user_id = site["users"][login]["id"]
     out = wp_php(SITE, f"""
         wp_set_current_user({user_id});
-        $forum = bbp_insert_forum(array('post_title' => 'Moments', 'post_status' => 'publish'));
+        $forum = bbp_insert_forum(array('post_title' => 'Moments',
+                                        'post_status' => '{forum_status}'));
         $topic = bbp_insert_topic(
             array('post_parent' => $forum, 'post_title' => base64_decode('{b64(title)}'),
                   'post_content' => base64_decode('{b64(content)}'), 'post_author' => {user_id}),
@@ -90,6 +93,20 @@ def test_a_bbpress_topic_becomes_a_root_post_in_the_community(site: dict[str, An
 
     again = bridge.cli("sync", "--once")  # exactly once
     assert again.returncode == 0 and "0 enqueued" in again.stdout, again.stdout
+
+    # closing the topic (no more replies) keeps it on chain; a hidden forum's topic never goes
+    wp_php(SITE, f"bbp_close_topic({topic_id});")
+    hidden = new_topic(site, author, "Members only", "Not for the public chain.", "hidden")
+    closed = bridge.cli("sync", "--once")
+    assert closed.returncode == 0 and "0 enqueued" in closed.stdout, closed.stdout
+    assert localstack.rpc(devnet.url, "condenser_api.get_content",
+                          [account, meta["steem_permlink"]])["body"] == content["body"]
+    assert wordpress_request(site, "GET", f"/wp/v2/topics/{topic_id}",
+                             params={"context": "edit"}).json()["meta"]["steem_status"] == \
+        "published"
+    hidden_meta = wordpress_request(site, "GET", f"/wp/v2/topics/{hidden}",
+                                    params={"context": "edit"}).json()
+    assert hidden_meta["status"] == "private" and not hidden_meta["meta"]["steem_permlink"]
 
 
 def test_only_the_bridge_reads_topics_over_rest(site: dict[str, Any]) -> None:

@@ -9,6 +9,8 @@
  *     `author` support so the member is known), answered only to the bridge's user
  *     (WPSB_WRITE_CAP): the forum's own pages stay the public way to read topics, and topics of
  *     private or hidden forums are not published to anyone else through it;
+ *   - tells the bridge a closed topic is still published, and a topic of a private or hidden
+ *     forum is private (never bridged);
  *   - shows the chain link under a bridged topic's content (`bbp_get_topic_content`).
  *
  * @package wp-steem-bridge
@@ -64,6 +66,39 @@ function wpsb_moments_guard_route( $result, $server, $request ) {
 	return $result;
 }
 add_filter( 'rest_pre_dispatch', 'wpsb_moments_guard_route', 10, 3 );
+
+/**
+ * What the bridge is told of a topic's status: a closed topic (no new replies) is still public
+ * ("publish"); a topic in a private or hidden forum is "private" whatever its own status, so it
+ * never reaches the public chain (and leaves it, where the chain allows, if its forum is hidden).
+ */
+function wpsb_moments_topic_status( $topic_id, $status ) {
+	$forum_id = (int) bbp_get_topic_forum_id( $topic_id );
+	if ( $forum_id && ! bbp_is_forum_public( $forum_id, false ) ) {
+		return 'private';
+	}
+	return bbp_get_closed_status_id() === $status ? 'publish' : $status;
+}
+
+function wpsb_moments_rest_topic( $response, $post ) {
+	$data = $response->get_data();
+	if ( isset( $data['status'] ) ) {
+		$data['status'] = wpsb_moments_topic_status( $post->ID, (string) $data['status'] );
+		$response->set_data( $data );
+	}
+	return $response;
+}
+add_filter( 'rest_prepare_topic', 'wpsb_moments_rest_topic', 10, 2 );
+
+/** Closed topics are listed wherever published ones are asked for. */
+function wpsb_moments_rest_query( $args ) {
+	$statuses = isset( $args['post_status'] ) ? (array) $args['post_status'] : array();
+	if ( in_array( 'publish', $statuses, true ) && wpsb_moments_active() ) {
+		$args['post_status'] = array_values( array_unique( array_merge( $statuses, array( bbp_get_closed_status_id() ) ) ) );
+	}
+	return $args;
+}
+add_filter( 'rest_topic_query', 'wpsb_moments_rest_query' );
 
 /** The chain link under a bridged topic, for whoever may read the topic. */
 function wpsb_moments_topic_link( $content, $topic_id = 0 ) {
