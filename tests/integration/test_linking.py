@@ -23,6 +23,7 @@ from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 from tests.conftest import Bridge, make_bridge
 from tests.support.wordpress import delete_all_posts, reset_wordpress, wordpress_request
+from tests.support.wp_php import wp_php
 
 pytestmark = pytest.mark.integration
 APP = "linkapp"
@@ -58,6 +59,12 @@ def link(site: dict[str, Any], auth: tuple[str, str], method: str = "GET", path:
 def steem_account(site: dict[str, Any], user_id: int) -> str:
     return wordpress_request(site, "GET", f"/wp/v2/users/{user_id}",
                              params={"context": "edit"}).json()["meta"]["steem_account"]
+
+
+def profile(user_id: int) -> str:
+    """The member's own profile page section, as WordPress renders it."""
+    return wp_php("links", f"wp_set_current_user({user_id}); "
+                           f"wpsb_profile_link(get_userdata({user_id}));")
 
 
 def set_grant(devnet_url: str, account: str, wif: str, granted: bool) -> None:
@@ -99,6 +106,9 @@ def test_link_by_grant_by_signature_refusal_and_revoke(site: dict[str, Any], tmp
     assert (state["state"], state["grant"], state["steem_account"]) == ("linked", True,
                                                                        "linkmember")
     assert steem_account(site, granter_id) == "linkmember"
+    shown = profile(granter_id)
+    assert 'data-state="linked"' in shown and '@linkmember' in shown
+    assert 'data-grant="yes"' in shown
 
     # 2. a wrong signature is refused with a message the member sees; the right one links
     challenge = link(site, signer, "POST", account="signmember")["challenge"]
@@ -137,6 +147,9 @@ def test_link_by_grant_by_signature_refusal_and_revoke(site: dict[str, Any], tmp
     state = link(site, granter)
     assert state["state"] == "unlinked" and steem_account(site, granter_id) == ""
     assert state["reason"] == f"@linkmember revoked the posting authority of @{APP} on chain"
+    shown = profile(granter_id)
+    assert 'data-state="unlinked"' in shown and "revoked the posting authority" in shown
+    assert 'data-grant="no"' in profile(signer_id)  # linked by signature, no grant in force
     status = bridge.cli("status")
     assert "grant_revoked: @linkmember revoked the posting authority" in status.stdout, \
         status.stdout
