@@ -9,6 +9,8 @@ post of theirs already queued is stopped with ``grant_revoked``, shown by ``stat
 
 from __future__ import annotations
 
+import base64
+import secrets
 import time
 import tomllib
 from pathlib import Path
@@ -22,7 +24,12 @@ from connectors.steem import SteemChain
 from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 from tests.conftest import Bridge, make_bridge
-from tests.support.wordpress import delete_all_posts, reset_wordpress, wordpress_request
+from tests.support.wordpress import (
+    delete_all_posts,
+    link_third_party_plugin,
+    reset_wordpress,
+    wordpress_request,
+)
 from tests.support.wp_php import wp_php
 
 pytestmark = pytest.mark.integration
@@ -169,3 +176,24 @@ def test_only_the_bridge_reads_or_decides_link_requests(site: dict[str, Any]) ->
     anonymous = wordpress_request(site, "POST", "/wp-steem-bridge/v1/link", auth=None,
                                   json={"account": "linkmember"})
     assert anonymous.status_code == 401
+
+
+def test_a_wanzi_mini_program_user_asks_with_its_own_access_token(site: dict[str, Any]) -> None:
+    """The real 丸子 (Mini Program API) plugin: its access_token (base64 of the session key its
+    login stores, checked by its MP_Auth::login) is accepted by the link routes."""
+    link_third_party_plugin("wp-mini-program")
+    active = wordpress_request(site, "POST", "/wp/v2/plugins/wp-mini-program/wp-mini-program",
+                               json={"status": "active"})
+    assert active.status_code == 200, active.text
+    user_id, _ = member(site, "oWanzi0egBJY1zhBYw2KhdUfwMINI")
+    session = secrets.token_hex(12)  # what WeChat's jscode2session hands the 丸子 login
+    wp_php("links", f"update_user_meta({user_id}, 'session_key', '{session}');")
+    token = base64.b64encode(session.encode()).decode()
+    asked = wordpress_request(site, "POST", "/wp-steem-bridge/v1/link", auth=None,
+                              params={"access_token": token}, json={"account": "wanzimember"})
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["user_id"] == user_id and asked.json()["state"] == "pending"
+    wrong = base64.b64encode(b"not-a-session").decode()
+    refused = wordpress_request(site, "GET", "/wp-steem-bridge/v1/link", auth=None,
+                                params={"access_token": wrong})
+    assert refused.status_code == 401

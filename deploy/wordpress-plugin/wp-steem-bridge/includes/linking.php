@@ -3,7 +3,7 @@
  * Members link their own Steem account, with proof that needs no key on the server.
  *
  * A member (any logged-in WordPress user: site members and mini-program users, whose login is
- * their openid, alike) asks to link an account and gets a one-time challenge; then either grants
+ * their openid, alike; a 丸子 mini-program may also send its own `access_token`) asks to link an account and gets a one-time challenge; then either grants
  * the site's app account posting authority on chain (Keychain or any wallet) or signs the
  * challenge with the account's posting key (a grant made before the request proves nothing about
  * who asks, so it is not taken as proof). The bridge checks the chain, never this plugin, and
@@ -186,8 +186,26 @@ function wpsb_link_apply_verdict( array $verdict ) {
 
 // -- REST ---------------------------------------------------------------------------------------
 
-function wpsb_link_logged_in() {
-	if ( ! is_user_logged_in() ) {
+/**
+ * The member a link route acts for: the logged-in user (cookie + nonce, Application Password),
+ * or a 丸子 (Mini Program API) mini-program user by the `access_token` that plugin hands out at
+ * login (base64 of the session key it stores; checked by its own MP_Auth::login, as its routes
+ * do). 0 when neither. 微慕's free routes trust a bare openid, so no openid is accepted here.
+ */
+function wpsb_link_member( WP_REST_Request $request ) {
+	if ( is_user_logged_in() ) {
+		return get_current_user_id();
+	}
+	$token = (string) $request->get_param( 'access_token' );
+	if ( '' === $token || ! class_exists( 'MP_Auth' ) || ! method_exists( 'MP_Auth', 'login' ) ) {
+		return 0;
+	}
+	$user = MP_Auth::login( base64_decode( $token, true ) ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions
+	return $user instanceof WP_User ? (int) $user->ID : 0;
+}
+
+function wpsb_link_logged_in( WP_REST_Request $request ) {
+	if ( ! wpsb_link_member( $request ) ) {
 		return new WP_Error( 'rest_forbidden', __( 'Log in to link a Steem account.', 'wp-steem-bridge' ), array( 'status' => rest_authorization_required_code() ) );
 	}
 	return true;
@@ -241,23 +259,23 @@ function wpsb_register_link_routes() {
 		array(
 			array(
 				'methods'             => WP_REST_Server::READABLE,
-				'callback'            => function () {
-					return rest_ensure_response( wpsb_link_view( get_current_user_id() ) );
+				'callback'            => function ( WP_REST_Request $request ) {
+					return rest_ensure_response( wpsb_link_view( wpsb_link_member( $request ) ) );
 				},
 				'permission_callback' => 'wpsb_link_logged_in',
 			),
 			array(
 				'methods'             => WP_REST_Server::CREATABLE,
 				'callback'            => function ( WP_REST_Request $request ) {
-					return rest_ensure_response( wpsb_link_request( get_current_user_id(), $request['account'] ) );
+					return rest_ensure_response( wpsb_link_request( wpsb_link_member( $request ), $request['account'] ) );
 				},
 				'permission_callback' => 'wpsb_link_logged_in',
 				'args'                => array( 'account' => array( 'type' => 'string', 'required' => true, 'maxLength' => 16 ) ),
 			),
 			array(
 				'methods'             => WP_REST_Server::DELETABLE,
-				'callback'            => function () {
-					return rest_ensure_response( wpsb_link_unlink_self( get_current_user_id() ) );
+				'callback'            => function ( WP_REST_Request $request ) {
+					return rest_ensure_response( wpsb_link_unlink_self( wpsb_link_member( $request ) ) );
 				},
 				'permission_callback' => 'wpsb_link_logged_in',
 			),
@@ -269,7 +287,7 @@ function wpsb_register_link_routes() {
 		array(
 			'methods'             => WP_REST_Server::CREATABLE,
 			'callback'            => function ( WP_REST_Request $request ) {
-				return rest_ensure_response( wpsb_link_sign( get_current_user_id(), $request['signature'] ) );
+				return rest_ensure_response( wpsb_link_sign( wpsb_link_member( $request ), $request['signature'] ) );
 			},
 			'permission_callback' => 'wpsb_link_logged_in',
 			'args'                => array( 'signature' => array( 'type' => 'string', 'required' => true, 'maxLength' => 132 ) ),
