@@ -31,7 +31,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bridge.failures import Code
+from bridge.failures import Code, ConnectorError
 from bridge.model import from_text, to_text
 from bridge.ports import ChainReads, LinkDesk, LinkRequest, LinkVerdict
 from bridge.report import TickReport
@@ -50,10 +50,20 @@ class Linking:
                  *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.store, self.desk, self.reads = store, desk, reads
         self.app_account, self.clock = app_account, clock
+        self._missing_said = False
 
     def step(self, report: TickReport) -> None:
         seq, requests, seen = self._load()
-        feed = self.desk.link_requests(seq)
+        try:
+            feed = self.desk.link_requests(seq)
+        except ConnectorError as exc:
+            if exc.code is not Code.PLUGIN_MISSING:
+                raise
+            if not self._missing_said:  # an older plugin: said once, not a problem every tick
+                log.warning("the companion plugin has no link routes (update it so members "
+                            "can link their accounts): %s", exc.message)
+                self._missing_said = True
+            return
         if feed is not None:
             seq, requests = feed.seq, list(feed.requests)
         names = sorted({r.account for r in requests})

@@ -12,6 +12,7 @@ import pytest
 from beemgraphenebase.account import PrivateKey
 from beemgraphenebase.ecdsasig import sign_message
 
+from bridge.failures import Code, TerminalError
 from bridge.linking import Linking
 from bridge.model import MappingContext
 from bridge.ports import LinkFeed, LinkRequest, LinkVerdict
@@ -195,3 +196,14 @@ def test_revoking_the_grant_unlinks_and_stops_queued_intents_in_that_tick(linked
     calls = len(reads.calls)
     engine.tick()
     assert len(reads.calls) == calls  # no longer watched: nothing to read
+
+
+def test_a_plugin_without_link_routes_is_no_problem_of_every_tick(linked_world) -> None:
+    store, chain, source, engine, desk, reads = linked_world
+
+    def missing(after: int) -> None:
+        raise TerminalError("reading link requests: HTTP 404", code=Code.PLUGIN_MISSING)
+
+    desk.link_requests = missing  # type: ignore[method-assign]
+    report = engine.tick()
+    assert report.problems == [] and reads.calls == []
