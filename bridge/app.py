@@ -12,6 +12,7 @@ from bridge.config import Settings
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.heartbeat import Grants, Heartbeat
+from bridge.like_stream import LikePlanner
 from bridge.linking import Linking
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
@@ -25,10 +26,12 @@ from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
+from connectors.wordpress_likes import WordPressLikes
 from connectors.wordpress_links import WordPressLinks
 from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
 from connectors.wordpress_xmlrpc import WordPressXmlrpc
+from mappings.likes import LikeRules
 from mappings.posts import post_to_intent
 
 
@@ -71,6 +74,8 @@ def build_app(settings: Settings) -> App:
                                                           fingerprint)))
     if settings.moments.enabled:  # bbPress topics (the companion plugin's /wp/v2/topics)
         streams.append(_moments_stream(settings, reads, fingerprint))
+    if settings.likes.enabled:
+        streams.append(_likes_stream(settings, reads, store))
     sidechain = SteemEngineSidechain(settings.chain.sidechain_url) \
         if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
@@ -92,6 +97,13 @@ def build_app(settings: Settings) -> App:
     engine = Engine(store, streams, dispatcher, writeback, context, inbound,
                     heartbeat=heartbeat, retries=retries, linking=linking)
     return App(settings, store, wordpress, chain, engine)
+
+
+def _likes_stream(settings: Settings, reads: Any, store: StateStore) -> OutboundStream[Any]:
+    """Members' likes -> votes by their linked accounts (like-events feed, mappings.likes)."""
+    source = WordPressLikes(reads, settings.wordpress.site_id)
+    rules = LikeRules(weight=settings.likes.weight, unlinked=settings.likes.unlinked)
+    return OutboundStream(source, LikePlanner(source.name, rules, store.get_link))
 
 
 def _mirror(settings: Settings, store: StateStore, chain: SteemChain,

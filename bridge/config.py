@@ -115,6 +115,15 @@ class MomentsSettings:
 
 
 @dataclass(frozen=True)
+class LikesSettings:
+    """Members' likes -> votes by their linked accounts ([likes]; off by default)."""
+
+    enabled: bool = False
+    weight: float = 100.0  # percent of a full vote one like is worth
+    unlinked: str = "skip"  # a member without a linked account: skip, with the reason shown
+
+
+@dataclass(frozen=True)
 class Settings:
     wordpress: WordPressSettings
     chain: ChainSettings
@@ -129,6 +138,7 @@ class Settings:
     webhook_secret: Secret = field(default=Secret(""), repr=False)
     mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
     moments: MomentsSettings = field(default_factory=MomentsSettings)
+    likes: LikesSettings = field(default_factory=LikesSettings)
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -201,7 +211,8 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     webhook_listen=listen,
                     webhook_secret=read_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
-                    mirror_extras=_mirror_extras(r), moments=_moments(r))
+                    mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api),
+                    moments=_moments(r))
 
 
 def _moments(r: Reader) -> MomentsSettings:
@@ -210,6 +221,19 @@ def _moments(r: Reader) -> MomentsSettings:
         r.problems.append(f"moments.community: expected a community name like hive-123456, "
                           f"got {moments.community!r}")
     return moments
+
+
+def _likes(r: Reader, api: str) -> LikesSettings:
+    likes: LikesSettings = r.plain("likes", LikesSettings)
+    if likes.enabled and api == "xmlrpc":
+        r.problems.append("likes.enabled: the like-events feed is read over REST; it needs "
+                          "[wordpress] api = \"rest\"")
+    if not 0 < likes.weight <= 100:
+        r.problems.append(f"likes.weight: expected a percent above 0 and at most 100, got "
+                          f"{likes.weight!r}")
+    if likes.unlinked != "skip":
+        r.problems.append(f"likes.unlinked: expected \"skip\", got {likes.unlinked!r}")
+    return likes
 
 
 def _mirror_extras(r: Reader) -> MirrorExtras:

@@ -45,6 +45,7 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
                          "points_plugin", "points_type"}),
     "webhook": frozenset({"listen", "secret_file"}),
     "moments": frozenset({"enabled", "community"}),
+    "likes": frozenset({"enabled", "weight", "unlinked"}),
 }
 
 APP_PASSWORD_HOME = "env WPSB_WORDPRESS_APP_PASSWORD or [wordpress] app_password_file (mode 0600)"

@@ -190,6 +190,29 @@ class PostRecord:
     tag_counts: tuple[int | None, ...] = ()
 
 
+@dataclass(frozen=True)
+class LikeEvent:
+    """A member's like or unlike of a post, as the companion plugin's like-events feed recorded
+    it (丸子 like comments, 微慕 ``_<openid>`` post meta, the site's own button).
+
+    ``source`` names the (post, member) pair (``wp:<site>:like:<post>-<user>``), so one member's
+    events on one post reach the chain strictly in order; ``event_id`` is the feed's cursor.
+    """
+
+    source: SourceRef
+    event_id: int
+    post_id: int
+    user_id: int
+    event: str  # "like" | "unlike"
+    origin: str  # "wanzi" | "minapper" | "site" | ...
+    at: str  # UTC text, when WordPress recorded it
+    member_account: str  # the member's linked chain account ("" when not linked)
+
+
+def like_source(site: str, post_id: int, user_id: int) -> SourceRef:
+    return SourceRef("wp", site, "like", f"{post_id}-{user_id}")
+
+
 def tombstone(source: SourceRef, deleted_gmt: str, title: str = "") -> PostRecord:
     """A post deleted permanently (skipping the trash), as the change feed reported it."""
     return PostRecord(source=source, post_type=source.object_type, status="deleted", slug="",

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Sequence
 
 from bridge.failures import Code, ConnectorError, FailureClass
-from bridge.ports import MetaWrite, SiteWriter
+from bridge.model import SourceRef
+from bridge.ports import MetaTarget, MetaWrite, SiteWriter
 from bridge.report import TickReport
 from bridge.store import StateStore
 
@@ -48,7 +49,8 @@ class WriteBack:
         rows = self.store.pending_writebacks()
         for start in range(0, len(rows), BATCH):
             chunk = rows[start:start + BATCH]
-            writes = [(row["source_ref"], MetaWrite("chain", int(row["object_id"]),
+            writes = [(row["source_ref"], MetaWrite(_target(row["source_ref"]),
+                                                    int(row["object_id"]),
                                                     json.loads(row["payload"])))
                       for row in chunk]
             outcomes = self.write(writes, "write back")
@@ -70,3 +72,8 @@ class WriteBack:
                         site_unwell = True  # left pending for the next tick
             if site_unwell:
                 return
+
+
+def _target(source_ref: str) -> MetaTarget:
+    """A post's chain meta, or (``wp:<site>:likes:<post>``) its count of likes voted on chain."""
+    return "likes" if SourceRef.parse(source_ref).object_type == "likes" else "chain"

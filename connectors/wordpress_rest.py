@@ -181,6 +181,13 @@ class WordPressRest:
             self.newest_link = found["links"]
         return found if isinstance(found, dict) else {}
 
+    def like_events(self, after: int, limit: int = 100) -> dict[str, Any]:
+        """The companion plugin's like-events feed after event ``after`` (like-events.php)."""
+        found = self._json("GET", "wp-steem-bridge/v1/likes", "reading the like events",
+                           missing_hint="a companion plugin without the like-events feed",
+                           params={"after": after, "limit": limit})
+        return found if isinstance(found, dict) else {}
+
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
         if not ids:
             return {}
@@ -338,6 +345,8 @@ def meta_route(write: MetaWrite) -> str:
     """The companion plugin's route for one meta write (both connectors use these routes)."""
     if write.target == "chain":
         return f"wp-steem-bridge/v1/posts/{write.object_id}/chain"
+    if write.target == "likes":  # a post's count of likes voted on chain (like-events.php)
+        return f"wp-steem-bridge/v1/posts/{write.object_id}/likes-chain"
     if write.target in MIRROR_ROUTES:
         return f"{MIRROR_ROUTES[write.target]}/{write.object_id}"
     raise ValueError(f"unknown meta target {write.target!r} (chain, post or user)")

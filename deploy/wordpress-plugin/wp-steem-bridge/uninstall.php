@@ -30,3 +30,5 @@ $wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wpsb_changes" ); // phpcs:ign
 delete_option( 'wpsb_changes_db_version' );
 delete_option( 'wpsb_changes_pruned_through' );
 wp_clear_scheduled_hook( 'wpsb_changes_prune' );
+$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wpsb_like_events" ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.DirectDatabaseQuery.SchemaChange
+delete_option( 'wpsb_like_events_db_version' );
