@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bridge import __version__
+from bridge.comment_stream import CommentPlanner
 from bridge.config import Settings
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
@@ -26,11 +27,13 @@ from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
+from connectors.wordpress_comments import WordPressComments
 from connectors.wordpress_likes import WordPressLikes
 from connectors.wordpress_links import WordPressLinks
 from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
 from connectors.wordpress_xmlrpc import WordPressXmlrpc
+from mappings.comments import CommentOptions
 from mappings.likes import LikeRules
 from mappings.posts import post_to_intent
 
@@ -76,6 +79,8 @@ def build_app(settings: Settings) -> App:
         streams.append(_moments_stream(settings, reads, fingerprint))
     if settings.likes.enabled:
         streams.append(_likes_stream(settings, reads, store))
+    if settings.comments.enabled:  # after the posts: a reply's post is bound first
+        streams.append(_comments_stream(settings, store, reads, fingerprint))
     sidechain = SteemEngineSidechain(settings.chain.sidechain_url) \
         if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
@@ -104,6 +109,15 @@ def _likes_stream(settings: Settings, reads: Any, store: StateStore) -> Outbound
     source = WordPressLikes(reads, settings.wordpress.site_id)
     rules = LikeRules(weight=settings.likes.weight, unlinked=settings.likes.unlinked)
     return OutboundStream(source, LikePlanner(source.name, rules, store.get_link))
+
+
+def _comments_stream(settings: Settings, store: StateStore, reads: Any,
+                     fingerprint: Callable[[], str]) -> OutboundStream[Any]:
+    source = WordPressComments(reads, settings.wordpress.site_id)
+    options = CommentOptions(unlinked=settings.comments.unlinked,
+                             app_account=settings.keys.app_account)
+    planner = CommentPlanner(source.name, options, fingerprint, store.facts)
+    return OutboundStream(source, planner, revisit=("approved", "unreadable"))
 
 
 def _mirror(settings: Settings, store: StateStore, chain: SteemChain,

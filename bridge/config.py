@@ -124,6 +124,16 @@ class LikesSettings:
 
 
 @dataclass(frozen=True)
+class CommentSettings:
+    """[comments]: approved WordPress comments on bridged posts -> chain replies (off by
+    default). ``unlinked``: a member without a linked steem_account is "skip"ped (with the
+    reason), or posted for by the "app_account" ([keys] app_account) with attribution."""
+
+    enabled: bool = False
+    unlinked: str = "skip"
+
+
+@dataclass(frozen=True)
 class Settings:
     wordpress: WordPressSettings
     chain: ChainSettings
@@ -139,6 +149,7 @@ class Settings:
     mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
     moments: MomentsSettings = field(default_factory=MomentsSettings)
     likes: LikesSettings = field(default_factory=LikesSettings)
+    comments: CommentSettings = field(default_factory=CommentSettings)
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -212,7 +223,7 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     webhook_secret=read_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
                     mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api),
-                    moments=_moments(r))
+                    moments=_moments(r), comments=_comments(r, keys))
 
 
 def _moments(r: Reader) -> MomentsSettings:
@@ -234,6 +245,16 @@ def _likes(r: Reader, api: str) -> LikesSettings:
     if likes.unlinked != "skip":
         r.problems.append(f"likes.unlinked: expected \"skip\", got {likes.unlinked!r}")
     return likes
+
+
+def _comments(r: Reader, keys: Keys) -> CommentSettings:
+    comments: CommentSettings = r.plain("comments", CommentSettings)
+    if comments.unlinked not in ("skip", "app_account"):
+        r.problems.append(f"comments.unlinked: expected skip or app_account, got "
+                          f"{comments.unlinked!r}")
+    elif comments.enabled and comments.unlinked == "app_account" and not keys.app_account:
+        r.problems.append("comments.unlinked: \"app_account\" needs [keys] app_account")
+    return comments
 
 
 def _mirror_extras(r: Reader) -> MirrorExtras:

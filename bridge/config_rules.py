@@ -46,6 +46,7 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
     "webhook": frozenset({"listen", "secret_file"}),
     "moments": frozenset({"enabled", "community"}),
     "likes": frozenset({"enabled", "weight", "unlinked"}),
+    "comments": frozenset({"enabled", "unlinked"}),
 }
 
 APP_PASSWORD_HOME = "env WPSB_WORDPRESS_APP_PASSWORD or [wordpress] app_password_file (mode 0600)"

@@ -222,6 +222,42 @@ def tombstone(source: SourceRef, deleted_gmt: str, title: str = "") -> PostRecor
 
 
 @dataclass(frozen=True)
+class CommentRecord:
+    """A WordPress comment as the comment mappings see it (the companion plugin's
+    ``wp-steem-bridge/v1/comments`` record, typed by ``connectors.wordpress_comments``).
+
+    ``status``: approved, unapproved, spam, trash, or "deleted" (deleted for good, known from the
+    change feed). ``origin``: "chain" for a comment the reply mirror wrote (never sent back),
+    "wordpress" once the bridge put it on chain. ``post_author``/``post_permlink`` and
+    ``parent_author``/``parent_permlink`` are the chain addresses WordPress holds for the post and
+    the parent comment ("" when none). ``changed_gmt``: when the change feed saw the change.
+    """
+
+    source: SourceRef
+    post_id: int
+    post_type: str
+    status: str
+    content: str
+    comment_type: str = "comment"  # "" in WordPress is a plain comment too; "like", "fav", ...
+    post_status: str = "publish"
+    post_author: str = ""
+    post_permlink: str = ""
+    post_chain: str = ""  # the post's steem_status meta (published, deleted, ...)
+    parent_id: int = 0
+    parent_author: str = ""
+    parent_permlink: str = ""
+    parent_chain: str = ""
+    parent_origin: str = ""
+    user_id: int = 0
+    author_account: str = ""  # the comment author's linked steem_account ("" when not linked)
+    author_name: str = ""
+    date_gmt: str = ""
+    changed_gmt: str = ""
+    link: str = ""
+    origin: str = ""
+
+
+@dataclass(frozen=True)
 class Beneficiary:
     account: str
     weight: int  # basis points, 10000 = 100 %

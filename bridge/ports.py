@@ -29,7 +29,7 @@ from bridge.failures import ConnectorError
 Cursor = dict[str, str]  # a source's position: opaque to the engine, moved with the enqueue
 Operation = tuple[str, dict[str, Any]]  # condenser-style ["comment", {...}]
 JsonDict = dict[str, Any]  # a chain or WordPress object as JSON
-MetaTarget = Literal["chain", "post", "user", "likes"]  # what a MetaWrite's object is
+MetaTarget = Literal["chain", "post", "user", "likes", "comment"]  # what a MetaWrite's object is
 SiteState = Literal["heartbeat", "globals"]  # site-wide values the bridge keeps in WordPress
 RecordT_co = TypeVar("RecordT_co", covariant=True)
 
@@ -141,7 +141,7 @@ class Sidechain(Protocol):
 @dataclass(frozen=True)
 class MetaWrite:
     """Meta for one WordPress object: ``target`` is "chain" (a bridged post's chain state),
-    "post" or "user" (mirrored rewards)."""
+    "comment" (a bridged comment's chain state), "post" or "user" (mirrored rewards)."""
 
     target: MetaTarget
     object_id: int

@@ -1,5 +1,5 @@
-"""The one path by which the bridge writes into WordPress: chain meta of bridged posts (queued
-by the dispatcher and the planners) and the rewards mirror's post and user meta.
+"""The one path by which the bridge writes into WordPress: chain meta of bridged posts and
+comments (queued by the dispatcher and the planners) and the rewards mirror's post and user meta.
 
 Writes go out in batches through ``SiteWriter.write_meta``; each write's outcome is recorded on
 its own object (a problem for ``status``, cleared when a later write works), so one refused write
@@ -75,5 +75,8 @@ class WriteBack:
 
 
 def _target(source_ref: str) -> MetaTarget:
-    """A post's chain meta, or (``wp:<site>:likes:<post>``) its count of likes voted on chain."""
-    return "likes" if SourceRef.parse(source_ref).object_type == "likes" else "chain"
+    """A post's chain meta; a bridged comment's chain state into comment meta; or
+    (``wp:<site>:likes:<post>``) a post's count of likes voted on chain."""
+    object_type = SourceRef.parse(source_ref).object_type
+    return "likes" if object_type == "likes" else "comment" if object_type == "comment" \
+        else "chain"

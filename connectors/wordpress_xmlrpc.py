@@ -63,6 +63,8 @@ TAXONOMIES = {"categories": "category", "tags": "post_tag"}
 META_PREFIX = "steem_"
 INT_META = {"steem_block"}
 BOOL_META = {"steem_opt_out"}
+
+
 class XmlrpcPost(WordPressPost):
     """The library's post, plus the site-local dates it leaves out (the cursor is local time)."""
 
@@ -159,6 +161,14 @@ class WordPressXmlrpc:
         if isinstance(found, dict) and isinstance(found.get("retries"), int):
             self._newest_retry = found["retries"]
         return found if isinstance(found, dict) else {}
+
+    def comments_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        """The companion plugin's comment records (``wp-steem-bridge/v1/comments``)."""
+        if not ids:
+            return []
+        found = self.plugin.get("comments", "reading comments",
+                                include=",".join(map(str, ids)))
+        return [c for c in found or [] if isinstance(c, dict)]
 
     def _newer_than(self, cursor: str, post_type: str, status: str,
                     by: str = "modified") -> list[XmlrpcPost]:
@@ -328,7 +338,6 @@ class WordPressXmlrpc:
                                 f"wp-steem-bridge companion plugin active? it registers steem_* "
                                 f"as editable meta)")
         return stored
-
 
     def write_meta(self, writes: Sequence[MetaWrite]) -> list[ConnectorError | None]:
         """``bridge.ports.SiteWriter.write_meta`` through the companion plugin's routes (as the

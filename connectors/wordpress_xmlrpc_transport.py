@@ -61,8 +61,6 @@ CREDENTIALS_HINT = "check the WordPress user and application password"
 PERMISSION_HINT = "the WordPress user lacks the capability (edit_posts / edit_post) for this"
 
 
-
-
 class RequestsTransport(xmlrpc.client.Transport):
     """Sends XML-RPC over a requests session: timeouts, proxies from the environment, and HTTP
     errors surfacing as ``ProtocolError`` with their status, like the stdlib transport's."""

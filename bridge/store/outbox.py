@@ -108,8 +108,9 @@ class Outbox:
     def create_signed(self, source: SourceRef) -> bool:
         """Whether any create of this object was ever signed (it may be on chain)."""
         return self.db.execute(
-            "SELECT 1 FROM intents WHERE source_ref=? AND kind=? AND tx_id IS NOT NULL "
-            "LIMIT 1", (str(source), IntentKind.CREATE_POST.value)).fetchone() is not None
+            "SELECT 1 FROM intents WHERE source_ref=? AND kind IN (?, ?) AND tx_id IS NOT NULL "
+            "LIMIT 1", (str(source), IntentKind.CREATE_POST.value,
+                        IntentKind.REPLY.value)).fetchone() is not None
 
     def in_flight(self) -> list[OutboxEntry]:
         """Rows that were signed: they must be reconciled before anything else is sent."""
