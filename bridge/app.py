@@ -27,6 +27,7 @@ from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
+from connectors.wordpress_bbp_replies import WordPressBbpReplies
 from connectors.wordpress_comments import WordPressComments
 from connectors.wordpress_likes import WordPressLikes
 from connectors.wordpress_links import WordPressLinks
@@ -81,6 +82,8 @@ def build_app(settings: Settings) -> App:
         streams.append(_likes_stream(settings, reads, store))
     if settings.comments.enabled:  # after the posts: a reply's post is bound first
         streams.append(_comments_stream(settings, store, reads, fingerprint))
+    if settings.moments.enabled and settings.comments.enabled:  # bbPress replies, after topics
+        streams.append(_comments_stream(settings, store, reads, fingerprint, bbpress=True))
     sidechain = SteemEngineSidechain(settings.chain.sidechain_url) \
         if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
@@ -112,11 +115,15 @@ def _likes_stream(settings: Settings, reads: Any, store: StateStore) -> Outbound
 
 
 def _comments_stream(settings: Settings, store: StateStore, reads: Any,
-                     fingerprint: Callable[[], str]) -> OutboundStream[Any]:
-    source = WordPressComments(reads, settings.wordpress.site_id)
+                     fingerprint: Callable[[], str], bbpress: bool = False
+                     ) -> OutboundStream[Any]:
+    """WordPress comments, or (``bbpress``) bbPress replies under their topics."""
+    source = WordPressBbpReplies(reads, settings.wordpress.site_id) if bbpress else \
+        WordPressComments(reads, settings.wordpress.site_id)
     options = CommentOptions(unlinked=settings.comments.unlinked,
                              app_account=settings.keys.app_account)
-    planner = CommentPlanner(source.name, options, fingerprint, store.facts)
+    planner = CommentPlanner(source.name, options, fingerprint, store.facts,
+                             parent_type=source.object_type)
     return OutboundStream(source, planner, revisit=("approved", "unreadable"))
 
 

@@ -198,6 +198,15 @@ class WordPressRest:
                            params={"include": ",".join(map(str, ids))})
         return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 
+    def bbp_replies_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        """bbPress replies as comment records (the plugin's ``bbp-replies`` route)."""
+        if not ids:
+            return []
+        found = self._json("GET", "wp-steem-bridge/v1/bbp-replies", "reading bbPress replies",
+                           missing_hint="bbPress inactive or an older companion plugin",
+                           params={"include": ",".join(map(str, ids))})
+        return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
         if not ids:
             return {}

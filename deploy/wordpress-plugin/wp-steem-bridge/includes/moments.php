@@ -11,7 +11,11 @@
  *     private or hidden forums are not published to anyone else through it;
  *   - tells the bridge a closed topic is still published, and a topic of a private or hidden
  *     forum is private (never bridged);
- *   - shows the chain link under a bridged topic's content (`bbp_get_topic_content`).
+ *   - shows the chain link under a bridged topic's content (`bbp_get_topic_content`);
+ *   - reads bbPress replies for the bridge as comment records (`wp-steem-bridge/v1/bbp-replies`,
+ *     the shape of comment-feed.php's records: the topic is the post, `_bbp_reply_to` the
+ *     parent), so the comments' reply mapping threads them under the topic's chain post; their
+ *     changes are in the change feed as type `reply` and their chain state is post meta.
  *
  * @package wp-steem-bridge
  */
@@ -32,8 +36,8 @@ function wpsb_moments_active() {
 }
 
 function wpsb_moments_add_topic( $types ) {
-	if ( wpsb_moments_active() && ! in_array( 'topic', $types, true ) ) {
-		$types[] = 'topic';
+	if ( wpsb_moments_active() ) {
+		$types = array_values( array_unique( array_merge( $types, array( 'topic', 'reply' ) ) ) );
 	}
 	return $types;
 }
@@ -114,3 +118,92 @@ function wpsb_moments_topic_link( $content, $topic_id = 0 ) {
 		. esc_html__( 'View on Steem', 'wp-steem-bridge' ) . '</a></p>';
 }
 add_filter( 'bbp_get_topic_content', 'wpsb_moments_topic_link', 20, 2 );
+
+/** bbPress's reply status as a comment's: publish is approved, pending unapproved. */
+function wpsb_moments_reply_status( $status ) {
+	$map = array(
+		'publish' => 'approved',
+		'pending' => 'unapproved',
+		'spam'    => 'spam',
+		'trash'   => 'trash',
+	);
+	return isset( $map[ $status ] ) ? $map[ $status ] : 'unapproved';
+}
+
+/** One bbPress reply as a comment record (see wpsb_comment_record). */
+function wpsb_moments_reply_record( $reply ) {
+	$topic_id  = (int) bbp_get_reply_topic_id( $reply->ID );
+	$topic     = get_post( $topic_id );
+	$parent_id = (int) get_post_meta( $reply->ID, '_bbp_reply_to', true );
+	$user_id   = (int) $reply->post_author;
+	$user      = $user_id ? get_userdata( $user_id ) : false;
+	return array(
+		'id'              => (int) $reply->ID,
+		'post_id'         => $topic_id,
+		'post_type'       => 'topic',
+		'post_status'     => $topic ? wpsb_moments_topic_status( $topic_id, (string) $topic->post_status ) : '',
+		'post_author'     => $topic ? (string) get_post_meta( $topic_id, 'steem_author', true ) : '',
+		'post_permlink'   => $topic ? (string) get_post_meta( $topic_id, 'steem_permlink', true ) : '',
+		'post_chain'      => $topic ? (string) get_post_meta( $topic_id, 'steem_status', true ) : '',
+		'parent_id'       => $parent_id,
+		'parent_author'   => $parent_id ? (string) get_post_meta( $parent_id, 'steem_author', true ) : '',
+		'parent_permlink' => $parent_id ? (string) get_post_meta( $parent_id, 'steem_permlink', true ) : '',
+		'parent_chain'    => $parent_id ? (string) get_post_meta( $parent_id, 'steem_status', true ) : '',
+		'parent_origin'   => '',
+		'user_id'         => $user_id,
+		'steem_account'   => $user ? (string) get_user_meta( $user_id, 'steem_account', true ) : '',
+		'author_name'     => $user ? (string) $user->display_name : '',
+		'content'         => (string) $reply->post_content,
+		'status'          => wpsb_moments_reply_status( (string) $reply->post_status ),
+		'type'            => 'comment',
+		'date_gmt'        => str_replace( ' ', 'T', (string) $reply->post_date_gmt ),
+		'link'            => (string) bbp_get_reply_url( $reply->ID ),
+		'origin'          => '',
+		'steem_author'    => (string) get_post_meta( $reply->ID, 'steem_author', true ),
+		'steem_permlink'  => (string) get_post_meta( $reply->ID, 'steem_permlink', true ),
+	);
+}
+
+function wpsb_moments_list_replies( WP_REST_Request $request ) {
+	$ids = array_slice( array_filter( array_map( 'intval', explode( ',', (string) $request['include'] ) ) ), 0, 100 );
+	$out = array();
+	foreach ( $ids as $id ) {
+		$reply = get_post( $id );
+		if ( $reply && 'reply' === $reply->post_type ) {
+			$out[] = wpsb_moments_reply_record( $reply );
+		}
+	}
+	return rest_ensure_response( $out );
+}
+
+function wpsb_moments_register_routes() {
+	if ( ! wpsb_moments_active() ) {
+		return;
+	}
+	register_rest_route(
+		WPSB_REST_NAMESPACE,
+		'/bbp-replies',
+		array(
+			'methods'             => WP_REST_Server::READABLE,
+			'callback'            => 'wpsb_moments_list_replies',
+			'permission_callback' => 'wpsb_link_bridge_only',
+			'args'                => array( 'include' => array( 'type' => 'string', 'pattern' => '^[0-9,]*$', 'default' => '' ) ),
+		)
+	);
+}
+add_action( 'rest_api_init', 'wpsb_moments_register_routes' );
+
+/** The chain link under a bridged reply. */
+function wpsb_moments_reply_link( $content, $reply_id = 0 ) {
+	$reply_id = (int) $reply_id;
+	if ( ! $reply_id || 'reply' !== get_post_type( $reply_id ) || false !== strpos( $content, 'wpsb-chain-link' ) ) {
+		return $content;
+	}
+	$chain = wpsb_read_chain_meta( $reply_id );
+	if ( '' === $chain['steem_author'] || '' === $chain['steem_permlink'] ) {
+		return $content;
+	}
+	return $content . '<p class="wpsb-chain-link"><a href="' . esc_url( wpsb_chain_url( $chain['steem_author'], $chain['steem_permlink'] ) ) . '">'
+		. esc_html__( 'View on Steem', 'wp-steem-bridge' ) . '</a></p>';
+}
+add_filter( 'bbp_get_reply_content', 'wpsb_moments_reply_link', 20, 2 );
