@@ -127,6 +127,9 @@ def test_only_the_bridge_reads_topics_over_rest(site: dict[str, Any]) -> None:
     answer = wordpress_request(site, "GET", "/wp/v2/topics", as_user=member)
     assert answer.status_code in (401, 403), answer.text
     assert wordpress_request(site, "GET", "/wp/v2/topics").status_code == 200
+    replies = "/wp-steem-bridge/v1/bbp-replies"
+    assert wordpress_request(site, "GET", replies, auth=None).status_code == 401
+    assert wordpress_request(site, "GET", replies, as_user=member).status_code in (401, 403)
 
 
 def new_reply(site: dict[str, Any], login: str, topic_id: int, content: str,
