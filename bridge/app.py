@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bridge import __version__
@@ -14,6 +14,7 @@ from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.heartbeat import Grants, Heartbeat
 from bridge.like_stream import LikePlanner
+from bridge.linking import Linking
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
@@ -26,8 +27,10 @@ from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
+from connectors.wordpress_bbp_replies import WordPressBbpReplies
 from connectors.wordpress_comments import WordPressComments
 from connectors.wordpress_likes import WordPressLikes
+from connectors.wordpress_links import WordPressLinks
 from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
 from connectors.wordpress_xmlrpc import WordPressXmlrpc
@@ -75,10 +78,14 @@ def build_app(settings: Settings, store: StateStore | None = None) -> App:
                                 settings.wordpress.published_overlap_seconds)
         streams.append(OutboundStream(source, PostPlanner(source.name, post_to_intent,
                                                           fingerprint)))
+    if settings.moments.enabled:  # bbPress topics (the companion plugin's /wp/v2/topics)
+        streams.append(_moments_stream(settings, reads, fingerprint))
     if settings.likes.enabled:
         streams.append(_likes_stream(settings, reads, store))
     if settings.comments.enabled:  # after the posts: a reply's post is bound first
         streams.append(_comments_stream(settings, store, reads, fingerprint))
+    if settings.moments.enabled and settings.comments.enabled:  # bbPress replies, after topics
+        streams.append(_comments_stream(settings, store, reads, fingerprint, bbpress=True))
     sidechain = SteemEngineSidechain(settings.chain.sidechain_url) \
         if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
@@ -94,8 +101,11 @@ def build_app(settings: Settings, store: StateStore | None = None) -> App:
     heartbeat = Heartbeat(store, reads, __version__, grants=grants)
     retries = RetryRequests(store, reads, settings.wordpress.site_id, streams[0].name) \
         if streams else None
+    # members link their own accounts through the plugin's REST routes (not over XML-RPC)
+    linking = Linking(store, WordPressLinks(wordpress), chain, app_account) \
+        if app_account and isinstance(wordpress, WordPressRest) else None
     engine = Engine(store, streams, dispatcher, writeback, context, inbound,
-                    heartbeat=heartbeat, retries=retries)
+                    heartbeat=heartbeat, retries=retries, linking=linking)
     return App(settings, store, wordpress, chain, engine)
 
 
@@ -107,11 +117,15 @@ def _likes_stream(settings: Settings, reads: Any, store: StateStore) -> Outbound
 
 
 def _comments_stream(settings: Settings, store: StateStore, reads: Any,
-                     fingerprint: Callable[[], str]) -> OutboundStream[Any]:
-    source = WordPressComments(reads, settings.wordpress.site_id)
+                     fingerprint: Callable[[], str], bbpress: bool = False
+                     ) -> OutboundStream[Any]:
+    """WordPress comments, or (``bbpress``) bbPress replies under their topics."""
+    source = WordPressBbpReplies(reads, settings.wordpress.site_id) if bbpress else \
+        WordPressComments(reads, settings.wordpress.site_id)
     options = CommentOptions(unlinked=settings.comments.unlinked,
                              app_account=settings.keys.app_account)
-    planner = CommentPlanner(source.name, options, fingerprint, store.facts)
+    planner = CommentPlanner(source.name, options, fingerprint, store.facts,
+                             parent_type=source.object_type)
     return OutboundStream(source, planner, revisit=("approved", "unreadable"))
 
 
@@ -125,6 +139,22 @@ def _mirror(settings: Settings, store: StateStore, chain: SteemChain,
         if extras.points_per_vote > 0 else None
     return Mirror(store, chain, wordpress, WriteBack(store, wordpress), site_id,
                   replies=replies, points=points)
+
+
+def _moments_stream(settings: Settings, reads: Any,
+                    fingerprint: Callable[[], str]) -> OutboundStream[Any]:
+    """Topics as root posts, in the configured community (if any) instead of the blog's."""
+    community = settings.moments.community
+    source = WordPressPosts(reads, settings.wordpress.site_id, "topics",
+                            settings.wordpress.overlap_seconds,
+                            settings.wordpress.published_overlap_seconds)
+
+    def mapper(post: Any, context: MappingContext, link: Any) -> Any:
+        return post_to_intent(post, replace(context, community=community or context.community),
+                              link)
+
+    return OutboundStream(source, PostPlanner(source.name, mapper,
+                                              lambda: f"{fingerprint()}:{community}"))
 
 
 def _fingerprint(context: Callable[[], MappingContext]) -> Callable[[], str]:

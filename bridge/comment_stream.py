@@ -53,7 +53,8 @@ class CommentPlanner:
     the unit's transaction, so a parent planned earlier in the same batch is seen."""
 
     def __init__(self, stream: str, options: CommentOptions, fingerprint: Callable[[], str],
-                 lookup: Lookup) -> None:
+                 lookup: Lookup, parent_type: str = "comment") -> None:
+        self.parent_type = parent_type  # the parent's source type ("reply" for bbPress)
         self.stream = stream
         self.options = options
         self.fingerprint = fingerprint
@@ -149,7 +150,7 @@ class CommentPlanner:
         return ReplyParent(state="missing", reason=f"post {record.post_id} is not on chain")
 
     def _parent_comment(self, record: CommentRecord) -> ReplyParent:
-        ref = SourceRef("wp", record.source.site, "comment", str(record.parent_id))
+        ref = SourceRef("wp", record.source.site, self.parent_type, str(record.parent_id))
         facts = self.lookup(ref)
         found = _from_link(facts, f"parent comment {record.parent_id}")
         if found is not None:

@@ -106,6 +106,15 @@ class MirrorExtras:
 
 
 @dataclass(frozen=True)
+class MomentsSettings:
+    """bbPress topics (微慕 Pro's moments) as root posts ([moments]); off by default.
+    ``community``: "hive-NNNNNN" puts every topic into that Steem community."""
+
+    enabled: bool = False
+    community: str = ""
+
+
+@dataclass(frozen=True)
 class LikesSettings:
     """Members' likes -> votes by their linked accounts ([likes]; off by default)."""
 
@@ -138,6 +147,7 @@ class Settings:
     webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
     webhook_secret: Secret = field(default=Secret(""), repr=False)
     mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
+    moments: MomentsSettings = field(default_factory=MomentsSettings)
     likes: LikesSettings = field(default_factory=LikesSettings)
     comments: CommentSettings = field(default_factory=CommentSettings)
 
@@ -213,7 +223,15 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     webhook_secret=read_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
                     mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api),
-                    comments=_comments(r, keys))
+                    moments=_moments(r), comments=_comments(r, keys))
+
+
+def _moments(r: Reader) -> MomentsSettings:
+    moments: MomentsSettings = r.plain("moments", MomentsSettings)
+    if moments.community and not re.fullmatch(r"hive-[0-9]{1,7}", moments.community):
+        r.problems.append(f"moments.community: expected a community name like hive-123456, "
+                          f"got {moments.community!r}")
+    return moments
 
 
 def _likes(r: Reader, api: str) -> LikesSettings:

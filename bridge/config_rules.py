@@ -44,6 +44,7 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
     "mirror": frozenset({"enabled", "replies_to_comments", "reply_frontend", "points_per_vote",
                          "points_plugin", "points_type"}),
     "webhook": frozenset({"listen", "secret_file"}),
+    "moments": frozenset({"enabled", "community"}),
     "likes": frozenset({"enabled", "weight", "unlinked"}),
     "comments": frozenset({"enabled", "unlinked"}),
 }

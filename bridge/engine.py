@@ -41,7 +41,8 @@ class Engine:
                  context: Callable[[], MappingContext],
                  inbound: list[InboundStream] | None = None,
                  heartbeat: Heartbeat | None = None,
-                 retries: RetryRequests | None = None) -> None:
+                 retries: RetryRequests | None = None,
+                 linking: InboundStream | None = None) -> None:
         self.store = store
         self.streams = streams
         self.dispatcher = dispatcher
@@ -50,6 +51,8 @@ class Engine:
         self.inbound = inbound or []
         self.heartbeat = heartbeat
         self.retries = retries
+        self.linking = linking  # members' links and grants: before dispatch, so a revoked
+        # grant stops the member's queued intents in the tick that sees it
         self._tick_ref = f"wp:{store.site}:tick" if store.site else "tick"
 
     def tick(self, should_stop: Callable[[], bool] = lambda: False,
@@ -62,6 +65,8 @@ class Engine:
         if self.retries is not None:  # after the poll: the change feed says if any press is new
             retries = self.retries
             steps.append(("retries", lambda: self._retry_presses(retries, report)))
+        if self.linking is not None:
+            steps.append((self.linking.name, _bind_step(self.linking, report)))
         steps += [
             ("dispatch", lambda: self.dispatcher.dispatch(report, should_stop)),
             ("write back", lambda: self.writeback.flush_queued(report)),

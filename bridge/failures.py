@@ -40,6 +40,7 @@ class Code(StrEnum):
     ACCESS_DENIED = "access_denied"  # the site refuses the bridge's user (401/403)
     ITEM_REFUSED = "item_refused"  # WordPress refused this one item; the others went through
     GONE = "gone"  # the item's object no longer exists (a post deleted for good): nothing to do
+    GRANT_REVOKED = "grant_revoked"  # the member revoked the app account's posting authority
 
 
 class ConnectorError(Exception):

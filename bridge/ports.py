@@ -170,6 +170,52 @@ class RetryRequest:
     post_id: int
 
 
+@dataclass(frozen=True)
+class LinkRequest:
+    """A member's link to a chain account as WordPress holds it (``linking.php``).
+
+    ``state``: "pending" (waiting for a grant or a signature) or "linked"; ``grant``: whether the
+    bridge last saw the app account's posting authority in force; ``expires``: the challenge's
+    end (UTC)."""
+
+    user_id: int
+    account: str
+    state: Literal["pending", "linked"]
+    challenge: str = ""
+    signature: str = ""
+    expires: datetime | None = None
+    grant: bool = False
+
+
+@dataclass(frozen=True)
+class LinkVerdict:
+    """What the bridge concluded: "linked" (``grant`` says how), "refused" or "unlinked" with
+    the ``reason`` the member is shown, or "pending" with what the member still has to do."""
+
+    user_id: int
+    account: str
+    verdict: Literal["linked", "refused", "unlinked", "pending"]
+    reason: str = ""
+    grant: bool = False
+
+
+@dataclass(frozen=True)
+class LinkFeed:
+    """The open link requests and the linked members; ``seq`` moves on every change."""
+
+    seq: int
+    requests: tuple[LinkRequest, ...]
+
+
+class LinkDesk(Protocol):
+    def link_requests(self, after: int) -> LinkFeed | None:
+        """The feed, or None when the change feed said nothing changed after ``seq`` ``after``
+        (no request then)."""
+        ...
+
+    def write_link_verdicts(self, verdicts: Sequence[LinkVerdict]) -> None: ...
+
+
 class SiteDirectory(Protocol):
     def site_info(self) -> JsonDict: ...  # {"name", "url", "namespaces"}
     def users_with_steem_account(self) -> dict[str, int]: ...  # chain account -> user id

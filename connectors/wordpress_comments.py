@@ -32,7 +32,10 @@ class CommentApi(Protocol):
 
 
 class WordPressComments:
-    """The comments of one site."""
+    """The comments of one site (``object_type``: the feed's type and the records' source type;
+    ``connectors.wordpress_bbp_replies`` reads bbPress replies as comment records)."""
+
+    object_type = "comment"
 
     def __init__(self, api: CommentApi, site_id: str) -> None:
         self.api = api
@@ -41,17 +44,17 @@ class WordPressComments:
 
     def changed_since(self, cursor: Cursor) -> Iterator[Pair]:
         seq = int(cursor["seq"]) if cursor.get("seq", "").isdigit() else 0
-        page = self.api.changes(seq, post_type="comment", limit=FEED_PAGE)
+        page = self.api.changes(seq, post_type=self.object_type, limit=FEED_PAGE)
         if page.get("reset"):  # pruned past the cursor: everything still kept, once again
             seq = 0
-            page = self.api.changes(0, post_type="comment", limit=FEED_PAGE)
+            page = self.api.changes(0, post_type=self.object_type, limit=FEED_PAGE)
         while True:
             rows = [r for r in page.get("changes") or [] if isinstance(r, dict)]
             yield from self._records(rows)
             if len(rows) < FEED_PAGE:
                 return
             seq = max(seq, int(page.get("last") or 0))
-            page = self.api.changes(seq, post_type="comment", limit=FEED_PAGE)
+            page = self.api.changes(seq, post_type=self.object_type, limit=FEED_PAGE)
 
     def _records(self, rows: list[dict[str, Any]]) -> Iterator[Pair]:
         """The comments these rows name, each once, in the order of their last change."""
@@ -72,14 +75,17 @@ class WordPressComments:
 
     def _read(self, ids: list[int]) -> list[dict[str, Any]]:
         return [raw for start in range(0, len(ids), IDS_PER_READ)
-                for raw in self.api.comments_by_id(ids[start:start + IDS_PER_READ])]
+                for raw in self.read_by_id(ids[start:start + IDS_PER_READ])]
+
+    def read_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        return self.api.comments_by_id(ids)
 
     def fetch(self, object_ids: list[int]) -> Sequence[CommentRecord | Unreadable]:
         """Current state of specific comments (deferred ones coming due)."""
         return [self._typed(raw, "") for raw in self._read(list(object_ids))]
 
     def _ref(self, object_id: int | str) -> SourceRef:
-        return SourceRef("wp", self.site_id, "comment", str(object_id))
+        return SourceRef("wp", self.site_id, self.object_type, str(object_id))
 
     def _deleted(self, object_id: int, row: dict[str, Any], changed: str) -> CommentRecord:
         details = row.get("details") if isinstance(row.get("details"), dict) else {}

@@ -318,7 +318,7 @@ def _utcnow() -> str:
 
 
 def _object_type(post_type: str) -> str:
-    return {"posts": "post", "pages": "page"}.get(post_type, post_type)
+    return {"posts": "post", "pages": "page", "topics": "topic"}.get(post_type, post_type)
 
 
 def _field(raw: dict[str, Any], name: str, part: str) -> str:

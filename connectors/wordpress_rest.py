@@ -58,6 +58,7 @@ class WordPressRest:
         self.session.auth = (user, app_password)
         self.session.headers["User-Agent"] = "wp-steem-bridge"
         self._newest_retry: int | None = None  # the newest Retry press, as the change feed said
+        self.newest_link: int | None = None  # the link feed's sequence, as the change feed said
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -176,6 +177,8 @@ class WordPressRest:
                            params={"after": after, "type": post_type, "limit": limit})
         if isinstance(found, dict) and isinstance(found.get("retries"), int):
             self._newest_retry = found["retries"]
+        if isinstance(found, dict) and isinstance(found.get("links"), int):
+            self.newest_link = found["links"]
         return found if isinstance(found, dict) else {}
 
     def like_events(self, after: int, limit: int = 100) -> dict[str, Any]:
@@ -192,6 +195,15 @@ class WordPressRest:
             return []
         found = self._json("GET", "wp-steem-bridge/v1/comments", "reading comments",
                            missing_hint="a companion plugin without the comments feed",
+                           params={"include": ",".join(map(str, ids))})
+        return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+
+    def bbp_replies_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        """bbPress replies as comment records (the plugin's ``bbp-replies`` route)."""
+        if not ids:
+            return []
+        found = self._json("GET", "wp-steem-bridge/v1/bbp-replies", "reading bbPress replies",
+                           missing_hint="bbPress inactive or an older companion plugin",
                            params={"include": ",".join(map(str, ids))})
         return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 

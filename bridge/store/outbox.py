@@ -176,6 +176,17 @@ class Outbox:
         self._set(intent_id, status=IntentStatus.FAILED.value, failure_class=failure_class,
                   reason=reason)
 
+    def fail_queued(self, account: str, reason: str) -> int:
+        """Queued and scheduled rows of ``account`` that were never signed fail with ``reason``
+        (the bridge may no longer sign for it); how many."""
+        where, args = self.scope("source_ref")
+        cursor = self.db.execute(
+            f"UPDATE intents SET status=?, failure_class=?, reason=?, updated_at=? "
+            f"WHERE account=? AND status IN (?, ?) AND tx_id IS NULL{where}",
+            (IntentStatus.FAILED.value, "terminal", reason, now_text(), account,
+             IntentStatus.PENDING.value, IntentStatus.SCHEDULED.value, *args))
+        return cursor.rowcount
+
     def mark_already_applied(self, intent_id: int, reason: str) -> None:
         """The chain already holds what the intent asks for (an identical vote): done, with no
         block of its own."""

@@ -32,6 +32,8 @@ const WPSB_EDIT_CONTEXT_KEYS = array( 'steem_error', 'steem_opt_out', 'steem_tag
 require_once __DIR__ . '/includes/bridge-user.php';
 require_once __DIR__ . '/includes/locks.php';
 require_once __DIR__ . '/includes/accounts.php';
+require_once __DIR__ . '/includes/linking.php';
+require_once __DIR__ . '/includes/moments.php';
 require_once __DIR__ . '/includes/mirror-meta.php';
 require_once __DIR__ . '/includes/chain-globals.php';
 require_once __DIR__ . '/includes/display.php';
@@ -177,19 +179,21 @@ function wpsb_register_meta() {
 		if ( in_array( $key, WPSB_EDIT_CONTEXT_KEYS, true ) ) {
 			$rest_schema['context'] = array( 'edit' );
 		}
-		register_post_meta(
-			'post',
-			$key,
-			array(
-				'type'              => $schema['type'],
-				'description'       => $schema['description'],
-				'single'            => true,
-				'default'           => $schema['default'],
-				'sanitize_callback' => isset( $sanitizers[ $key ] ) ? $sanitizers[ $key ] : null,
-				'auth_callback'     => 'wpsb_can_edit_post_meta',
-				'show_in_rest'      => array( 'schema' => $rest_schema ),
-			)
-		);
+		foreach ( wpsb_bridged_post_types() as $post_type ) {
+			register_post_meta(
+				$post_type,
+				$key,
+				array(
+					'type'              => $schema['type'],
+					'description'       => $schema['description'],
+					'single'            => true,
+					'default'           => $schema['default'],
+					'sanitize_callback' => isset( $sanitizers[ $key ] ) ? $sanitizers[ $key ] : null,
+					'auth_callback'     => 'wpsb_can_edit_post_meta',
+					'show_in_rest'      => array( 'schema' => $rest_schema ),
+				)
+			);
+		}
 	}
 }
 add_action( 'init', 'wpsb_register_meta' );
@@ -220,7 +224,7 @@ function wpsb_chain_permission( WP_REST_Request $request ) {
 		);
 	}
 	$post = get_post( $post_id );
-	if ( ! $post || 'post' !== $post->post_type ) {
+	if ( ! $post || ! in_array( $post->post_type, wpsb_bridged_post_types(), true ) ) {
 		return new WP_Error( 'rest_post_invalid_id', __( 'Invalid post ID.', 'wp-steem-bridge' ), array( 'status' => 404 ) );
 	}
 	$input = $request->get_json_params();

@@ -15,7 +15,7 @@
  *
  * `GET wp-steem-bridge/v1/changes?after=<seq>&type=<post type>&limit=N` (the bridge's user only,
  * WPSB_WRITE_CAP) answers `{"changes": [...], "last": <seq>, "reset": bool, "retries": <id>}`,
- * oldest first; `retries` is the newest Retry press's id, so the bridge reads the retry feed
+ * oldest first (plus `links`, the link feed's sequence: linking.php); `retries` is the newest Retry press's id, so the bridge reads the retry feed
  * (sync-requests.php) only when there is a new one: an idle tick stays one request;
  * `limit=0` answers only the feed's current end in `last` (where a bridge that has just polled
  * everything starts reading). `reset` means rows after `after` were pruned: the bridge polls
@@ -228,7 +228,7 @@ function wpsb_list_changes( WP_REST_Request $request ) {
 	// phpcs:disable WordPress.DB.DirectDatabaseQuery,WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 	$head = (int) $wpdb->get_var( "SELECT COALESCE(MAX(id), 0) FROM $table" );
 	if ( 0 === $limit || ( $after > 0 && $after < (int) get_option( WPSB_CHANGES_PRUNED_OPTION, 0 ) ) ) {
-		return rest_ensure_response( array( 'changes' => array(), 'last' => $head, 'reset' => 0 !== $limit, 'retries' => wpsb_read_retry_requests()['last_id'] ) );
+		return rest_ensure_response( array( 'changes' => array(), 'last' => $head, 'reset' => 0 !== $limit, 'retries' => wpsb_read_retry_requests()['last_id'], 'links' => wpsb_link_seq() ) );
 	}
 	$rows = $wpdb->get_results(
 		$wpdb->prepare(
@@ -249,7 +249,7 @@ function wpsb_list_changes( WP_REST_Request $request ) {
 		}
 	}
 	$last = $changes ? end( $changes )['seq'] : $after;
-	return rest_ensure_response( array( 'changes' => $changes, 'last' => $last, 'reset' => false, 'retries' => wpsb_read_retry_requests()['last_id'] ) );
+	return rest_ensure_response( array( 'changes' => $changes, 'last' => $last, 'reset' => false, 'retries' => wpsb_read_retry_requests()['last_id'], 'links' => wpsb_link_seq() ) );
 }
 
 function wpsb_changes_permission() {
