@@ -16,6 +16,7 @@ from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
 from bridge.model import MappingContext, now_text
+from bridge.points_stream import PointsBalances, PointsStream
 from bridge.post_stream import PostPlanner
 from bridge.retries import RetryRequests
 from bridge.retry import retrying_chain, retrying_wordpress
@@ -24,6 +25,7 @@ from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
+from connectors.wordpress_points import WordPressPoints
 from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
 from connectors.wordpress_xmlrpc import WordPressXmlrpc
@@ -82,8 +84,16 @@ def build_app(settings: Settings) -> App:
     heartbeat = Heartbeat(store, reads, __version__, grants=grants)
     retries = RetryRequests(store, reads, settings.wordpress.site_id, streams[0].name) \
         if streams else None
+    ledgers: list[InboundStream] = []
+    if settings.points.enabled and isinstance(wordpress, WordPressRest) and sidechain:
+        points = PointsStream(store, WordPressPoints(wordpress),
+                              settings.points.rules(settings.wordpress.site_id), sidechain,
+                              linked_accounts=reads.users_with_steem_account)
+        dispatcher.hooks["points"] = points
+        ledgers.append(points)
+        inbound.append(PointsBalances(points))
     engine = Engine(store, streams, dispatcher, writeback, context, inbound,
-                    heartbeat=heartbeat, retries=retries)
+                    heartbeat=heartbeat, retries=retries, ledgers=ledgers)
     return App(settings, store, wordpress, chain, engine)
 
 

@@ -34,6 +34,7 @@ from bridge.errors import ConfigError
 from bridge.kinds import Authority
 from bridge.logs import redact, register_secret
 from bridge.model import Beneficiary
+from bridge.points_config import PointsSettings, read_points
 
 DEFAULT_PATHS = (Path("wp-steem-bridge.toml"), Path("/etc/wp-steem-bridge/config.toml"))
 ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9](\.[a-z][a-z0-9-]{1,14}[a-z0-9])*$")
@@ -151,6 +152,7 @@ class Settings:
     webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
     webhook_secret: Secret = field(default=Secret(""), repr=False)
     mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
+    points: PointsSettings = field(default_factory=PointsSettings)  # points -> tokens
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -275,7 +277,8 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
                     webhook_listen=listen,
                     webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
-                    mirror_extras=_mirror_extras(r))
+                    mirror_extras=_mirror_extras(r),
+                    points=read_points(r, chain.sidechain_url))
 
 
 def _mirror_extras(r: _Reader) -> MirrorExtras:

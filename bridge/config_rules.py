@@ -43,6 +43,9 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
     "mirror": frozenset({"enabled", "replies_to_comments", "reply_frontend", "points_per_vote",
                          "points_plugin", "points_type"}),
     "webhook": frozenset({"listen", "secret_file"}),
+    "points": frozenset({"enabled", "output", "symbol", "precision", "rate", "mode", "account",
+                         "point_types", "refs", "minimum", "member_daily_cap", "site_daily_cap",
+                         "cadence", "daily_at", "max_actions", "unlinked"}),
 }
 
 APP_PASSWORD_HOME = "env WPSB_WORDPRESS_APP_PASSWORD or [wordpress] app_password_file (mode 0600)"

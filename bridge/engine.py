@@ -41,7 +41,8 @@ class Engine:
                  context: Callable[[], MappingContext],
                  inbound: list[InboundStream] | None = None,
                  heartbeat: Heartbeat | None = None,
-                 retries: RetryRequests | None = None) -> None:
+                 retries: RetryRequests | None = None,
+                 ledgers: list[InboundStream] | None = None) -> None:
         self.store = store
         self.streams = streams
         self.dispatcher = dispatcher
@@ -50,6 +51,7 @@ class Engine:
         self.inbound = inbound or []
         self.heartbeat = heartbeat
         self.retries = retries
+        self.ledgers = ledgers or []  # before dispatch: the points -> tokens stream plans batches
         self._tick_ref = f"wp:{store.site}:tick" if store.site else "tick"
 
     def tick(self, should_stop: Callable[[], bool] = lambda: False,
@@ -62,6 +64,7 @@ class Engine:
         if self.retries is not None:  # after the poll: the change feed says if any press is new
             retries = self.retries
             steps.append(("retries", lambda: self._retry_presses(retries, report)))
+        steps += [(stream.name, _bind_step(stream, report)) for stream in self.ledgers]
         steps += [
             ("dispatch", lambda: self.dispatcher.dispatch(report, should_stop)),
             ("write back", lambda: self.writeback.flush_queued(report)),
