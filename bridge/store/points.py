@@ -136,6 +136,10 @@ class PointsLedger:
         return ids
 
     def retry_refused(self) -> int:
+        """Refused entries are due again (in new batches: the attempt is part of the key)."""
+        prefix = f"wp:{self.site}:points:"
+        self.db.execute("DELETE FROM problems WHERE stage='points payout' AND "
+                        "substr(source_ref, 1, ?) = ?", (len(prefix), prefix))
         cursor = self.db.execute(
             "UPDATE point_entries SET status='pending', reason='', batch='', action=-1, day='', "
             "attempts=attempts+1, updated_at=? WHERE site=? AND status='refused'",
@@ -153,6 +157,13 @@ class PointsLedger:
                               (intent_key,)).fetchone()
         return row is None or (row["tx_id"] is None and row["status"] in (
             "pending", "scheduled", "failed", "superseded"))
+
+    def waiting(self, limit: int = 20) -> list[Any]:
+        """Entries that need a person or wait for something, with why (for ``status``)."""
+        return self.db.execute(
+            "SELECT entry_id, user_id, account, units, status, reason FROM point_entries "
+            "WHERE site=? AND (status IN ('held', 'refused', 'reversed') OR (status='pending' "
+            "AND reason<>'')) ORDER BY updated_at DESC LIMIT ?", (self.site, limit)).fetchall()
 
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT status, COUNT(*) AS n FROM point_entries WHERE site=? "

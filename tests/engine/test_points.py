@@ -22,7 +22,9 @@ from bridge.model import MappingContext, PointEvent
 from bridge.points_stream import PointsBalances, PointsStream
 from bridge.ports import PointsPage
 from bridge.report import TickReport
+from bridge.status import render_status
 from bridge.store import StateStore
+from bridge.store.points import PointsLedger
 from bridge.writeback import WriteBack
 from mappings.tokens import CUSTOM_JSON_MAX_BYTES, PayoutRules
 from tests.support.fake_chain import FakeChain
@@ -227,9 +229,21 @@ def test_a_refused_action_fails_its_entries_only_and_retry_pays_them(world: Worl
     (problem,) = [p for p in store.problems() if p["stage"] == "points payout"]
     assert "invalid to" in problem["reason"] and "points retry" in problem["reason"]
     assert store.outbox.count_by_status() == {"confirmed": 1}  # never sent again as a whole
+    text = render_status(store)
+    assert "points -> tokens: 1 paid, 1 refused" in text
+    assert "mycred:2" in text and "invalid to" in text and "points retry" in text
     store.close()
     world.sync()
     assert world.balance("alice") == 5 and len(world.chain.applied) == 1
+
+    store = StateStore(world.path, site="demo")  # `wp-steem-bridge points retry`
+    with store.transaction():
+        assert PointsLedger(store.db, "demo").retry_refused() == 1
+    assert [p for p in store.problems() if p["stage"] == "points payout"] == []
+    store.close()
+    world.sync()  # a new batch for the entry alone (the first one is never sent again)
+    assert len(world.chain.applied) == 2 and world.balance("alice") == 5
+    assert [a["contractPayload"]["memo"] for a in world.actions()][-1] == "wpsb:demo:mycred:2"
 
 
 def test_a_treasury_too_low_waits_visibly_and_pays_once_topped_up(world: World) -> None:

@@ -28,7 +28,6 @@ SYMBOL = "BLOG"
 RATE = Decimal("0.5")
 MEMBER_CAP = Decimal("40")
 COUNTED = ("publishing_content", "approved_comment", "daily_checkin", "points_earn")
-ADMIN_PRELUDE = ""
 ACTIVATE = """
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
 require_once ABSPATH . 'wp-admin/includes/image.php';
@@ -197,7 +196,7 @@ def sync(bridge: Bridge, env: dict[str, str], times: int = 2) -> None:
 
 def test_points_from_real_mycred_and_gamipress_become_tokens_exactly_once(
         site: dict[str, Any], logged: list[dict[str, Any]], tmp_path: Path, devnet: Any) -> None:
-    wp_php("points", "delete_user_meta( %d, 'steem_account' );" % site["carol_id"])
+    wp_php("points", f"delete_user_meta( {site['carol_id']}, 'steem_account' );")
     bridge, env = setup_bridge(site, tmp_path, devnet.url)
     linked = {site["users"]["iguazi123"]["id"]: "iguazi123",
               site["users"]["wenchao"]["id"]: "wenchao"}
@@ -229,7 +228,7 @@ def test_points_from_real_mycred_and_gamipress_become_tokens_exactly_once(
 def test_a_kill_at_each_step_of_a_payout_pays_no_entry_twice_and_loses_none(
         site: dict[str, Any], logged: list[dict[str, Any]], tmp_path: Path, devnet: Any,
         step: str) -> None:
-    wp_php("points", "delete_user_meta( %d, 'steem_account' );" % site["carol_id"])
+    wp_php("points", f"delete_user_meta( {site['carol_id']}, 'steem_account' );")
     bridge, env = setup_bridge(site, tmp_path, devnet.url)
     linked = {site["users"]["iguazi123"]["id"]: "iguazi123",
               site["users"]["wenchao"]["id"]: "wenchao"}
