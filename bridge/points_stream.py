@@ -74,7 +74,7 @@ class PointsStream:
 
     def __post_init__(self) -> None:
         self.name = f"wp:{self.rules.site}:points"
-        self.ledger = PointsLedger(self.store.db, self.rules.site)
+        self.ledger = PointsLedger(self.store.db, self.rules.site, self.rules.precision)
         self.output = self.token_output or SidechainOutput(self.rules)
 
     def _now(self) -> datetime:
@@ -202,7 +202,7 @@ class PointsStream:
         for row in rows:
             members[row["account"]] = members.get(row["account"], Decimal(0)) + Decimal(row["units"])
         total = sum(members.values(), Decimal(0))
-        site, used = self.ledger.usage(day, exclude_batch=batch)
+        site, used = self.ledger.usage(day, exclude_batch=batch, accounts=sorted(members))
         reason = batch_day_ok(total, members, Usage(day, site, used), self.rules)
         if reason:
             return Hold(next_day(head.time), reason)

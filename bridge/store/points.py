@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS point_entries (
     account TEXT NOT NULL DEFAULT '',
     points TEXT NOT NULL,
     units TEXT NOT NULL DEFAULT '0',
+    base INTEGER NOT NULL DEFAULT 0,
     ctype TEXT NOT NULL DEFAULT '',
     ref TEXT NOT NULL DEFAULT '',
     happened TEXT NOT NULL,
@@ -50,14 +51,17 @@ CREATE TABLE IF NOT EXISTS point_entries (
     PRIMARY KEY (site, entry_id));
 CREATE INDEX IF NOT EXISTS point_entries_status ON point_entries (site, status);
 CREATE INDEX IF NOT EXISTS point_entries_batch ON point_entries (site, batch);
+CREATE INDEX IF NOT EXISTS point_entries_day ON point_entries (site, day, account);
 """
 COUNTED = ("batched", "paid")  # what today's caps count
 
 
 class PointsLedger:
-    def __init__(self, db: Database, site: str) -> None:
+    def __init__(self, db: Database, site: str, precision: int = 8) -> None:
+        """``precision``: the token's; ``base`` holds units in its smallest unit (exact sums)."""
         self.db = db
         self.site = site
+        self.precision = precision
         for statement in filter(str.strip, SCHEMA.split(";")):
             self.db.execute(statement)
 
@@ -69,11 +73,12 @@ class PointsLedger:
             ctype: str, ref: str, happened: str, status: str, reason: str = "") -> bool:
         """A ledger row seen for the first time; False when it is known already."""
         cursor = self.db.execute(
-            "INSERT INTO point_entries (site, entry_id, user_id, account, points, units, ctype, "
-            "ref, happened, status, reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(site, entry_id) DO NOTHING",
-            (self.site, entry_id, user_id, account, points, str(units), ctype, ref, happened,
-             status, reason, now_text()))
+            "INSERT INTO point_entries (site, entry_id, user_id, account, points, units, base, "
+            "ctype, ref, happened, status, reason, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(site, entry_id) DO NOTHING",
+            (self.site, entry_id, user_id, account, points, str(units),
+             int(units.scaleb(self.precision)), ctype, ref, happened, status, reason,
+             now_text()))
         return cursor.rowcount == 1
 
     def set_status(self, entry_ids: Iterable[str], status: str, reason: str = "",
@@ -102,15 +107,25 @@ class PointsLedger:
             (account, now_text(), self.site, user_id))
         return cursor.rowcount
 
-    def usage(self, day: str, exclude_batch: str = "") -> tuple[Decimal, dict[str, Decimal]]:
-        """Token units today's batches hold: (site, per member)."""
-        rows = self.db.execute(
-            "SELECT account, units FROM point_entries WHERE site=? AND day=? AND batch<>? "
-            "AND status IN ('batched', 'paid', 'reversed')", (self.site, day, exclude_batch)).fetchall()
-        members: dict[str, Decimal] = {}
-        for row in rows:
-            members[row["account"]] = members.get(row["account"], Decimal(0)) + Decimal(row["units"])
-        return sum(members.values(), Decimal(0)), members
+    def usage(self, day: str, exclude_batch: str = "",
+              accounts: Sequence[str] | None = None) -> tuple[Decimal, dict[str, Decimal]]:
+        """Token units the batches of ``day`` hold (all but ``exclude_batch``): the site's, and
+        each member's (only ``accounts`` when given)."""
+        counted = "site=? AND day=? AND batch<>? AND status IN ('batched', 'paid', 'reversed')"
+        args: tuple[Any, ...] = (self.site, day, exclude_batch)
+        total = self.db.execute(f"SELECT COALESCE(SUM(base), 0) AS n FROM point_entries "
+                                f"WHERE {counted}", args).fetchone()["n"]
+        only = ""
+        if accounts is not None:
+            only = f" AND account IN ({','.join('?' for _ in accounts)})"
+            args = (*args, *accounts)
+        rows = self.db.execute(f"SELECT account, SUM(base) AS n FROM point_entries WHERE "
+                               f"{counted}{only} GROUP BY account", args).fetchall()
+        members = {row["account"]: self._units(row["n"]) for row in rows}
+        return self._units(total), members
+
+    def _units(self, base: Any) -> Decimal:
+        return Decimal(int(base or 0)).scaleb(-self.precision)
 
     def assign(self, batch: str, day: str, actions: Sequence[Sequence[str]]) -> None:
         for index, entries in enumerate(actions):
