@@ -27,7 +27,7 @@ ISSUER = "points-issuer"
 SYMBOL = "BLOG"
 RATE = Decimal("0.5")
 MEMBER_CAP = Decimal("40")
-COUNTED = ("publishing_content", "approved_comment", "daily_checkin", "points_earn")
+COUNTED = ("publishing_content", "approved_comment", "daily_checkin", "points_earn", "checkin")
 ACTIVATE = """
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
 require_once ABSPATH . 'wp-admin/includes/image.php';
@@ -167,7 +167,7 @@ precision = 3
 rate = "{RATE}"
 account = "{ISSUER}"
 refs = {json.dumps(list(COUNTED))}
-point_types = ["mycred_default", "coins"]
+point_types = ["mycred_default", "coins", "score"]
 member_daily_cap = "{MEMBER_CAP}"
 """)
     # the token, created by its issuer with its active key (devnet accounts: one key for all)
@@ -246,3 +246,48 @@ def test_a_kill_at_each_step_of_a_payout_pays_no_entry_twice_and_loses_none(
     sync(bridge, env, 3)
     # the whole ledger, each entry once (a fresh devnet and state store per test)
     assert balances(devnet.url) == expected_balances(logged, linked)
+
+
+CUSTOM_LEDGER = """
+    global $wpdb;
+    $wpdb->query( "CREATE TABLE IF NOT EXISTS {$wpdb->prefix}zhuige_scoremall_score_bills (
+        id bigint(20) unsigned NOT NULL AUTO_INCREMENT, action varchar(32) NOT NULL,
+        extra varchar(255) NOT NULL DEFAULT '', user_id bigint(20) NOT NULL, score int NOT NULL,
+        time int unsigned NOT NULL, PRIMARY KEY (id) )" );
+    update_option( 'wpsb_points_custom_ledger', array( 'table' => 'zhuige_scoremall_score_bills',
+        'points' => 'score', 'ref' => 'action', 'time' => 'time', 'time_format' => 'unix',
+        'points_type' => 'score' ) );
+"""
+
+
+def test_a_mini_program_ledger_is_paid_and_a_row_deleted_after_payment_is_a_correction(
+        site: dict[str, Any], logged: list[dict[str, Any]], tmp_path: Path, devnet: Any) -> None:
+    """The 追格 score-mall pattern: a hand-rolled ledger table without hooks, rows deleted from
+    its admin list; configured by the option wpsb_points_custom_ledger."""
+    wp_php("points", f"delete_user_meta( {site['carol_id']}, 'steem_account' );")
+    bridge, env = setup_bridge(site, tmp_path, devnet.url)
+    iguazi = site["users"]["iguazi123"]["id"]
+    out = wp_php("points", CUSTOM_LEDGER + f"""
+        foreach ( array( array( 'checkin', 6 ), array( 'checkin', 2 ), array( 'exchange', -30 ) )
+                  as $bill ) {{
+            $wpdb->insert( "{{$wpdb->prefix}}zhuige_scoremall_score_bills", array(
+                'action' => $bill[0], 'user_id' => {iguazi}, 'score' => $bill[1],
+                'time' => time() ) );
+        }}
+        echo wp_json_encode( $wpdb->get_results( "SELECT id, action AS ref, user_id, score AS creds,
+            'score' AS ctype FROM {{$wpdb->prefix}}zhuige_scoremall_score_bills", ARRAY_A ) );
+    """)
+    bills = json.loads(out[out.index("["):])
+    linked = {iguazi: "iguazi123", site["users"]["wenchao"]["id"]: "wenchao"}
+    sync(bridge, env)
+    expected = expected_balances([*logged, *bills], linked)
+    assert balances(devnet.url) == expected
+    assert expected["iguazi123"] == expected_balances(logged, linked)["iguazi123"] + 4
+
+    first = bills[0]["id"]  # deleted from the mini-program's admin list, after it was paid
+    wp_php("points", f"global $wpdb; $wpdb->delete( \"{{$wpdb->prefix}}zhuige_scoremall_score_bills\", "
+                     f"array( 'id' => {first} ) );")
+    sync(bridge, env)
+    assert balances(devnet.url) == expected  # never clawed back
+    status = bridge.cli("status", env=env).stdout
+    assert f"custom:{first}" in status and "after it was paid" in status

@@ -19,7 +19,8 @@
  *                 pattern), named by the option or filter `wpsb_points_custom_ledger`:
  *                 array( 'table' => 'zhuige_scoremall_score_bills' (without prefix), 'id' => 'id',
  *                 'user_id' => 'user_id', 'points' => 'score', 'ref' => 'action',
- *                 'time' => 'time', 'time_format' => 'unix'|'local'|'utc', 'ctype' => '' ).
+ *                 'time' => 'time', 'time_format' => 'unix'|'local'|'utc', 'ctype' => '' (a
+ *                 column), 'points_type' => 'score' (the type its rows carry when no column) ).
  *                 Swept by id; a row gone from the table is a delete (those plugins have no hooks).
  *
  * Table `{prefix}wpsb_points_feed` (seq = the cursor): one `add` and at most one `delete` row per
@@ -110,6 +111,19 @@ function wpsb_points_record( $source, $row_id, $event, $user_id, $points, $ctype
 	);
 }
 
+/**
+ * Row ids of `$source` after `$after` already in the feed as added. The sweep inserts only the
+ * others: an ignored INSERT IGNORE still uses up an auto-increment id, and such gaps in `seq`
+ * would hold the reader back for WPSB_POINTS_GAP_TIMEOUT seconds.
+ */
+function wpsb_points_known( $source, $after ) {
+	global $wpdb;
+	$table = wpsb_points_table();
+	// phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	$ids = $wpdb->get_col( $wpdb->prepare( "SELECT row_id FROM $table WHERE source = %s AND event = 'add' AND row_id > %d", $source, $after ) );
+	return array_fill_keys( array_map( 'intval', $ids ), true );
+}
+
 /** A site-local "timestamp" (current_time('timestamp')) as UTC text. */
 function wpsb_points_local_ts_to_utc( $timestamp ) {
 	return get_gmt_from_date( gmdate( 'Y-m-d H:i:s', (int) $timestamp ) );
@@ -159,12 +173,17 @@ function wpsb_points_sweep_mycred( $after ) {
 	if ( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $table ) ) !== $table ) {
 		return $after;
 	}
-	$rows = $wpdb->get_results( $wpdb->prepare( "SELECT id, ref, user_id, creds, ctype, time FROM $table WHERE id > %d ORDER BY id LIMIT %d", max( 0, $after - WPSB_POINTS_WINDOW ), WPSB_POINTS_SWEEP_LIMIT ) );
+	$from  = max( 0, $after - WPSB_POINTS_WINDOW );
+	$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT id, ref, user_id, creds, ctype, time FROM $table WHERE id > %d ORDER BY id LIMIT %d", $from, WPSB_POINTS_SWEEP_LIMIT ) );
 	// phpcs:enable
-	$top = $after;
+	$known = wpsb_points_known( 'mycred', $from );
+	$top   = $after;
 	foreach ( $rows as $row ) {
-		wpsb_points_record( 'mycred', (int) $row->id, 'add', (int) $row->user_id, $row->creds, $row->ctype, $row->ref, wpsb_points_local_ts_to_utc( $row->time ) );
 		$top = max( $top, (int) $row->id );
+		if ( isset( $known[ (int) $row->id ] ) ) {
+			continue;
+		}
+		wpsb_points_record( 'mycred', (int) $row->id, 'add', (int) $row->user_id, $row->creds, $row->ctype, $row->ref, wpsb_points_local_ts_to_utc( $row->time ) );
 	}
 	return $top;
 }
@@ -215,15 +234,20 @@ function wpsb_points_sweep_gamipress( $after ) {
 	if ( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $logs ) ) !== $logs ) {
 		return $after;
 	}
-	$rows = $wpdb->get_results( $wpdb->prepare( "SELECT log_id, type, user_id, date FROM $logs WHERE log_id > %d AND type IN ('points_earn','points_award','points_deduct','points_revoke','points_expend') ORDER BY log_id LIMIT %d", max( 0, $after - WPSB_POINTS_WINDOW ), WPSB_POINTS_SWEEP_LIMIT ) );
-	$top  = $after;
+	$from  = max( 0, $after - WPSB_POINTS_WINDOW );
+	$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT log_id, type, user_id, date FROM $logs WHERE log_id > %d AND type IN ('points_earn','points_award','points_deduct','points_revoke','points_expend') ORDER BY log_id LIMIT %d", $from, WPSB_POINTS_SWEEP_LIMIT ) );
+	$known = wpsb_points_known( 'gamipress', $from );
+	$top   = $after;
 	foreach ( $rows as $row ) {
+		$top = max( $top, (int) $row->log_id );
+		if ( isset( $known[ (int) $row->log_id ] ) ) {
+			continue;
+		}
 		$values = array();
 		foreach ( $wpdb->get_results( $wpdb->prepare( "SELECT meta_key, meta_value FROM $meta WHERE log_id = %d", $row->log_id ) ) as $m ) {
 			$values[ substr( $m->meta_key, strlen( '_gamipress_' ) ) ] = $m->meta_value;
 		}
 		wpsb_points_gamipress_record( $row->log_id, $row->type, $row->user_id, $row->date, $values );
-		$top = max( $top, (int) $row->log_id );
 	}
 	// phpcs:enable
 	wpsb_points_sweep_deletes( 'gamipress', $logs, 'log_id' );
@@ -238,7 +262,7 @@ function wpsb_points_custom_ledger() {
 	if ( ! is_array( $ledger ) || empty( $ledger['table'] ) ) {
 		return null;
 	}
-	$ledger = wp_parse_args( $ledger, array( 'id' => 'id', 'user_id' => 'user_id', 'points' => 'points', 'ref' => '', 'time' => '', 'time_format' => 'unix', 'ctype' => '' ) );
+	$ledger = wp_parse_args( $ledger, array( 'id' => 'id', 'user_id' => 'user_id', 'points' => 'points', 'ref' => '', 'time' => '', 'time_format' => 'unix', 'ctype' => '', 'points_type' => 'custom' ) );
 	foreach ( array( 'table', 'id', 'user_id', 'points', 'ref', 'time', 'ctype' ) as $key ) {
 		if ( '' !== $ledger[ $key ] && ! preg_match( '/^[A-Za-z0-9_]{1,64}$/', (string) $ledger[ $key ] ) ) {
 			return null; // only plain identifiers ever reach SQL.
@@ -257,15 +281,21 @@ function wpsb_points_sweep_custom( $after ) {
 	$select = "`{$ledger['id']}` AS id, `{$ledger['user_id']}` AS user_id, `{$ledger['points']}` AS points"
 		. ( '' !== $ledger['ref'] ? ", `{$ledger['ref']}` AS ref" : ", '' AS ref" )
 		. ( '' !== $ledger['time'] ? ", `{$ledger['time']}` AS time" : ', NULL AS time' )
-		. ( '' !== $ledger['ctype'] ? ", `{$ledger['ctype']}` AS ctype" : ", '' AS ctype" );
+		. ( '' !== $ledger['ctype'] ? ", `{$ledger['ctype']}` AS ctype" : ', NULL AS ctype' );
 	// phpcs:disable WordPress.DB.DirectDatabaseQuery,WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 	if ( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $table ) ) !== $table ) {
 		return $after;
 	}
-	$rows = $wpdb->get_results( $wpdb->prepare( "SELECT $select FROM $table WHERE `{$ledger['id']}` > %d ORDER BY `{$ledger['id']}` LIMIT %d", max( 0, $after - WPSB_POINTS_WINDOW ), WPSB_POINTS_SWEEP_LIMIT ) );
+	$from = max( 0, $after - WPSB_POINTS_WINDOW );
+	$rows = $wpdb->get_results( $wpdb->prepare( "SELECT $select FROM $table WHERE `{$ledger['id']}` > %d ORDER BY `{$ledger['id']}` LIMIT %d", $from, WPSB_POINTS_SWEEP_LIMIT ) );
 	// phpcs:enable
-	$top = $after;
+	$known = wpsb_points_known( 'custom', $from );
+	$top   = $after;
 	foreach ( $rows as $row ) {
+		$top = max( $top, (int) $row->id );
+		if ( isset( $known[ (int) $row->id ] ) ) {
+			continue;
+		}
 		if ( null === $row->time ) {
 			$happened = gmdate( 'Y-m-d H:i:s' );
 		} elseif ( 'unix' === $ledger['time_format'] ) {
@@ -275,8 +305,8 @@ function wpsb_points_sweep_custom( $after ) {
 		} else {
 			$happened = (string) $row->time;
 		}
-		wpsb_points_record( 'custom', (int) $row->id, 'add', (int) $row->user_id, $row->points, $row->ctype, $row->ref, $happened );
-		$top = max( $top, (int) $row->id );
+		$ctype = null === $row->ctype ? (string) $ledger['points_type'] : (string) $row->ctype;
+		wpsb_points_record( 'custom', (int) $row->id, 'add', (int) $row->user_id, $row->points, $ctype, $row->ref, $happened );
 	}
 	wpsb_points_sweep_deletes( 'custom', $table, $ledger['id'] );
 	return $top;
