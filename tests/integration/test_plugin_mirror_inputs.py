@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.integration.test_plugin_security import a_bridged_post, reply_item
+from tests.support.points_plugins import mycred_log, set_active
 from tests.support.wordpress import (
     REPO_ROOT,
     ensure_wordpress,
@@ -76,9 +77,13 @@ def test_concurrent_identical_replies_create_one_comment(
 
 
 @pytest.fixture
-def mycred_stub(site: dict[str, Any]) -> Iterator[None]:
-    with plugin_active(site, "mycred-stub"):
+def mycred(site: dict[str, Any]) -> Iterator[None]:
+    """The real myCRED (../shared/wordpress-plugins), active for the test."""
+    set_active("test", "mycred", True)
+    try:
         yield
+    finally:
+        set_active("test", "mycred", False)
 
 
 def award(post: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -95,13 +100,13 @@ def award_results(site: dict[str, Any], awards: list[dict[str, Any]]) -> list[di
 
 
 def test_concurrent_identical_awards_pay_once(site: dict[str, Any], bridged_post: dict[str, Any],
-                                              mycred_stub: None, race_widener: None) -> None:
+                                              mycred: None, race_widener: None) -> None:
     item = award(bridged_post)
     responses = in_parallel(8, lambda: wordpress_request(
         site, "POST", "/wp-steem-bridge/v1/mirror/points", json={"awards": [item]}))
 
     statuses = sorted(r.json()["results"][0]["status"] for r in responses)
-    log = wordpress_request(site, "GET", "/mycred-stub/v1/log").json()
+    log = mycred_log("test", "steem_vote")
     data = f"steem_vote:voter-one/iguazi123/{bridged_post['permlink']}"
     ledger = wp_php("test", f"echo count(get_post_meta({bridged_post['id']}, '_wpsb_vote_awards'));")
     assert statuses == ["already"] * 7 + ["awarded"], statuses
@@ -113,7 +118,7 @@ def test_concurrent_identical_awards_pay_once(site: dict[str, Any], bridged_post
 
 
 def test_invalid_awards_are_refused_without_php_warnings(
-        site: dict[str, Any], bridged_post: dict[str, Any], mycred_stub: None) -> None:
+        site: dict[str, Any], bridged_post: dict[str, Any], mycred: None) -> None:
     log_start = server_log_size("test")
     results = award_results(site, [
         award(bridged_post, voter="Bad_Voter"),

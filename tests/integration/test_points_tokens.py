@@ -19,7 +19,8 @@ import requests
 
 from deploy.devstack import localstack
 from tests.conftest import REPO_ROOT, Bridge, make_bridge
-from tests.support.wordpress import link_third_party_plugin, reset_wordpress, wordpress_request
+from tests.support.points_plugins import set_active
+from tests.support.wordpress import reset_wordpress, wordpress_request
 from tests.support.wp_php import wp_php
 
 pytestmark = pytest.mark.integration
@@ -28,43 +29,14 @@ SYMBOL = "BLOG"
 RATE = Decimal("0.5")
 MEMBER_CAP = Decimal("40")
 COUNTED = ("publishing_content", "approved_comment", "daily_checkin", "points_earn", "checkin")
-ACTIVATE = """
-require_once ABSPATH . 'wp-admin/includes/plugin.php';
-require_once ABSPATH . 'wp-admin/includes/image.php';
-require_once ABSPATH . 'wp-admin/includes/file.php';
-require_once ABSPATH . 'wp-admin/includes/media.php';
-wp_set_current_user( 1 );
-foreach ( array( 'mycred/mycred.php', 'gamipress/gamipress.php' ) as $plugin ) {
-    $result = activate_plugin( $plugin );
-    if ( is_wp_error( $result ) ) { echo 'ERROR ' . $result->get_error_message(); }
-}
-echo 'ok';
-"""
 
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
     site = reset_wordpress("points")
     for slug in ("mycred", "gamipress"):
-        link_third_party_plugin(slug)
-    assert wp_php("points", ACTIVATE).endswith("ok")
-    # GamiPress's custom tables and its upgrade routine run on its first admin_init after
-    # activation (as an administrator): the two handlers, called as admin_init would
-    assert wp_php("points", """
-        require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-        wp_set_current_user( 1 );
-        gamipress_process_upgrades();
-        global $wpdb;
-        foreach ( $GLOBALS['ct_registered_tables'] ?? array() as $table ) {
-            foreach ( array( $table, $table->meta ?? null ) as $part ) {
-                if ( isset( $part->db ) && method_exists( $part->db, 'maybe_upgrade' ) ) {
-                    $part->db->maybe_upgrade();
-                }
-            }
-        }
-        echo $wpdb->get_var( "SHOW TABLES LIKE '{$wpdb->prefix}gamipress_logs_meta'" ) ? 'ok' : 'no tables';
-    """).endswith("ok")
-    # GamiPress creates its tables on the first load after activation; then a points type
+        set_active("points", slug, True)
+    # a GamiPress points type
     out = wp_php("points", """
         $id = wp_insert_post( array( 'post_type' => 'points-type', 'post_title' => 'Coins',
             'post_name' => 'coins', 'post_status' => 'publish' ) );

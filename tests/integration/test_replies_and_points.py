@@ -1,7 +1,7 @@
 """The mirror's optional parts against the real WordPress (site "replies") and a fresh devnet:
 chain replies become held, threaded, sanitized comments exactly once; votes award myCRED points
-exactly once (through a test-only myCRED stub: the real myCRED cannot be downloaded here); and the
-plugin's webhook poke makes a running daemon publish at once."""
+exactly once (through the real myCRED, from ../shared/wordpress-plugins); and the plugin's webhook
+poke makes a running daemon publish at once."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
 from tests.integration.test_plugin_security import a_bridged_post, mirror_comments, reply_item
+from tests.support.points_plugins import mycred_log, set_active
 from tests.support.wordpress import (
     delete_all_posts,
-    link_test_plugin,
     reset_wordpress,
     run_wp_local,
     wordpress_request,
@@ -200,17 +200,8 @@ def test_the_plugin_marks_errors_that_a_retry_cannot_fix_as_permanent(
         assert stored["meta"]["steem_permlink"] == "re-long-url"
 
 
-def stub_log(site: dict[str, Any]) -> list[dict[str, Any]]:
-    response = wordpress_request(site, "GET", "/mycred-stub/v1/log")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def set_stub(site: dict[str, Any], status: str) -> None:
-    link_test_plugin("mycred-stub")
-    response = wordpress_request(site, "POST", "/wp/v2/plugins/mycred-stub/mycred-stub",
-                                 json={"status": status})
-    assert response.status_code == 200, response.text
+def set_mycred(site: dict[str, Any], status: str) -> None:
+    set_active(site["name"], "mycred", status == "active")
 
 
 def points_mirror(bridge: Bridge) -> tuple[Mirror, StateStore]:
@@ -224,7 +215,7 @@ def points_mirror(bridge: Bridge) -> tuple[Mirror, StateStore]:
 
 def test_each_upvote_awards_mycred_points_once(site: dict[str, Any], tmp_path: Path,
                                                devnet: Any) -> None:
-    set_stub(site, "inactive")
+    set_mycred(site, "inactive")
     bridge, post_id, (author, permlink) = publish(site, tmp_path, devnet.url,
                                                   "points_per_vote = 5")
     for voter, weight in (("voter-one", 10000), ("voter-two", 5000), ("wenchao", -2000)):
@@ -240,13 +231,14 @@ def test_each_upvote_awards_mycred_points_once(site: dict[str, Any], tmp_path: P
     assert still.problems == [] and still.points_awarded == 0
     assert [p["stage"] for p in store.problems()].count("mirror points") == 1
 
-    set_stub(site, "active")
+    set_mycred(site, "active")
+    before = len(mycred_log(site["name"], "steem_vote"))
     paid = mirror.run()
     assert paid.points_awarded == 2 and paid.problems == []
-    log = stub_log(site)
+    log = mycred_log(site["name"], "steem_vote")[before:]
     user_id = site["users"]["iguazi123"]["id"]
-    assert sorted((e["ref"], int(e["user_id"]), int(e["amount"]), int(e["ref_id"]), e["data"])
-                  for e in log) == [
+    assert sorted((e["ref"], int(e["user_id"]), int(float(e["creds"])), int(e["ref_id"]),
+                   e["data"]) for e in log) == [
         ("steem_vote", user_id, 5, post_id, f"steem_vote:{voter}/{author}/{permlink}")
         for voter in REPLIERS]
     assert mirror.run().points_awarded == 0 and mirror.run(full=True).points_awarded == 0
@@ -257,9 +249,9 @@ def test_each_upvote_awards_mycred_points_once(site: dict[str, Any], tmp_path: P
         [{"post_id": post_id, "voter": "voter-one", "author": author, "permlink": permlink,
           "points": 5, "plugin": "mycred", "points_type": ""}])
     assert [r["status"] for r in again] == ["already"]
-    assert len(stub_log(site)) == 2
+    assert len(mycred_log(site["name"], "steem_vote")) == before + 2
     store.close()
-    set_stub(site, "inactive")
+    set_mycred(site, "inactive")
 
 
 @pytest.fixture
