@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bridge.dispatch import Hold
+from bridge.dispatch import BLOCK_INTERVAL, Hold
 from bridge.failures import FailureClass
 from bridge.model import PointEvent, Skip, SourceRef, intent_key, utc_now
 from bridge.ports import ChainHead, PointsFeed, SidechainReceipt, SidechainTokens
@@ -39,6 +39,7 @@ from bridge.report import TickReport
 from bridge.store import OutboxEntry, StateStore
 from bridge.store.points import PointsLedger
 from mappings.tokens import (
+    SIDECHAIN_IDS,
     DueEntry,
     PayoutRules,
     SidechainOutput,
@@ -196,6 +197,10 @@ class PointsStream:
 
     def before_sign(self, entry: OutboxEntry, head: ChainHead) -> Hold | None:
         batch = entry.source.object_id.removeprefix("batch-")
+        if self.rules.sidechain_id == SIDECHAIN_IDS["hive-engine"] and \
+                self.ledger.batches_in_flight(entry.account, entry.id):
+            # Hive-Engine drops a sender's tokens actions past 20 per block: one batch a block
+            return Hold(head.time + BLOCK_INTERVAL, "one Hive-Engine batch per block")
         rows = self.ledger.batch_entries(batch)
         day = day_of(head.time)
         members: dict[str, Decimal] = {}
@@ -247,12 +252,15 @@ class PointsStream:
     def settle(self, entry: OutboxEntry, block: int, receipt: SidechainReceipt | None) -> None:
         """In the confirming transaction: each action's entries paid or refused."""
         batch = entry.source.object_id.removeprefix("batch-")
-        actions = receipt.actions if receipt is not None else ()
-        if receipt is not None and not actions and receipt.errors:
-            actions = (receipt.errors,)
+        rows = self.ledger.batch_entries(batch)
+        if receipt is None:  # an output confirmed by its block alone (an SMT transfer)
+            actions: tuple[tuple[str, ...], ...] = tuple(
+                () for _ in range(max((int(r["action"]) for r in rows), default=-1) + 1))
+        else:
+            actions = receipt.actions or ((receipt.errors,) if receipt.errors else ((),))
         refused: list[str] = []
         paid_accounts: set[str] = set()
-        for row in self.ledger.batch_entries(batch):
+        for row in rows:
             if row["status"] != "batched":
                 continue
             index = int(row["action"])

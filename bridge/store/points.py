@@ -180,6 +180,14 @@ class PointsLedger:
             "WHERE site=? AND (status IN ('held', 'refused', 'reversed') OR (status='pending' "
             "AND reason<>'')) ORDER BY updated_at DESC LIMIT ?", (self.site, limit)).fetchall()
 
+    def batches_in_flight(self, account: str, other_than: int) -> bool:
+        """Whether another batch intent of ``account`` is signed and not yet confirmed."""
+        prefix = f"wp:{self.site}:points:batch-"
+        return self.db.execute(
+            "SELECT 1 FROM intents WHERE account=? AND id<>? AND status IN ('signed', "
+            "'broadcast') AND substr(source_ref, 1, ?) = ? LIMIT 1",
+            (account, other_than, len(prefix), prefix)).fetchone() is not None
+
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT status, COUNT(*) AS n FROM point_entries WHERE site=? "
                                "GROUP BY status", (self.site,)).fetchall()

@@ -6,6 +6,7 @@ payout (no entry paid twice, none lost)."""
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ import bridge.dispatch
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.kinds import Authority
-from bridge.model import MappingContext, PointEvent
+from bridge.model import IntentStatus, MappingContext, PointEvent
 from bridge.points_stream import PointsBalances, PointsStream
 from bridge.ports import PointsPage
 from bridge.report import TickReport
@@ -73,7 +74,8 @@ class World:
 
     def engine(self) -> tuple[Engine, PointsStream, StateStore]:
         store = StateStore(self.path, site="demo")
-        dispatcher = Dispatcher(store, self.chain, _keys, sidechain=self.chain,
+        keys = sys.modules[__name__]._keys  # (a test may take the key away)
+        dispatcher = Dispatcher(store, self.chain, keys, sidechain=self.chain,
                                 confirm_timeout=0)
         points = PointsStream(store, self.feed, self.rules, FakeSidechainTokens(self.chain.sidechain),
                               linked_accounts=lambda: dict(self.linked), clock=lambda: self.now)
@@ -302,3 +304,34 @@ def test_a_crash_at_each_step_of_a_payout_pays_every_entry_once(
     entries = [e for a in issued for e in a["contractPayload"]["memo"].split(":", 2)[2].split(",")]
     assert len(entries) == len(set(entries)) == 30  # each entry paid once
     assert set(world.ledger().values()) == {"paid"}
+
+
+def test_without_the_active_key_the_batch_fails_visibly_and_retry_sends_it_once(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.feed.add("mycred:1", 1, "10", account="alice")
+    monkeypatch.setattr(sys.modules[__name__], "_keys", lambda account, authority: None)
+    world.sync()
+    store = StateStore(world.path, site="demo")
+    (failed,) = store.outbox.rows(IntentStatus.FAILED)
+    assert "no active key for @issuer: set WPSB_ACTIVE_KEY_ISSUER" in (failed.reason or "")
+    assert world.ledger() == {"mycred:1": "batched"}  # still its batch's, never planned again
+    monkeypatch.undo()
+    with store.transaction():
+        assert store.outbox.retry_failed() == 1  # `wp-steem-bridge retry --failed`
+    store.close()
+    world.sync()
+    assert world.balance("alice") == 5 and len(world.chain.applied) == 1
+
+
+def test_hive_engine_batches_go_one_per_block(world: World) -> None:
+    world.rules = replace(RULES, sidechain_id="ssc-mainnet-hive", max_actions=20)
+    world.chain.sidechain.sidechain_id = "ssc-mainnet-hive"
+    for n in range(1, 61):
+        world.feed.add(f"mycred:{n}", n, "2", account=f"member-{n:03d}")
+    report = world.sync(1)
+    assert len(world.chain.applied) == 1 and report.scheduled >= 2  # the others wait a block
+    world.sync(6)
+    assert len(world.chain.applied) == 3
+    blocks = [world.chain.txs[tx_id] for tx_id in world.chain.txs]
+    assert len(set(blocks)) == 3
+    assert all(world.balance(f"member-{n:03d}") == 1 for n in range(1, 61))
