@@ -278,7 +278,7 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
                     webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
                     mirror_extras=_mirror_extras(r),
-                    points=read_points(r, chain.sidechain_url))
+                    points=read_points(r, chain.sidechain_url, wordpress.api))
 
 
 def _mirror_extras(r: _Reader) -> MirrorExtras:

@@ -64,7 +64,7 @@ class PointsSettings:
             unlinked=self.unlinked)
 
 
-def read_points(reader: Any, sidechain_url: str) -> PointsSettings:
+def read_points(reader: Any, sidechain_url: str, api: str = "rest") -> PointsSettings:
     """``[points]`` through the config reader (``bridge.config._Reader``), every problem
     recorded in ``reader.problems``."""
     points: PointsSettings = reader.plain("points", PointsSettings)
@@ -97,6 +97,9 @@ def read_points(reader: Any, sidechain_url: str) -> PointsSettings:
         if not number.is_finite() or number < 0 or (key == "rate" and number == 0):
             problems.append(f"points.{key}: expected a non-negative decimal string such as "
                             f"\"0.5\", got {value!r}")
+    if api != "rest":
+        problems.append("points.enabled: the points feed is read over the REST API; it does not "
+                        "work with [wordpress] api = \"xmlrpc\"")
     if not sidechain_url:
         problems.append("chain.sidechain_url: [points] pays through a sidechain; set its JSON-RPC "
                         "URL (e.g. https://api.steem-engine.com/rpc/)")
