@@ -194,6 +194,10 @@ def test_points_from_real_mycred_and_gamipress_become_tokens_exactly_once(
     meta = wp_php("points", f"echo wp_json_encode( get_user_meta( "
                             f"{site['users']['iguazi123']['id']}, 'wpsb_token_balances', true ) );")
     assert json.loads(meta) == {SYMBOL: f"{expected['iguazi123']:.3f}"}
+    profile = wp_php("points", f"wpsb_points_profile( get_userdata( "
+                               f"{site['users']['iguazi123']['id']} ) );")
+    assert "<th>Points (myCRED)</th>" in profile
+    assert f"<th>Tokens ({SYMBOL})</th><td>{expected['iguazi123']:.3f}</td>" in profile
 
 
 @pytest.mark.parametrize("step", ["after-sign", "after-broadcast", "before-confirm"])
