@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge import __version__
+from bridge.comment_stream import CommentPlanner
 from bridge.config import Settings
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.heartbeat import Grants, Heartbeat
+from bridge.like_stream import LikePlanner
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
@@ -25,10 +27,14 @@ from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
 from connectors.steem import SteemChain
+from connectors.wordpress_comments import WordPressComments
+from connectors.wordpress_likes import WordPressLikes
 from connectors.wordpress_points import WordPressPoints
 from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
 from connectors.wordpress_xmlrpc import WordPressXmlrpc
+from mappings.comments import CommentOptions
+from mappings.likes import LikeRules
 from mappings.posts import post_to_intent
 
 
@@ -69,6 +75,10 @@ def build_app(settings: Settings) -> App:
                                 settings.wordpress.published_overlap_seconds)
         streams.append(OutboundStream(source, PostPlanner(source.name, post_to_intent,
                                                           fingerprint)))
+    if settings.likes.enabled:
+        streams.append(_likes_stream(settings, reads, store))
+    if settings.comments.enabled:  # after the posts: a reply's post is bound first
+        streams.append(_comments_stream(settings, store, reads, fingerprint))
     sidechain = SteemEngineSidechain(settings.chain.sidechain_url) \
         if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,
@@ -95,6 +105,22 @@ def build_app(settings: Settings) -> App:
     engine = Engine(store, streams, dispatcher, writeback, context, inbound,
                     heartbeat=heartbeat, retries=retries, ledgers=ledgers)
     return App(settings, store, wordpress, chain, engine)
+
+
+def _likes_stream(settings: Settings, reads: Any, store: StateStore) -> OutboundStream[Any]:
+    """Members' likes -> votes by their linked accounts (like-events feed, mappings.likes)."""
+    source = WordPressLikes(reads, settings.wordpress.site_id)
+    rules = LikeRules(weight=settings.likes.weight, unlinked=settings.likes.unlinked)
+    return OutboundStream(source, LikePlanner(source.name, rules, store.get_link))
+
+
+def _comments_stream(settings: Settings, store: StateStore, reads: Any,
+                     fingerprint: Callable[[], str]) -> OutboundStream[Any]:
+    source = WordPressComments(reads, settings.wordpress.site_id)
+    options = CommentOptions(unlinked=settings.comments.unlinked,
+                             app_account=settings.keys.app_account)
+    planner = CommentPlanner(source.name, options, fingerprint, store.facts)
+    return OutboundStream(source, planner, revisit=("approved", "unreadable"))
 
 
 def _mirror(settings: Settings, store: StateStore, chain: SteemChain,

@@ -327,5 +327,43 @@ def check(ctx: Context) -> None:
         app.close()
 
 
+@main.command("verify-anchor")
+@click.argument("entries", type=click.Path(exists=True, dir_okay=False))
+@click.option("--anchor", "anchor_json", default=None, help="The anchor's JSON (text or a file path).")
+@click.option("--tx", "tx_id", default=None, help="Read the anchor from this transaction on chain.")
+@click.option("--node", default=None, help="Node URL for --tx (http/https).")
+@click.option("--chain-id", default=None, help="The node's chain id for --tx.")
+@click.option("--prev", "prev_root", default=None, help="The previous anchor's root, to check the chain of anchors.")
+@click.pass_obj
+@guarded
+def verify_anchor(ctx: Context, entries: str, anchor_json: str | None, tx_id: str | None,
+                  node: str | None, chain_id: str | None, prev_root: str | None) -> None:
+    """Check ledger entries (JSON lines, the anchored range in order) against an anchor.
+
+    Exit 0 when the ledger matches the anchored root, 1 (with what differs) otherwise."""
+    import json
+    from pathlib import Path
+
+    from bridge.anchor import read_anchor
+    from mappings.anchor import verify_anchor as check
+
+    rows = [json.loads(line) for line in Path(entries).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if tx_id:
+        if not node or not chain_id:
+            raise UserError("--tx needs --node and --chain-id", [], hint="or pass the anchor JSON with --anchor")
+        anchor_json = read_anchor(node, chain_id, tx_id)
+    elif anchor_json and Path(anchor_json).is_file():
+        anchor_json = Path(anchor_json).read_text(encoding="utf-8")
+    if not anchor_json:
+        raise UserError("no anchor given", [], hint="pass --anchor JSON or --tx ID --node URL --chain-id HEX")
+    problems = check(rows, anchor_json, prev_root)
+    for text in problems:
+        click.echo(f"mismatch: {text}", err=True)
+    if problems:
+        sys.exit(ExitStatus.FAILURES)
+    anchor = json.loads(anchor_json)
+    click.echo(f"verify-anchor: {len(rows)} entries {anchor['from']}..{anchor['to']} match root {anchor['root']}")
+
+
 if __name__ == "__main__":
     main()

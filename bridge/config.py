@@ -1,13 +1,9 @@
 """Settings: one TOML file, overridden by environment variables; secrets only from env or 0600 files.
 
 Precedence: built-in defaults < TOML file < ``WPSB__SECTION__KEY`` environment variables.
-Secrets never come from the TOML file itself:
-    WordPress application password: env ``WPSB_WORDPRESS_APP_PASSWORD`` or the file named by
-        ``[wordpress] app_password_file`` (mode 0600).
-    Posting keys: env ``WPSB_POSTING_KEY_<ACCOUNT>`` (account upper-cased, ``-`` and ``.`` as
-        ``_``) or the TOML file named by ``[keys] file`` (mode 0600) with ``account = "5K..."``
-        lines. ``[keys] app_account`` names one account whose posting key signs for every author
-        who granted it posting authority.
+Secrets never come from the TOML file itself: ``bridge.config_secrets`` reads them from the
+environment or 0600 files (the WordPress application password, the webhook secret, posting and
+active keys, each from its own source).
 Validation collects every problem, each saying where the value was looked for; what the file
 may hold (known settings, no secrets, a safe site id) is checked by ``bridge.config_rules``.
 """
@@ -16,23 +12,28 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bridge.config_rules import (
     ENV_PREFIX,
+    Reader,
     check_env_settings,
     check_file_settings,
     check_site_id,
-    env_name_for_account,
+)
+from bridge.config_secrets import (
+    Keys,
+    Secret,
+    read_app_password,
+    read_keys,
+    read_webhook_secret,
 )
 from bridge.errors import ConfigError
-from bridge.kinds import Authority
-from bridge.logs import redact, register_secret
+from bridge.logs import redact
 from bridge.model import Beneficiary
 from bridge.points_config import PointsSettings, read_points
 
@@ -44,17 +45,6 @@ DEFAULT_STATE_FILE = "wp-steem-bridge.db"
 MAPPING_CHOICES = {"payout": ("50/50", "power_up", "decline"), "body_format": ("html", "markdown"),
                    "tags_from": ("tags", "categories", "both"), "oversize": ("truncate", "fail"),
                    "on_refused_delete": ("keep", "tombstone")}
-
-
-class Secret(str):
-    """A string that never shows itself in repr, logs or tracebacks."""
-
-    def __new__(cls, value: str = "") -> Secret:
-        register_secret(value)
-        return super().__new__(cls, value)
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
 
 
 WORDPRESS_APIS = ("rest", "xmlrpc")
@@ -80,28 +70,6 @@ class ChainSettings:
     tx_expiration: int = 60
     confirm_timeout: float = 15.0
     sidechain_url: str = ""  # a Steem-Engine style sidechain's JSON-RPC base; empty = none
-
-
-@dataclass(frozen=True)
-class Keys:
-    """Posting and active keys by account, each from its own source. ``repr`` never shows a
-    key."""
-
-    posting: Mapping[str, Secret] = field(default_factory=dict, repr=False)
-    app_account: str = ""
-    active: Mapping[str, Secret] = field(default_factory=dict, repr=False)
-
-    def signing_key(self, account: str, authority: Authority = Authority.POSTING
-                    ) -> Secret | None:
-        """Posting: the account's own key, else the app account's (authority granted on
-        chain). Active: only the account's own active key (token treasuries, transfers)."""
-        if authority is Authority.ACTIVE:
-            return self.active.get(account)
-        if account in self.posting:
-            return self.posting[account]
-        if self.app_account and self.app_account in self.posting:
-            return self.posting[self.app_account]
-        return None
 
 
 @dataclass(frozen=True)
@@ -139,6 +107,25 @@ class MirrorExtras:
 
 
 @dataclass(frozen=True)
+class LikesSettings:
+    """Members' likes -> votes by their linked accounts ([likes]; off by default)."""
+
+    enabled: bool = False
+    weight: float = 100.0  # percent of a full vote one like is worth
+    unlinked: str = "skip"  # a member without a linked account: skip, with the reason shown
+
+
+@dataclass(frozen=True)
+class CommentSettings:
+    """[comments]: approved WordPress comments on bridged posts -> chain replies (off by
+    default). ``unlinked``: a member without a linked steem_account is "skip"ped (with the
+    reason), or posted for by the "app_account" ([keys] app_account) with attribution."""
+
+    enabled: bool = False
+    unlinked: str = "skip"
+
+
+@dataclass(frozen=True)
 class Settings:
     wordpress: WordPressSettings
     chain: ChainSettings
@@ -152,6 +139,8 @@ class Settings:
     webhook_listen: str = ""  # "127.0.0.1:8787"; empty = no webhook
     webhook_secret: Secret = field(default=Secret(""), repr=False)
     mirror_extras: MirrorExtras = field(default_factory=MirrorExtras)
+    likes: LikesSettings = field(default_factory=LikesSettings)
+    comments: CommentSettings = field(default_factory=CommentSettings)
     points: PointsSettings = field(default_factory=PointsSettings)  # points -> tokens
 
 
@@ -184,7 +173,7 @@ def load_settings(path: str | None = None, env: Mapping[str, str] | None = None,
     check_file_settings(raw, config_file, problems)
     check_env_settings(env, problems)
     _apply_env_overrides(raw, env)
-    reader = _Reader(raw, config_file, problems, secrets_needed=secrets)
+    reader = Reader(raw, config_file, problems, secrets_needed=secrets)
     settings = _build(reader, env, config_file)
     if problems:
         where = str(config_file) if config_file else "no config file (looked for --config, "
@@ -197,68 +186,16 @@ def load_settings(path: str | None = None, env: Mapping[str, str] | None = None,
     return settings
 
 
-class _Reader:
-    """Typed access to the merged raw config that records problems instead of raising."""
-
-    def __init__(self, raw: dict[str, Any], path: Path | None, problems: list[str], *,
-                 secrets_needed: bool = True) -> None:
-        self.raw, self.path, self.problems = raw, path, problems
-        self.secrets_needed = secrets_needed
-
-    def where(self, section: str, key: str) -> str:
-        env = f"{ENV_PREFIX}{section.upper()}__{key.upper()}"
-        file = f"{self.path} [{section}] {key}" if self.path else f"[{section}] {key}"
-        return f"looked in {file} and env {env}"
-
-    def plain(self, section: str, cls: type[Any], **given: Any) -> Any:
-        """An instance of settings dataclass ``cls`` whose fields not in ``given`` are read from
-        ``[section]`` under their own names: the dataclass is the one source of every default
-        and type; a field without a default is required."""
-        values = dict(given)
-        for item in fields(cls):
-            if item.name in values:
-                continue
-            if item.default is not MISSING:
-                default = item.default
-            elif item.default_factory is not MISSING:
-                default = item.default_factory()
-            else:  # required: a string or a tuple of strings
-                wanted = tuple if "tuple" in str(item.type) else str
-                values[item.name] = self.get(section, item.name, wanted, required=True) \
-                    or wanted()
-                continue
-            kind = float if isinstance(default, float) else type(default)
-            values[item.name] = self.get(section, item.name, str if default is None else kind,
-                                         default)
-        return cls(**values)
-
-    def get(self, section: str, key: str, kind: type, default: Any = None,
-            required: bool = False) -> Any:
-        value = self.raw.get(section, {}).get(key, default)
-        if value is None:
-            if required:
-                self.problems.append(f"{section}.{key}: missing ({self.where(section, key)})")
-            return default
-        if kind is float and isinstance(value, int):
-            value = float(value)
-        if kind is tuple and isinstance(value, list):
-            value = tuple(value)
-        if not isinstance(value, kind):
-            self.problems.append(f"{section}.{key}: expected {kind.__name__}, got {value!r}")
-            return default
-        return value
-
-
-def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Settings | None:
+def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Settings | None:
     base_dir = config_file.parent if config_file else Path.cwd()
-    app_password = _app_password(r, env, base_dir) if r.secrets_needed else Secret("")
+    app_password = read_app_password(r, env, base_dir) if r.secrets_needed else Secret("")
     wordpress = r.plain("wordpress", WordPressSettings, app_password=app_password)
     check_site_id(wordpress.site_id, r.problems)
     if wordpress.api not in WORDPRESS_APIS:
         r.problems.append(f"wordpress.api: expected rest or xmlrpc, got {wordpress.api!r}")
     chain = r.plain("chain", ChainSettings)
     _check_chain(r, chain)
-    keys = _keys(r, env, base_dir) if r.secrets_needed else \
+    keys = read_keys(r, env, base_dir) if r.secrets_needed else \
         Keys(app_account=r.get("keys", "app_account", str, ""))
     mapping = _mapping(r)
     state = Path(r.get("state", "path", str, DEFAULT_STATE_FILE))
@@ -275,13 +212,37 @@ def _build(r: _Reader, env: Mapping[str, str], config_file: Path | None) -> Sett
                     source=str(config_file) if config_file else "environment",
                     mirror=r.get("mirror", "enabled", bool, _default(Settings, "mirror")),
                     webhook_listen=listen,
-                    webhook_secret=_webhook_secret(r, env, base_dir, required=bool(listen))
+                    webhook_secret=read_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
-                    mirror_extras=_mirror_extras(r),
+                    mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api),
+                    comments=_comments(r, keys),
                     points=read_points(r, chain.sidechain_url, wordpress.api))
 
 
-def _mirror_extras(r: _Reader) -> MirrorExtras:
+def _likes(r: Reader, api: str) -> LikesSettings:
+    likes: LikesSettings = r.plain("likes", LikesSettings)
+    if likes.enabled and api == "xmlrpc":
+        r.problems.append("likes.enabled: the like-events feed is read over REST; it needs "
+                          "[wordpress] api = \"rest\"")
+    if not 0 < likes.weight <= 100:
+        r.problems.append(f"likes.weight: expected a percent above 0 and at most 100, got "
+                          f"{likes.weight!r}")
+    if likes.unlinked != "skip":
+        r.problems.append(f"likes.unlinked: expected \"skip\", got {likes.unlinked!r}")
+    return likes
+
+
+def _comments(r: Reader, keys: Keys) -> CommentSettings:
+    comments: CommentSettings = r.plain("comments", CommentSettings)
+    if comments.unlinked not in ("skip", "app_account"):
+        r.problems.append(f"comments.unlinked: expected skip or app_account, got "
+                          f"{comments.unlinked!r}")
+    elif comments.enabled and comments.unlinked == "app_account" and not keys.app_account:
+        r.problems.append("comments.unlinked: \"app_account\" needs [keys] app_account")
+    return comments
+
+
+def _mirror_extras(r: Reader) -> MirrorExtras:
     extras: MirrorExtras = r.plain("mirror", MirrorExtras)
     if not extras.reply_frontend.startswith(("http://", "https://")):
         r.problems.append(f"mirror.reply_frontend: expected an http(s) URL, got "
@@ -296,7 +257,7 @@ def _mirror_extras(r: _Reader) -> MirrorExtras:
     return extras
 
 
-def _check_chain(r: _Reader, chain: ChainSettings) -> None:
+def _check_chain(r: Reader, chain: ChainSettings) -> None:
     if not 10 <= chain.tx_expiration <= 3600:
         r.problems.append(f"chain.tx_expiration: {chain.tx_expiration} is outside 10..3600 "
                           f"seconds (the node refuses expirations more than an hour ahead)")
@@ -313,70 +274,7 @@ def _check_chain(r: _Reader, chain: ChainSettings) -> None:
         r.problems.append(f"chain.name: expected 'steem' or 'hive', got {chain.name!r}")
 
 
-def _app_password(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Secret:
-    if env.get("WPSB_WORDPRESS_APP_PASSWORD"):
-        return Secret(env["WPSB_WORDPRESS_APP_PASSWORD"])
-    file = r.get("wordpress", "app_password_file", str, None)
-    if file:
-        text = _read_secret_file(r, "wordpress.app_password_file", _resolve(base_dir, file))
-        return Secret(text.strip())
-    r.problems.append("wordpress.app_password: missing (looked in env "
-                      "WPSB_WORDPRESS_APP_PASSWORD and [wordpress] app_password_file)")
-    return Secret("")
-
-
-def _webhook_secret(r: _Reader, env: Mapping[str, str], base_dir: Path,
-                    required: bool) -> Secret:
-    if env.get("WPSB_WEBHOOK_SECRET"):
-        return Secret(env["WPSB_WEBHOOK_SECRET"])
-    file = r.get("webhook", "secret_file", str, None)
-    if file:
-        return Secret(_read_secret_file(r, "webhook.secret_file", _resolve(base_dir, file))
-                      .strip())
-    if required:
-        r.problems.append("webhook.secret: missing (looked in env WPSB_WEBHOOK_SECRET and "
-                          "[webhook] secret_file); the webhook refuses unsigned pokes")
-    return Secret("")
-
-
-def _keys(r: _Reader, env: Mapping[str, str], base_dir: Path) -> Keys:
-    """Posting keys (env WPSB_POSTING_KEY_<ACCOUNT>, [keys] file) and active keys (env
-    WPSB_ACTIVE_KEY_<ACCOUNT>, [keys] active_file): two sources that never share a file."""
-    posting = _key_source(r, env, base_dir, "file", "WPSB_POSTING_KEY_")
-    active = _key_source(r, env, base_dir, "active_file", "WPSB_ACTIVE_KEY_")
-    files = [r.get("keys", name, str, None) for name in ("file", "active_file")]
-    if files[0] and files[1] and _resolve(base_dir, files[0]) == _resolve(base_dir, files[1]):
-        r.problems.append("keys.active_file: active keys need their own file, not the posting "
-                          "keys' file (a posting-only host then never holds an active key)")
-    app_account = r.get("keys", "app_account", str, "")
-    if not posting:
-        r.problems.append("keys: no posting key configured (looked in env WPSB_POSTING_KEY_<ACCOUNT> "
-                          "and the [keys] file)")
-    if app_account and app_account not in posting:
-        r.problems.append(f"keys.app_account: no posting key for @{app_account} "
-                          f"(env WPSB_POSTING_KEY_{env_name_for_account(app_account)} or the [keys] file)")
-    return Keys(posting=posting, app_account=app_account, active=active)
-
-
-def _key_source(r: _Reader, env: Mapping[str, str], base_dir: Path, setting: str,
-                env_prefix: str) -> dict[str, Secret]:
-    keys: dict[str, Secret] = {}
-    file = r.get("keys", setting, str, None)
-    if file:
-        text = _read_secret_file(r, f"keys.{setting}", _resolve(base_dir, file))
-        try:
-            for account, wif in tomllib.loads(text).items():
-                keys[str(account)] = Secret(str(wif))
-        except tomllib.TOMLDecodeError:
-            r.problems.append(f"keys.{setting}: not valid TOML (expected lines like "
-                              f"account = \"5K...\")")
-    for name, value in env.items():
-        if name.startswith(env_prefix) and value:
-            keys[_account_from_env(name.removeprefix(env_prefix))] = Secret(value)
-    return keys
-
-
-def _mapping(r: _Reader) -> MappingSettings:
+def _mapping(r: Reader) -> MappingSettings:
     beneficiaries = []
     for item in r.get("mapping", "beneficiaries", tuple, ()):
         if not isinstance(item, dict) or "account" not in item or "weight" not in item:
@@ -400,33 +298,6 @@ def _mapping(r: _Reader) -> MappingSettings:
 
 def _default(cls: type[Any], name: str) -> Any:
     return cls.__dataclass_fields__[name].default
-
-
-def _read_secret_file(r: _Reader, name: str, path: Path) -> str:
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            r.problems.append(f"{name}: {path} is readable by others (mode {mode:04o}); "
-                              f"run: chmod 600 {path}")
-            return ""
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        r.problems.append(f"{name}: file {path} does not exist")
-        return ""
-    except (OSError, UnicodeDecodeError) as exc:
-        r.problems.append(f"{name}: cannot read {path} ({type(exc).__name__})")
-        return ""
-    register_secret(text.strip())
-    return text
-
-
-def _resolve(base_dir: Path, file: str) -> Path:
-    path = Path(file).expanduser()
-    return path if path.is_absolute() else base_dir / path
-
-
-def _account_from_env(suffix: str) -> str:
-    return suffix.lower().replace("__", ".").replace("_", "-")
 
 
 def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:

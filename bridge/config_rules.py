@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
     "points": frozenset({"enabled", "output", "symbol", "precision", "rate", "mode", "account",
                          "point_types", "refs", "minimum", "member_daily_cap", "site_daily_cap",
                          "cadence", "daily_at", "max_actions", "unlinked"}),
+    "likes": frozenset({"enabled", "weight", "unlinked"}),
+    "comments": frozenset({"enabled", "unlinked"}),
 }
 
 APP_PASSWORD_HOME = "env WPSB_WORDPRESS_APP_PASSWORD or [wordpress] app_password_file (mode 0600)"
@@ -183,3 +186,55 @@ def _unknown(section: str, key: str | None, where: str) -> str:
     hint = f"did you mean {section}.{guess[0]}?" if guess else \
         f"known settings of [{section}]: {', '.join(sorted(known))}"
     return f"unknown setting {section}.{key}{where}; {hint}"
+
+
+class Reader:
+    """Typed access to the merged raw config that records problems instead of raising."""
+
+    def __init__(self, raw: dict[str, Any], path: Path | None, problems: list[str], *,
+                 secrets_needed: bool = True) -> None:
+        self.raw, self.path, self.problems = raw, path, problems
+        self.secrets_needed = secrets_needed
+
+    def where(self, section: str, key: str) -> str:
+        env = f"{ENV_PREFIX}{section.upper()}__{key.upper()}"
+        file = f"{self.path} [{section}] {key}" if self.path else f"[{section}] {key}"
+        return f"looked in {file} and env {env}"
+
+    def plain(self, section: str, cls: type[Any], **given: Any) -> Any:
+        """An instance of settings dataclass ``cls`` whose fields not in ``given`` are read from
+        ``[section]`` under their own names: the dataclass is the one source of every default
+        and type; a field without a default is required."""
+        values = dict(given)
+        for item in fields(cls):
+            if item.name in values:
+                continue
+            if item.default is not MISSING:
+                default = item.default
+            elif item.default_factory is not MISSING:
+                default = item.default_factory()
+            else:  # required: a string or a tuple of strings
+                wanted = tuple if "tuple" in str(item.type) else str
+                values[item.name] = self.get(section, item.name, wanted, required=True) \
+                    or wanted()
+                continue
+            kind = float if isinstance(default, float) else type(default)
+            values[item.name] = self.get(section, item.name, str if default is None else kind,
+                                         default)
+        return cls(**values)
+
+    def get(self, section: str, key: str, kind: type, default: Any = None,
+            required: bool = False) -> Any:
+        value = self.raw.get(section, {}).get(key, default)
+        if value is None:
+            if required:
+                self.problems.append(f"{section}.{key}: missing ({self.where(section, key)})")
+            return default
+        if kind is float and isinstance(value, int):
+            value = float(value)
+        if kind is tuple and isinstance(value, list):
+            value = tuple(value)
+        if not isinstance(value, kind):
+            self.problems.append(f"{section}.{key}: expected {kind.__name__}, got {value!r}")
+            return default
+        return value

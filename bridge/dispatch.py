@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bridge.config import env_name_for_account
+from bridge.config_rules import env_name_for_account
 from bridge.failures import (
     AlreadyApplied,
     Code,
@@ -27,11 +27,20 @@ from bridge.failures import (
     TransientError,
 )
 from bridge.kinds import Authority, Confirmation, LinkEffect, rule_for
-from bridge.model import Intent, from_text
-from bridge.ports import AccountTimes, Chain, ChainHead, Sidechain, SidechainReceipt, SignedTx
+from bridge.model import Intent, IntentKind, from_text
+from bridge.ports import (
+    AccountTimes,
+    Chain,
+    ChainHead,
+    JsonDict,
+    Sidechain,
+    SidechainReceipt,
+    SignedTx,
+)
 from bridge.report import TickReport
 from bridge.scheduler import earliest_send, projected
 from bridge.store import OutboxEntry, StateStore
+from bridge.votes import VoteStates
 from mappings.deletes import deletion_blocker, tombstone_edit
 
 # A tx id unknown this long after its expiration is treated as never landed (covers a node or
@@ -53,6 +62,7 @@ class Round:
     clocks: dict[str, AccountTimes | None] = field(default_factory=dict)
     sent_by: set[str] = field(default_factory=set)
     held: int = 0  # intents held back behind one sent this round
+    contents: dict[tuple[str, str], JsonDict | None] = field(default_factory=dict)  # voted posts
 
 
 def checkpoint(step: str) -> None:
@@ -98,6 +108,7 @@ class Dispatcher:
         self.poll_interval = poll_interval
         self.round_size = round_size
         self.sleep = sleep
+        self.votes = VoteStates(store, chain)
         self.hooks: dict[str, SendHooks] = {}  # by source object type (e.g. "points")
 
     # -- reconcile ----------------------------------------------------------------------------
@@ -213,6 +224,9 @@ class Dispatcher:
             if blocker:
                 self._keep(entry, blocker, report)
                 return None
+        if entry.kind is IntentKind.VOTE and not self.votes.may_send(entry, round_.contents,
+                                                                     head, report):
+            return None
         clocks = round_.clocks
         if entry.account not in clocks:
             clocks[entry.account] = self.chain.account_times(entry.account)
@@ -293,6 +307,8 @@ class Dispatcher:
             with self.store.transaction():
                 self.outbox.mark_retry(entry.id, exc.failure.value, exc.message)
             report.problem(f"{entry.key}: {exc.message}", exc.failure)
+        elif self.votes.settle(entry, exc, report):
+            pass  # an identical vote, no vote to remove, vote changes used: an outcome
         elif exc.code is Code.DELETE_NOT_ALLOWED:
             self._keep(entry, exc.message, report)
         else:
@@ -379,6 +395,8 @@ class Dispatcher:
             self.outbox.mark_confirmed(entry.id, block)
             self.store.clear_problem(str(entry.source), "broadcast")
             self._link_effect(entry, rule.link, block)
+            if entry.kind is IntentKind.VOTE:
+                self.votes.queue_tally(entry)
             if hooks is not None:
                 hooks.settle(entry, block, receipt)
         report.confirmed += 1

@@ -146,7 +146,7 @@ class Engine:
         with self.store.transaction():
             for object_id in due:
                 record = records.get(object_id)
-                if record is None or record.status not in ("publish", "unreadable"):
+                if record is None or record.status not in stream.revisit:
                     # gone or unpublished: the normal poll sees it again if it comes back
                     self.store.undefer_object(stream.name, object_id)
                     continue

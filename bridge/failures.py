@@ -34,6 +34,8 @@ class Code(StrEnum):
     NONE = ""
     DELETE_NOT_ALLOWED = "delete_not_allowed"  # the chain keeps this comment (votes, replies, paid)
     IDENTICAL_VOTE = "identical_vote"  # the account already voted with this weight
+    NO_VOTE_TO_REMOVE = "no_vote_to_remove"  # a weight-0 vote (unvote) where there is no vote
+    VOTE_CHANGES_USED = "vote_changes_used"  # STEEM_MAX_VOTE_CHANGES (5) used on this comment
     PLUGIN_MISSING = "plugin_missing"  # the companion plugin's route is not there
     ACCESS_DENIED = "access_denied"  # the site refuses the bridge's user (401/403)
     ITEM_REFUSED = "item_refused"  # WordPress refused this one item; the others went through

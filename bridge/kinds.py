@@ -72,14 +72,15 @@ KINDS: dict[IntentKind, KindRule] = {
                                    LinkEffect.PUBLISHED, ("last_post_edit",)),
     IntentKind.DELETE_POST: KindRule(None, Authority.POSTING, Confirmation.BLOCK,
                                      LinkEffect.DELETED),
-    IntentKind.REPLY: KindRule(REPLY, Authority.POSTING, Confirmation.BLOCK, LinkEffect.NONE,
-                               ("last_post", "last_post_edit")),
+    IntentKind.REPLY: KindRule(REPLY, Authority.POSTING, Confirmation.BLOCK,
+                               LinkEffect.PUBLISHED, ("last_post", "last_post_edit")),
     IntentKind.VOTE: KindRule(VOTE, Authority.POSTING, Confirmation.BLOCK, LinkEffect.NONE,
                               ("last_vote_time",)),
     IntentKind.TOMBSTONE_EDIT: KindRule(EDIT, Authority.POSTING, Confirmation.BLOCK,
                                         LinkEffect.NONE, ("last_post_edit",)),
     IntentKind.CUSTOM_JSON: KindRule(None, Authority.ACTIVE, Confirmation.SIDECHAIN),
     IntentKind.TRANSFER: KindRule(None, Authority.ACTIVE, Confirmation.BLOCK),
+    IntentKind.ANCHOR: KindRule(None, Authority.POSTING, Confirmation.BLOCK),
 }
 
 

@@ -7,9 +7,9 @@ are at hand). One award per ``voter/author/permlink``, ever: the bridge remember
 was told is stored (state rows ``award``), and the plugin refuses a second one on its side too.
 The first run after switching it on reads every bridged post once (``due``).
 
-When the points plugin is not active the plugin answers ``unavailable``: that is recorded as one
-problem, the awards stay owed, and it is asked again only after ``unavailable_retry`` seconds
-(not every tick). Loop safety: an award is never turned into a chain operation.
+When the points plugin is not active, or lacks the configured points type, the plugin answers
+``unavailable``: that is recorded as one problem, the awards stay owed, and it is asked again only
+after ``unavailable_retry`` seconds (not every tick). Loop safety: an award is never turned into a chain operation.
 """
 
 from __future__ import annotations

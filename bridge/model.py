@@ -38,6 +38,7 @@ class IntentKind(StrEnum):
     VOTE = "vote"  # vote (3-second vote rule)
     CUSTOM_JSON = "custom_json"  # token operations (active key)
     TRANSFER = "transfer"  # transfers (active key)
+    ANCHOR = "anchor"  # custom_json with the points ledger's Merkle root (posting key)
 
 
 class IntentStatus(StrEnum):
@@ -209,12 +210,71 @@ class PointEvent:
     account: str = ""
 
 
+@dataclass(frozen=True)
+class LikeEvent:
+    """A member's like or unlike of a post, as the companion plugin's like-events feed recorded
+    it (丸子 like comments, 微慕 ``_<openid>`` post meta, the site's own button).
+
+    ``source`` names the (post, member) pair (``wp:<site>:like:<post>-<user>``), so one member's
+    events on one post reach the chain strictly in order; ``event_id`` is the feed's cursor.
+    """
+
+    source: SourceRef
+    event_id: int
+    post_id: int
+    user_id: int
+    event: str  # "like" | "unlike"
+    origin: str  # "wanzi" | "minapper" | "site" | ...
+    at: str  # UTC text, when WordPress recorded it
+    member_account: str  # the member's linked chain account ("" when not linked)
+
+
+def like_source(site: str, post_id: int, user_id: int) -> SourceRef:
+    return SourceRef("wp", site, "like", f"{post_id}-{user_id}")
+
+
 def tombstone(source: SourceRef, deleted_gmt: str, title: str = "") -> PostRecord:
     """A post deleted permanently (skipping the trash), as the change feed reported it."""
     return PostRecord(source=source, post_type=source.object_type, status="deleted", slug="",
                       link="", title_raw=title, title_rendered=title, content_raw="",
                       content_rendered="", excerpt_raw="", excerpt_rendered="", date_gmt="",
                       modified_gmt=deleted_gmt, author_id=0, author_account="")
+
+
+@dataclass(frozen=True)
+class CommentRecord:
+    """A WordPress comment as the comment mappings see it (the companion plugin's
+    ``wp-steem-bridge/v1/comments`` record, typed by ``connectors.wordpress_comments``).
+
+    ``status``: approved, unapproved, spam, trash, or "deleted" (deleted for good, known from the
+    change feed). ``origin``: "chain" for a comment the reply mirror wrote (never sent back),
+    "wordpress" once the bridge put it on chain. ``post_author``/``post_permlink`` and
+    ``parent_author``/``parent_permlink`` are the chain addresses WordPress holds for the post and
+    the parent comment ("" when none). ``changed_gmt``: when the change feed saw the change.
+    """
+
+    source: SourceRef
+    post_id: int
+    post_type: str
+    status: str
+    content: str
+    comment_type: str = "comment"  # "" in WordPress is a plain comment too; "like", "fav", ...
+    post_status: str = "publish"
+    post_author: str = ""
+    post_permlink: str = ""
+    post_chain: str = ""  # the post's steem_status meta (published, deleted, ...)
+    parent_id: int = 0
+    parent_author: str = ""
+    parent_permlink: str = ""
+    parent_chain: str = ""
+    parent_origin: str = ""
+    user_id: int = 0
+    author_account: str = ""  # the comment author's linked steem_account ("" when not linked)
+    author_name: str = ""
+    date_gmt: str = ""
+    changed_gmt: str = ""
+    link: str = ""
+    origin: str = ""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class Facts:
     link: ChainLink | None = None
     create_signed: bool = False  # a create of it was signed once: it may be on chain
     version: str = ""  # the version of the record last planned ("" = never)
+    outcome: str = ""  # that planning's outcome ("" = never planned)
 
 
 @dataclass(frozen=True)

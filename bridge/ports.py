@@ -30,7 +30,7 @@ from bridge.model import PointEvent
 Cursor = dict[str, str]  # a source's position: opaque to the engine, moved with the enqueue
 Operation = tuple[str, dict[str, Any]]  # condenser-style ["comment", {...}]
 JsonDict = dict[str, Any]  # a chain or WordPress object as JSON
-MetaTarget = Literal["chain", "post", "user"]  # what a MetaWrite's object is
+MetaTarget = Literal["chain", "post", "user", "likes", "comment"]  # what a MetaWrite's object is
 SiteState = Literal["heartbeat", "globals"]  # site-wide values the bridge keeps in WordPress
 RecordT_co = TypeVar("RecordT_co", covariant=True)
 
@@ -157,7 +157,7 @@ class SidechainTokens(Protocol):
 @dataclass(frozen=True)
 class MetaWrite:
     """Meta for one WordPress object: ``target`` is "chain" (a bridged post's chain state),
-    "post" or "user" (mirrored rewards)."""
+    "comment" (a bridged comment's chain state), "post" or "user" (mirrored rewards)."""
 
     target: MetaTarget
     object_id: int
@@ -210,3 +210,19 @@ class SiteDirectory(Protocol):
     def site_info(self) -> JsonDict: ...  # {"name", "url", "namespaces"}
     def users_with_steem_account(self) -> dict[str, int]: ...  # chain account -> user id
     def retry_requests(self, after: int) -> list[RetryRequest]: ...  # oldest first
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One points ledger entry as the anchor hashes it: ``data`` is the entry's JSON object and
+    must carry its ``id`` (ids never go backwards)."""
+
+    entry_id: str
+    data: JsonDict
+
+
+class LedgerEntries(Protocol):
+    """The points ledger feed, read by the anchor (``bridge/anchor.py``): entries after an id, in
+    ledger order ("" = from the start). Implemented by the points feed connector."""
+
+    def entries_after(self, entry_id: str, limit: int) -> Sequence[LedgerEntry]: ...

@@ -87,5 +87,6 @@ def retrying_wordpress(api: Any) -> Any:
     return RetryingProxy(
         api, ("term_names", "media_url", "user_steem_account", "site_info", "posts_by_id",
               "write_chain_meta", "write_meta", "chain_meta", "retry_requests",
-              "write_site_state", "users_with_steem_account", "changes"),
+              "write_site_state", "users_with_steem_account", "changes", "like_events",
+              "comments_by_id"),
         lists=("posts_modified_since", "posts_published_since", "posts_between"))

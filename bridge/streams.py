@@ -32,6 +32,9 @@ class OutboundStream(Generic[RecordT]):
 
     source: Source[RecordT | Unreadable]
     plan: Planner[RecordT]
+    # a deferred record coming due is planned again only in these states (else it is let go:
+    # the poll sees it again if it comes back)
+    revisit: tuple[str, ...] = ("publish", "unreadable")
 
     @property
     def name(self) -> str:

@@ -1,5 +1,5 @@
-"""The one path by which the bridge writes into WordPress: chain meta of bridged posts (queued
-by the dispatcher and the planners) and the rewards mirror's post and user meta.
+"""The one path by which the bridge writes into WordPress: chain meta of bridged posts and
+comments (queued by the dispatcher and the planners) and the rewards mirror's post and user meta.
 
 Writes go out in batches through ``SiteWriter.write_meta``; each write's outcome is recorded on
 its own object (a problem for ``status``, cleared when a later write works), so one refused write
@@ -14,7 +14,8 @@ import logging
 from collections.abc import Sequence
 
 from bridge.failures import Code, ConnectorError, FailureClass
-from bridge.ports import MetaWrite, SiteWriter
+from bridge.model import SourceRef
+from bridge.ports import MetaTarget, MetaWrite, SiteWriter
 from bridge.report import TickReport
 from bridge.store import StateStore
 
@@ -48,7 +49,8 @@ class WriteBack:
         rows = self.store.pending_writebacks()
         for start in range(0, len(rows), BATCH):
             chunk = rows[start:start + BATCH]
-            writes = [(row["source_ref"], MetaWrite("chain", int(row["object_id"]),
+            writes = [(row["source_ref"], MetaWrite(_target(row["source_ref"]),
+                                                    int(row["object_id"]),
                                                     json.loads(row["payload"])))
                       for row in chunk]
             outcomes = self.write(writes, "write back")
@@ -70,3 +72,11 @@ class WriteBack:
                         site_unwell = True  # left pending for the next tick
             if site_unwell:
                 return
+
+
+def _target(source_ref: str) -> MetaTarget:
+    """A post's chain meta; a bridged comment's chain state into comment meta; or
+    (``wp:<site>:likes:<post>``) a post's count of likes voted on chain."""
+    object_type = SourceRef.parse(source_ref).object_type
+    return "likes" if object_type == "likes" else "comment" if object_type == "comment" \
+        else "chain"

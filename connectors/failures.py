@@ -47,6 +47,18 @@ RPC_RULES: tuple[Rule, ...] = (
     # the node rejected the tx (it never lands), though the vote we wanted is already there
     Rule("Your current vote on this comment is identical", FailureClass.TERMINAL,
          hint="the account already voted with this weight", code=Code.IDENTICAL_VOTE),
+    # the same refusal in the pre-HF20 vote evaluator (steem_evaluator.cpp, HARDFORK_0_6__112)
+    Rule("You have already voted in a similar way", FailureClass.TERMINAL,
+         hint="the account already voted with this weight", code=Code.IDENTICAL_VOTE),
+    # hf20_vote_evaluator: a weight of 0 removes a vote, and needs one to remove
+    Rule("Vote weight cannot be 0", FailureClass.TERMINAL,
+         hint="there is no vote of this account to remove", code=Code.NO_VOTE_TO_REMOVE),
+    Rule("Voter has used the maximum number of vote changes", FailureClass.TERMINAL,
+         hint="the chain allows 5 changes of one vote (STEEM_MAX_VOTE_CHANGES)",
+         code=Code.VOTE_CHANGES_USED),
+    # voting mana regenerates 20 % a day (STEEM_VOTING_MANA_REGENERATION_SECONDS = 5 days)
+    Rule("does not have enough mana to (down)?vote", FailureClass.RATE_LIMITED, 3600,
+         "the account's voting mana is too low; the vote is tried again in an hour"),
     Rule("Cannot delete a comment", FailureClass.TERMINAL, code=Code.DELETE_NOT_ALLOWED),
     Rule("You may only post once every 5 minutes", FailureClass.RATE_LIMITED, 300),
     Rule("You may only comment once every 3 seconds", FailureClass.RATE_LIMITED, 3),

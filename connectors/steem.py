@@ -20,16 +20,18 @@ tx id up on chain.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 
 from bridge.model import from_text
 from bridge.ports import AccountTimes, ChainHead, SignedTx
+from connectors import smt as smt_wire
 from connectors.failures import (
     ConnectorError,
     FailureClass,
@@ -48,7 +50,10 @@ from beem import Steem  # noqa: E402
 from beem.exceptions import MissingKeyError  # noqa: E402
 from beem.storage import generate_config_store  # noqa: E402
 from beem.transactionbuilder import TransactionBuilder  # noqa: E402
+from beem.utils import formatTimeString  # noqa: E402
 from beembase import operations as beem_ops  # noqa: E402
+from beembase.objects import Operation as BeemOperation  # noqa: E402
+from beembase.signedtransactions import Signed_Transaction  # noqa: E402
 from beemgraphenebase.account import PrivateKey  # noqa: E402
 from beemstorage import InRamConfigurationStore  # noqa: E402
 
@@ -195,6 +200,11 @@ class SteemChain(BatchReads):
             return None
         return int(found["block_num"])
 
+    def transaction_operations(self, tx_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """The condenser-form operations of a transaction in a block (anchor verification)."""
+        found = self._call(f"reading transaction {tx_id}", "get_transaction", tx_id, api="condenser")
+        return [(str(op[0]), dict(op[1])) for op in (found or {}).get("operations", [])]
+
     # -- writes -------------------------------------------------------------------------------
 
     def sign(self, operations: Iterable[tuple[str, dict[str, Any]]], wif: str) -> SignedTx:
@@ -206,8 +216,7 @@ class SteemChain(BatchReads):
         try:
             ops = [_beem_operation(name, payload, self.steem.prefix)
                    for name, payload in operations]
-            builder = TransactionBuilder(blockchain_instance=self.steem,
-                                         expiration=self.tx_expiration)
+            builder = _Builder(blockchain_instance=self.steem, expiration=self.tx_expiration)
             builder.appendOps(ops)
             builder.appendWif(wif)
             builder.constructTx()
@@ -268,7 +277,53 @@ def _broadcast_error(response: requests.Response, what: str) -> ConnectorError |
                           f"result: {response.text[:200]!r}")
 
 
+class _RawOperation(BeemOperation):
+    """An operation beem cannot build (SMT assets, SMT ops), serialized by connectors/smt.py and
+    carried in beem's transaction like any of its own (same bytes, digest and signing)."""
+
+    def __init__(self, raw: smt_wire.RawOperation) -> None:  # noqa: D107 (beem's init is not called)
+        self.raw, self.appbase, self.prefix = raw, False, "STM"
+        self.name, self.opId, self.op = raw.name, raw.op_id, None
+
+    def __bytes__(self) -> bytes:
+        return self.raw.to_bytes()
+
+    def __str__(self) -> str:
+        return json.dumps([self.raw.name, self.raw.legacy_json])
+
+
+class _Builder(TransactionBuilder):
+    """beem's TransactionBuilder; when an operation is ours (``_RawOperation``) the transaction is
+    put together here, as beem's constructTx does it (expiration from the head block time, TaPoS
+    from ``get_block_params``), because beem would look the op up in its own tables."""
+
+    def constructTx(self, ref_block_num: int | None = None,  # noqa: N802 (beem API)
+                    ref_block_prefix: int | None = None) -> None:
+        if not any(isinstance(op, _RawOperation) for op in self.ops):
+            super().constructTx(ref_block_num, ref_block_prefix)
+            return
+        ops = [op if isinstance(op, _RawOperation) else
+               BeemOperation(op, appbase=False, prefix=self.blockchain.prefix) for op in self.ops]
+        props = self.blockchain.get_dynamic_global_properties(use_stored_data=False)
+        now = formatTimeString(props["time"]).replace(tzinfo=None)
+        expiration = (now + timedelta(seconds=int(self.expiration or self.blockchain.expiration)))
+        if ref_block_num is None or ref_block_prefix is None:
+            ref_block_num, ref_block_prefix = self.get_block_params()
+        self.tx = Signed_Transaction(ref_block_prefix=ref_block_prefix,
+                                     expiration=expiration.replace(microsecond=0).isoformat(),
+                                     operations=ops, ref_block_num=ref_block_num,
+                                     custom_chains=self.blockchain.custom_chains,
+                                     prefix=self.blockchain.prefix)
+        dict.update(self, self.tx.json())
+        self._unset_require_reconstruction()
+
+
 def _beem_operation(name: str, payload: dict[str, Any], prefix: str) -> Any:
+    if smt_wire.needs_raw(name, payload):
+        try:
+            return _RawOperation(smt_wire.raw_operation(name, payload))
+        except smt_wire.SmtFormatError as exc:
+            raise TerminalError(f"cannot serialize {name}: {exc}") from exc
     class_name = name[0].upper() + name[1:]
     op_class = getattr(beem_ops, class_name, None)
     if op_class is None:

@@ -178,6 +178,23 @@ class WordPressRest:
             self._newest_retry = found["retries"]
         return found if isinstance(found, dict) else {}
 
+    def like_events(self, after: int, limit: int = 100) -> dict[str, Any]:
+        """The companion plugin's like-events feed after event ``after`` (like-events.php)."""
+        found = self._json("GET", "wp-steem-bridge/v1/likes", "reading the like events",
+                           missing_hint="a companion plugin without the like-events feed",
+                           params={"after": after, "limit": limit})
+        return found if isinstance(found, dict) else {}
+
+    def comments_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        """The companion plugin's comment records (``wp-steem-bridge/v1/comments``) of those
+        of ``ids`` that still exist."""
+        if not ids:
+            return []
+        found = self._json("GET", "wp-steem-bridge/v1/comments", "reading comments",
+                           missing_hint="a companion plugin without the comments feed",
+                           params={"include": ",".join(map(str, ids))})
+        return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+
     def term_names(self, taxonomy: str, ids: list[int]) -> dict[int, str]:
         if not ids:
             return {}
@@ -335,9 +352,13 @@ def meta_route(write: MetaWrite) -> str:
     """The companion plugin's route for one meta write (both connectors use these routes)."""
     if write.target == "chain":
         return f"wp-steem-bridge/v1/posts/{write.object_id}/chain"
+    if write.target == "likes":  # a post's count of likes voted on chain (like-events.php)
+        return f"wp-steem-bridge/v1/posts/{write.object_id}/likes-chain"
+    if write.target == "comment":
+        return f"wp-steem-bridge/v1/comments/{write.object_id}/chain"
     if write.target in MIRROR_ROUTES:
         return f"{MIRROR_ROUTES[write.target]}/{write.object_id}"
-    raise ValueError(f"unknown meta target {write.target!r} (chain, post or user)")
+    raise ValueError(f"unknown meta target {write.target!r} (chain, comment, post or user)")
 
 
 def batch_outcome(write: MetaWrite, response: Any) -> ConnectorError | None:
@@ -355,7 +376,7 @@ def batch_outcome(write: MetaWrite, response: Any) -> ConnectorError | None:
     error = http_error(status, what)
     message = str(body.get("message") or "")
     code = Code.ITEM_REFUSED if isinstance(error, TerminalError) else Code.NONE
-    if status == 404 and body.get("code") == "rest_post_invalid_id":
+    if status == 404 and body.get("code") in ("rest_post_invalid_id", "rest_comment_invalid_id"):
         code = Code.GONE  # deleted for good: its chain status has nowhere to go
     return type(error)(f"{error.message}: {message}" if message else error.message,
                        retry_after=error.retry_after, code=code)

@@ -15,8 +15,10 @@ def main() -> None:
                         help="seconds between blocks; 0 = a block per accepted transaction")
     parser.add_argument("--chain", choices=("steem", "hive"), default="steem",
                         help="steem (STEEM/SBD, STEEM_ config keys) or hive (HIVE/HBD, HIVE_ config keys)")
+    parser.add_argument("--smt", action="store_true",
+                        help="an SMT build: SMT operations, NAI assets and the SMT read APIs")
     args = parser.parse_args()
-    run(args.port, args.data, args.block_interval, args.chain)
+    run(args.port, args.data, args.block_interval, args.chain, args.smt)
 
 
 if __name__ == "__main__":

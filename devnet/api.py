@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from devnet import blocks
+from devnet import blocks, smt_api
 from devnet import formatters as F
 from devnet import genesis as G
 from devnet.crypto import wif_to_secret
@@ -253,6 +253,7 @@ METHODS: dict[str, dict[str, Handler]] = {
         "get_config": get_config, "get_dynamic_global_properties": dgp_appbase, "find_accounts": find_accounts,
         "get_reward_funds": get_reward_funds, "get_feed_history": feed_history(False), "get_version": get_version,
         "get_hardfork_properties": get_hardfork_properties, "get_witness_schedule": get_witness_schedule,
+        **smt_api.DATABASE_METHODS,
     },
     "condenser_api": {
         "get_config": get_config, "get_dynamic_global_properties": dgp_legacy, "get_accounts": get_accounts,
@@ -265,7 +266,7 @@ METHODS: dict[str, dict[str, Handler]] = {
         "get_chain_properties": lambda chain, _: F.chain_properties(True),
         "broadcast_transaction": broadcast_transaction,
         "broadcast_transaction_synchronous": broadcast_transaction_synchronous,
-        **blocks.CONDENSER_METHODS,
+        **blocks.CONDENSER_METHODS, **smt_api.CONDENSER_METHODS,
     },
     "block_api": dict(blocks.BLOCK_API_METHODS),
     "account_history_api": dict(blocks.ACCOUNT_HISTORY_METHODS),

@@ -47,6 +47,8 @@ def required_authorities(ops: list[Op]) -> tuple[set[str], set[str], set[str]]:
             active.add(f["creator"])
         elif op.name == "account_update":
             (owner if f["owner"] is not None else active).add(f["account"])
+        elif op.name.startswith("smt_"):  # smt_operations.hpp: active of control_account
+            active.add(f["control_account"])
         elif op.name == "custom_json":
             active.update(f["required_auths"])
             posting.update(f["required_posting_auths"])

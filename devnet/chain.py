@@ -27,6 +27,8 @@ from devnet.mana import charge_rc, rc_cost
 from devnet.render import check_symbols, op_legacy
 from devnet.rewards import process_cashouts
 from devnet.serializer import Tx, parse_transaction
+from devnet.smt import SMT_EVALUATORS, SMT_VALIDATORS, advance, ensure_pool
+from devnet.smt_wire import SMT_OPERATIONS
 from devnet.state import Account, Db, Manabar
 from devnet.validate import validate_transaction
 
@@ -45,7 +47,8 @@ class Accepted:
 class Chain:
     """All chain state; callers hold ``lock`` (the server does) around every call."""
 
-    def __init__(self, data_dir: str | None = None, seal_each_tx: bool = True, chain_name: str = "steem"):
+    def __init__(self, data_dir: str | None = None, seal_each_tx: bool = True, chain_name: str = "steem",
+                 smt: bool = False):
         if chain_name not in G.CHAIN_PARAMS:
             raise ValueError(f"unsupported chain {chain_name!r} (steem or hive)")
         self.chain_name = chain_name
@@ -65,7 +68,12 @@ class Chain:
         self.accepted_transactions: list[dict[str, Any]] = []
         self.data_dir = data_dir
         self._replaying = False
+        # smt=True: an SMT build (steem master IS_TEST_NET, SMT hardfork active): SMT ops and NAI
+        # assets are admitted; otherwise they fail as on mainnet (token-facts.md §1.1).
+        self.smt = smt
         self._create_genesis()
+        if smt:
+            ensure_pool(self.db, 0)
         if data_dir:
             os.makedirs(data_dir, exist_ok=True)
             self._replay()
@@ -148,6 +156,8 @@ class Chain:
             self.pending = []
         last = self.head_num + count
         process_cashouts(self, first, last)
+        if self.smt:
+            advance(self.db, self.block_time(last))
         self.head_num = last
         now = self.head_time()
         self.tx_expirations = {k: v for k, v in self.tx_expirations.items() if v >= now}
@@ -163,7 +173,8 @@ class Chain:
         raw = tx.signed_bytes()
         fc_assert(len(raw) <= G.MAXIMUM_BLOCK_SIZE - 256,
                   "fc::raw::pack_size(trx) <= (get_dynamic_global_properties().maximum_block_size - 256)")
-        validate_transaction(tx)
+        self._check_smt(tx)
+        validate_transaction(tx, SMT_VALIDATORS if self.smt else None)
         tx_id = tx.tx_id()
         fc_assert(tx_id not in self.tx_expirations,
                   "(skip & skip_transaction_dupe_check) || trx_idx.indices().get<by_trx_id>().find(trx_id) == "
@@ -177,6 +188,17 @@ class Chain:
         if self.seal_each_tx:
             self.produce_blocks(1)
         return accepted
+
+    def _check_smt(self, tx: Tx) -> None:
+        """Without SMTs, ids 47-55 are virtual ops (steem main ``base.hpp:25``) and a NAI asset
+        other than the core three is an unknown symbol (main ``database.cpp:5102``)."""
+        if self.smt:
+            return
+        for op in tx.operations:
+            fc_assert(op.name not in SMT_OPERATIONS, "false", "This is a virtual operation")
+            for value in op.fields.values():
+                smt = getattr(value, "smt", None)
+                fc_assert(smt is None, "false", f"Invalid symbol: {smt.nai if smt else ''}")
 
     def _getter(self, role: str) -> Any:
         def get(name: str) -> dict[str, Any]:
@@ -206,7 +228,9 @@ class Chain:
         self.db.begin()
         try:
             for op in tx.operations:
-                EVALUATORS[op.name](ctx, op.fields)
+                (EVALUATORS.get(op.name) or SMT_EVALUATORS[op.name])(ctx, op.fields)
+            if self.smt:
+                ensure_pool(self.db, block_num)
             payer = self._resource_user(tx)
             charge_rc(self.db.account_mut(payer), rc_cost(size), now)
         except BaseException:

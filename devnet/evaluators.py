@@ -55,7 +55,24 @@ def get_comment(db: Db, author: str, permlink: str) -> Comment:
 
 
 def adjust_balance(db: Db, name: str, delta: Asset) -> None:
-    """database::adjust_balance: liquid STEEM/SBD with the sufficient-funds assert."""
+    """database::adjust_balance: liquid STEEM/SBD/SMT with the sufficient-funds assert; SMT
+    balances are account_regular_balance_objects (steem master database.cpp:4283-4321,4526-4543)
+    and an SMT credited to ``null`` is burned (leaves the token's supply)."""
+    smt = delta.smt
+    if smt is not None:
+        key = (name, smt.data)
+        available = Asset(db.smt_balances.get(key, 0), delta.symbol, delta.decimals)
+        if delta.amount < 0:
+            fc_assert(available.amount >= -delta.amount, "available >= -delta",
+                      f"Account {name} does not have sufficient funds for balance adjustment. "
+                      f"Required: {_nai_json(delta)}, Available: {_nai_json(available)}")
+        if name == "null" and delta.amount > 0 and smt.data in db.smt_tokens:
+            db.touch(db.smt_tokens, smt.data)
+            db.smt_tokens[smt.data].current_supply -= delta.amount
+            return
+        db.touch(db.smt_balances, key)
+        db.smt_balances[key] = available.amount + delta.amount
+        return
     account = db.account_mut(name)
     attr = "balance" if delta.symbol == "STEEM" else "sbd_balance"
     available = Asset(getattr(account, attr), delta.symbol)

@@ -14,6 +14,7 @@ from typing import Any
 from devnet.assets import Asset
 from devnet.errors import ASSERT, JSON_RPC_ERROR_DURING_CALL, ChainError
 from devnet.serializer import Op
+from devnet.smt_wire import SMT_OPERATIONS, render_smt_fields
 
 _LEGACY_ASSET = re.compile(r"^(-?[0-9]+\.[0-9]+) (STEEM|SBD|HIVE|HBD)$")
 _TO_HIVE = {"STEEM": "HIVE", "SBD": "HBD"}
@@ -33,6 +34,8 @@ def value(obj: Any, legacy: bool) -> Any:
 
 
 def op_fields(op: Op, legacy: bool) -> dict[str, Any]:
+    if op.name in SMT_OPERATIONS:
+        return render_smt_fields(op.name, op.fields, legacy)
     fields = {k: value(v, legacy) for k, v in op.fields.items()}
     if op.name == "comment_options":
         fields["extensions"] = [

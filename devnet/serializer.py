@@ -18,6 +18,7 @@ from typing import Any
 from devnet.assets import Asset, parse_asset, parse_time
 from devnet.crypto import public_key_from_str
 from devnet.genesis import CHAIN_ID_BYTES
+from devnet.smt_wire import SMT_OP_FIELDS, pack_smt_field, parse_smt_field
 
 OP_FIELDS: dict[str, tuple[int, list[tuple[str, str]]]] = {
     "vote": (0, [("voter", "str"), ("author", "str"), ("permlink", "str"), ("weight", "i16")]),
@@ -38,6 +39,7 @@ OP_FIELDS: dict[str, tuple[int, list[tuple[str, str]]]] = {
     "claim_reward_balance": (39, [("account", "str"), ("reward_steem", "asset"),
                                   ("reward_sbd", "asset"), ("reward_vests", "asset")]),
 }
+OP_FIELDS.update(SMT_OP_FIELDS)  # ids 49-54 of steem master (SMT builds); Chain admits them only with smt=True
 
 
 class UnsupportedOperation(ValueError):
@@ -134,7 +136,7 @@ def _parse_field(ftype: str, value: Any) -> Any:
         return sorted(set(value or []))
     if ftype == "cext":
         return _parse_comment_extensions(value or [])
-    raise AssertionError(ftype)
+    return parse_smt_field(ftype, value)
 
 
 def parse_authority(value: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +182,10 @@ def pack_string(text: str) -> bytes:
 
 
 def pack_asset(asset: Asset) -> bytes:
+    """asset_symbol.hpp:154-226: int64 amount + legacy 8-byte symbol, or an SMT's u32 asset_num."""
+    smt = asset.smt
+    if smt is not None:
+        return struct.pack("<q", asset.amount) + smt.pack()
     name = asset.symbol.encode("ascii")
     return struct.pack("<qB", asset.amount, asset.precision) + name + b"\0" * (7 - len(name))
 
@@ -200,6 +206,8 @@ def _pack_field(ftype: str, value: Any) -> bytes:
         return pack_string(value)
     if ftype == "u16":
         return struct.pack("<H", value)
+    if ftype == "u8":
+        return struct.pack("<B", value)
     if ftype == "i16":
         return struct.pack("<h", value)
     if ftype == "bool":
@@ -221,7 +229,7 @@ def _pack_field(ftype: str, value: Any) -> bytes:
             for ben in ext["beneficiaries"]:
                 out += pack_string(ben["account"]) + struct.pack("<H", ben["weight"])
         return bytes(out)
-    raise AssertionError(ftype)
+    return pack_smt_field(ftype, value)
 
 
 def pack_operation(op: Op) -> bytes:

@@ -144,9 +144,10 @@ def _block_timer(chain: Chain, interval: float, stop: threading.Event) -> None:
 
 
 def start_devnet(port: int = 0, data_dir: str | None = None, block_interval: float = 0.0,
-                 chain: str = "steem") -> DevnetHandle:
-    """Start the devnet in background threads on 127.0.0.1; ``port=0`` picks a free port."""
-    state = Chain(data_dir=data_dir, seal_each_tx=block_interval <= 0, chain_name=chain)
+                 chain: str = "steem", smt: bool = False) -> DevnetHandle:
+    """Start the devnet in background threads on 127.0.0.1; ``port=0`` picks a free port;
+    ``smt=True`` runs it as an SMT build (SMT ops, NAI assets, SMT APIs)."""
+    state = Chain(data_dir=data_dir, seal_each_tx=block_interval <= 0, chain_name=chain, smt=smt)
     server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(state))
     server.daemon_threads = True
     stop = threading.Event()
@@ -161,9 +162,9 @@ def start_devnet(port: int = 0, data_dir: str | None = None, block_interval: flo
     return DevnetHandle(f"http://127.0.0.1:{real_port}", real_port, state, server, stop, threads)
 
 
-def run(port: int, data_dir: str | None, block_interval: float, chain: str = "steem") -> None:
+def run(port: int, data_dir: str | None, block_interval: float, chain: str = "steem", smt: bool = False) -> None:
     """Serve until SIGTERM/SIGINT (blocking)."""
-    handle = start_devnet(port, data_dir, block_interval, chain)
+    handle = start_devnet(port, data_dir, block_interval, chain, smt)
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())

@@ -117,6 +117,7 @@ class Globals:
     recent_claims: int = 0
     next_account_id: int = 0
     next_comment_id: int = 0
+    nai_pool: list[int] = field(default_factory=list)  # SMT: asset_nums offered (devnet.smt)
 
 
 class Db:
@@ -127,6 +128,10 @@ class Db:
         self.comments: dict[tuple[str, str], Comment] = {}
         self.votes: dict[tuple[str, str], dict[str, Vote]] = {}
         self.singletons: dict[str, Globals] = {"g": Globals()}
+        # SMTs (devnet.smt): token by liquid NAI data, balance by (account, NAI data), emissions
+        self.smt_tokens: dict[int, Any] = {}
+        self.smt_balances: dict[tuple[str, int], int] = {}
+        self.smt_emissions: dict[tuple[int, int], Any] = {}
         self._undo: list[tuple[dict[Any, Any], Any, Any]] | None = None
         self._touched: set[tuple[int, Any]] = set()
 

@@ -130,7 +130,9 @@ def validate_vote(f: dict[str, Any]) -> None:
 def validate_transfer(f: dict[str, Any]) -> None:
     validate_account_name(f["from"])
     validate_account_name(f["to"])
-    fc_assert(f["amount"].symbol != "VESTS", "amount.symbol.is_vesting() == false", "Transfer of vesting is not allowed.")
+    smt = f["amount"].smt
+    vesting = f["amount"].symbol == "VESTS" or (smt is not None and smt.is_vesting)
+    fc_assert(not vesting, "amount.symbol.is_vesting() == false", "Transfer of vesting is not allowed.")
     fc_assert(f["amount"].amount > 0, "amount.amount > 0", "Cannot transfer a negative amount (aka: stealing)")
     fc_assert(byte_size(f["memo"]) < MAX_MEMO_SIZE, "memo.size() < STEEM_MAX_MEMO_SIZE", "Memo is too large")
     fc_assert(is_utf8(f["memo"]), "fc::is_utf8( memo )", "Memo is not UTF8")
@@ -189,11 +191,12 @@ VALIDATORS: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
-def validate_operation(op: Op) -> None:
-    VALIDATORS[op.name](op.fields)
+def validate_operation(op: Op, extra: dict[str, Callable[[dict[str, Any]], None]] | None = None) -> None:
+    (VALIDATORS.get(op.name) or (extra or {})[op.name])(op.fields)
 
 
-def validate_transaction(tx: Tx) -> None:
+def validate_transaction(tx: Tx, extra: dict[str, Callable[[dict[str, Any]], None]] | None = None) -> None:
+    """``extra``: validators of further operations (the SMT ones, when the chain has SMTs)."""
     fc_assert(len(tx.operations) > 0, "operations.size() > 0", "A transaction must have at least one operation")
     for op in tx.operations:
-        validate_operation(op)
+        validate_operation(op, extra)

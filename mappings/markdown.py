@@ -21,6 +21,7 @@ _BLANK_LINE_RUNS = re.compile(r"\n(?:[ \t]*\n)+")
 _INLINE_IMAGE_PARENTS = ["a", "td", "th", "li", "p", "h1", "h2", "h3", "h4", "h5", "h6",
                          "strong", "b", "em", "i", "center", "blockquote"]  # fmt: skip
 
+
 class _SteemConverter(MarkdownConverter):
     """Fenced code unless the code holds ``<``: frontends strip ``<!-- -->`` and ``<?php ?>``
     from the Markdown source before parsing, even inside fences, so such code is written as an

@@ -108,8 +108,9 @@ class Outbox:
     def create_signed(self, source: SourceRef) -> bool:
         """Whether any create of this object was ever signed (it may be on chain)."""
         return self.db.execute(
-            "SELECT 1 FROM intents WHERE source_ref=? AND kind=? AND tx_id IS NOT NULL "
-            "LIMIT 1", (str(source), IntentKind.CREATE_POST.value)).fetchone() is not None
+            "SELECT 1 FROM intents WHERE source_ref=? AND kind IN (?, ?) AND tx_id IS NOT NULL "
+            "LIMIT 1", (str(source), IntentKind.CREATE_POST.value,
+                        IntentKind.REPLY.value)).fetchone() is not None
 
     def in_flight(self) -> list[OutboxEntry]:
         """Rows that were signed: they must be reconciled before anything else is sent."""
@@ -174,6 +175,23 @@ class Outbox:
     def mark_failed(self, intent_id: int, failure_class: str, reason: str) -> None:
         self._set(intent_id, status=IntentStatus.FAILED.value, failure_class=failure_class,
                   reason=reason)
+
+    def mark_already_applied(self, intent_id: int, reason: str) -> None:
+        """The chain already holds what the intent asks for (an identical vote): done, with no
+        block of its own."""
+        self._set(intent_id, status=IntentStatus.CONFIRMED.value, block_num=0,
+                  failure_class="already_applied", reason=reason, not_before=None)
+
+    def settled_votes(self, source_prefix: str) -> list[tuple[str, list[Any]]]:
+        """(source_ref, operations) of the confirmed votes of sources starting with the prefix
+        (exact), oldest first."""
+        rows = self.db.execute(
+            "SELECT source_ref, operations FROM intents WHERE kind=? AND status=? AND "
+            "substr(source_ref, 1, ?) = ? ORDER BY id",
+            (IntentKind.VOTE.value, IntentStatus.CONFIRMED.value, len(source_prefix),
+             source_prefix)).fetchall()
+        return [(r["source_ref"], [tuple(op) for op in json.loads(r["operations"])])
+                for r in rows]
 
     def mark_kept(self, intent_id: int, reason: str) -> None:
         self._set(intent_id, status=IntentStatus.KEPT.value, failure_class="kept", reason=reason)

@@ -100,11 +100,12 @@ class StateStore:
     # -- one record's unit of work ---------------------------------------------------------
 
     def facts(self, source: SourceRef) -> Facts:
-        row = self.db.execute("SELECT version FROM records WHERE source_ref=?",
+        row = self.db.execute("SELECT version, outcome FROM records WHERE source_ref=?",
                               (str(source),)).fetchone()
         return Facts(link=self.get_link(source),
                      create_signed=self.outbox.create_signed(source),
-                     version=row["version"] if row else "")
+                     version=row["version"] if row else "",
+                     outcome=row["outcome"] if row else "")
 
     def apply(self, plan: Plan) -> Outcome:
         """Everything one plan says, in the caller's transaction; returns the final outcome

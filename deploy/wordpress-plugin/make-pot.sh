@@ -6,8 +6,11 @@
 #   wp-steem-bridge/languages/*.po                 merged with the new template (msgmerge): new
 #                                                  strings appear untranslated, for a translator
 #   wp-steem-bridge/languages/*.mo                 compiled from each .po (msgfmt)
+#   wp-steem-bridge/languages/*-<md5>.json         per script, its wp.i18n strings of each .po in
+#                                                  Jed JSON, named as wp_set_script_translations
+#                                                  looks them up (po2json.py, beside this script)
 # Usage: make-pot.sh [OUTDIR]
-#   With OUTDIR, writes the .pot and the .mo files there and leaves languages/ untouched (the
+#   With OUTDIR, writes the .pot, the .mo and the .json files there and leaves languages/ untouched (the
 #   test does this to check the committed files are current).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -16,8 +19,8 @@ languages="$plugin/languages"
 out="${1:-$languages}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-for tool in xgettext msgmerge msgfmt; do
-    command -v "$tool" >/dev/null || { echo "make-pot.sh: $tool is missing; run: apt-get install gettext" >&2; exit 1; }
+for tool in xgettext msgmerge msgfmt "${PYTHON:-python3}"; do
+    command -v "$tool" >/dev/null || { echo "make-pot.sh: $tool is missing; run: apt-get install gettext python3" >&2; exit 1; }
 done
 
 tmp="$(mktemp -d)"
@@ -59,4 +62,5 @@ for po in "$languages"/*.po; do
         msgmerge --quiet --update --backup=none --no-fuzzy-matching --no-wrap "$po" "$out/wp-steem-bridge.pot"
     fi
     msgfmt --check -o "$out/$name.mo" "$po"
+    "${PYTHON:-python3}" "$here/po2json.py" "$po" "$out" >/dev/null
 done

@@ -2,7 +2,8 @@
 WordPress site "test": an editor opens a bridged post in the block editor and sees its chain
 status, address, block and payout in the "Steem" panel, changes an override there and saves;
 opening a failed post shows the failure as an editor notice and its Retry reaches the
-bridge's feed; an administrator sees Site Health
+bridge's feed; an editor whose own language is zh_CN sees the panel in Chinese (the plugin's
+script translations, languages/*.json made by make-pot.sh); an administrator sees Site Health
 flag a stale heartbeat. Titles and reasons are Chinese, so CJK must render (fonts-noto-cjk).
 Screenshots go to tests/artifacts/."""
 
@@ -126,6 +127,51 @@ def test_an_editor_sees_chain_status_and_payout_and_saves_an_override(
         assert stored["steem_tags"] == "cn,生活"
         assert stored["steem_status"] == "published"
         assert not browser.find_elements(By.CSS_SELECTOR, ".components-notice.is-error")
+
+
+@contextmanager
+def user_language(site: dict[str, Any], login: str, locale: str) -> Iterator[None]:
+    """User ``login``'s own language (Profile > Language) set to ``locale``; the site's stays."""
+    found = wordpress_request(site, "GET", "/wp/v2/users",
+                              params={"search": login, "context": "edit"}).json()
+    user_id = next(user["id"] for user in found if user["username"] == login)
+    changed = wordpress_request(site, "POST", f"/wp/v2/users/{user_id}", json={"locale": locale},
+                                params={"context": "edit"})
+    assert changed.status_code == 200 and changed.json()["locale"] == locale, changed.text
+    try:
+        yield
+    finally:
+        wordpress_request(site, "POST", f"/wp/v2/users/{user_id}", json={"locale": ""})
+
+
+def test_an_editor_whose_language_is_chinese_sees_the_panel_in_chinese(
+        browser: webdriver.Chrome) -> None:
+    site = ensure_wordpress("test", seed=True)
+    permlink = f"zhong-wen-{int(time.time())}"
+    chain = {"steem_author": "iguazi123", "steem_permlink": permlink,
+             "steem_status": "published", "steem_block": 4321, "steem_error": ""}
+    mirror = {"steem_pending_payout": "1.234 SBD", "steem_payout_time": "2026-12-07T12:00:00",
+              "steem_vote_count": 2, "steem_mirror_block": 4400}
+    log_in(browser, site, "panel-editor-zh", "editor")
+    with user_language(site, "panel-editor-zh", "zh_CN"), \
+            bridged_post(site, "中文编辑看到的文章", chain, mirror) as post_id:
+        panel = open_in_editor(browser, site, post_id)
+        snapshot(browser, panel, "editor-panel-zh.png")
+
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+        assert within(panel, ".components-panel__body-title") == "Steem"
+        assert within(panel, ".wpsb-status") == "已发布到区块链"
+        assert within(panel, ".wpsb-block") == "位于区块 4321"
+        assert within(panel, ".wpsb-payout") == (
+            "待发放收益 1.234 SBD（将于 2026-12-07 12:00:00 UTC 发放）")
+        assert within(panel, ".wpsb-votes") == "2 票"
+        labels = [label.text.strip() for label in panel.find_elements(
+            By.CSS_SELECTOR, ".wpsb-overrides label")]
+        assert {"不将这篇文章发布到区块链", "区块链标签", "受益人", "收益发放"} <= set(labels), labels
+        options = [option.text.strip() for option in panel.find_elements(
+            By.CSS_SELECTOR, ".wpsb-overrides select option")]
+        assert options[:2] == ["站点默认", "50% 流动收益，50% 蒸汽能量（SP）"]
+        assert "受益人和收益发放方式" in within(panel, ".wpsb-overrides-note")
 
 
 def test_a_failed_post_opens_with_an_error_notice_and_the_reason(

@@ -192,6 +192,27 @@ def test_a_comment_with_votes_or_replies_cannot_be_deleted(world: World) -> None
     assert world.chain.get_content(carol.name, "answered") is None
 
 
+def test_the_vote_rules_members_likes_rely_on(world: World) -> None:
+    """An unvote needs a vote; an identical vote is refused; five changes of one vote, then no
+    more (steem_evaluator.cpp hf20_vote_evaluator; each refusal carries its code)."""
+    alice, bob = world.new_account(), world.new_account()
+    send(world, post(alice.name, "liked"), alice.posting)
+
+    def vote(weight: int) -> tuple[str, Any]:
+        return ("vote", {"voter": bob.name, "author": alice.name, "permlink": "liked",
+                         "weight": weight})
+
+    assert refused(world, vote(0), bob.posting, TerminalError).code is Code.NO_VOTE_TO_REMOVE
+    send(world, vote(10000), bob.posting)
+    world.advance(3)
+    assert refused(world, vote(10000), bob.posting, TerminalError).code is Code.IDENTICAL_VOTE
+    for weight in (0, 10000, 0, 10000, 0):
+        send(world, vote(weight), bob.posting)
+        world.advance(3)
+    error = refused(world, vote(10000), bob.posting, TerminalError)
+    assert error.code is Code.VOTE_CHANGES_USED
+
+
 # -- the sidechain ----------------------------------------------------------------------------
 
 def entry(action: str, **payload: Any) -> dict[str, Any]:

@@ -201,3 +201,41 @@ def test_custom_json_rules(client: Client, alice: str) -> None:
     assert error_message(client.broadcast([custom([], [alice], body=big)], [keys["posting"]])) == (
         "Assert Exception:o.json.length() <= STEEM_CUSTOM_OP_DATA_MAX_LENGTH: "
         "Operation JSON must be less than 8192 bytes.")
+
+
+def test_account_update_grants_and_revokes_posting_account_auths(client: Client, alice: str) -> None:
+    """The member link: alice grants the app account posting authority (account_auths), the app then
+    replies and votes as alice with its own posting key; after the revoke the same vote is refused.
+
+    Signed by beem; the session collector re-checks these account_update, reply and vote transactions
+    with steem-js and @hiveio/wax (tests/independent/collector.py)."""
+    app = client.new_account("app")
+    keys = client.keys[alice]
+    posting_pub = client.call("condenser_api.get_accounts", [[alice]])[0]["posting"]["key_auths"][0][0]
+    memo_pub = client.call("condenser_api.get_accounts", [[alice]])[0]["memo_key"]
+
+    def update(account_auths: list) -> operations.Account_update:
+        posting = {"weight_threshold": 1, "account_auths": account_auths, "key_auths": [[posting_pub, 1]]}
+        return operations.Account_update(**{"account": alice, "posting": posting, "memo_key": memo_pub,
+                                            "json_metadata": "", "prefix": "STM"})
+
+    assert error_message(client.broadcast([update([[app, 1]])], [keys["posting"]])) == (
+        f"missing required active authority:Missing Active Authority {alice}")
+    client.send_ok([update([[app, 1]])], [keys["active"]])
+    granted = client.call("condenser_api.get_accounts", [[alice]])[0]["posting"]
+    assert granted["account_auths"] == [[app, 1]] and granted["key_auths"] == [[posting_pub, 1]]
+
+    app_posting = [client.keys[app]["posting"]]
+    client.send_ok([_comment(alice)], [keys["posting"]])
+    client.send_ok([_comment(alice, "reply-by-app", alice, "post")], app_posting)  # a reply signed by the app
+    client.send_ok([_vote(alice, alice, 5000)], app_posting)  # a vote as alice, by the app
+    reply = client.call("condenser_api.get_content", [alice, "reply-by-app"])
+    assert (reply["parent_author"], reply["parent_permlink"]) == (alice, "post")
+    assert [(v["voter"], v["percent"]) for v in client.call("condenser_api.get_active_votes", [alice, "post"])] == [
+        (alice, 5000)]
+
+    client.send_ok([update([])], [keys["active"]])  # revoke
+    assert client.call("condenser_api.get_accounts", [[alice]])[0]["posting"]["account_auths"] == []
+    client.generate(1)  # past the 3-second vote interval
+    assert error_message(client.broadcast([_vote(alice, alice, 2500)], app_posting)) == (
+        f"missing required posting authority:Missing Posting Authority {alice}")

@@ -1,9 +1,13 @@
-"""Independent verification of devnet-recorded transactions with steem-js (npm ``steem``, run by node).
+"""Independent verification of devnet-recorded transactions with steem-js and @hiveio/wax (both run by node).
 
 Owns: choosing, for each recorded transaction, the public keys its signatures may belong to (the keys of
 the accounts whose authority the operations need, following ``account_auths`` two levels deep, as
 steemd's sign_state does) and handing the records to ``js/verify-transactions.js``, which re-serializes
 each one with steem-js, compares bytes and tx id with the devnet's, and recovers/verifies every signature.
+
+The same input lines go to ``js/validate-wax.js``: @hiveio/wax (hived's protocol code as WebAssembly) rebuilds
+each transaction under the devnet's chain id, runs the node's operation ``validate()`` and compares its legacy
+bytes, tx id, signing digest and recovered keys with the devnet's.
 
 Keys come from the recorded transactions themselves (``account_create``/``account_update`` carry the
 authorities) plus genesis accounts, so this check does not trust the devnet's state or authority code.
@@ -21,6 +25,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VERIFY_SCRIPT = REPO_ROOT / "js" / "verify-transactions.js"
+WAX_SCRIPT = REPO_ROOT / "js" / "validate-wax.js"
 SIG_CHECK_DEPTH = 2  # STEEM_MAX_SIG_CHECK_DEPTH
 ROLES = ("owner", "active", "posting")
 
@@ -35,6 +40,17 @@ class SteemJsResult:
     @property
     def ok(self) -> bool:
         return not self.mismatches
+
+
+@dataclass
+class WaxResult:
+    checked: int
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and not self.invalid
 
 
 @dataclass
@@ -94,6 +110,31 @@ def authorities_from_records(records: Iterable[Record], genesis_keys: dict[str, 
     return auths
 
 
+SMT_EXCLUSION = ("steem-js 0.7.11 has no NAI assets and only the pre-2020-02 SMT op layout (no desired_ticker, "
+                 "steem_units_min); SMT transactions are checked by tests/independent/smt_vectors.json instead")
+
+
+WAX_SMT_EXCLUSION = ("Hive has no SMTs (no smt_* operations, no NAI assets beyond HIVE/HBD/VESTS), so wax cannot "
+                     "read them; SMT transactions are checked by tests/independent/smt_vectors.json instead")
+
+
+def _has_nai(value: Any) -> bool:
+    if isinstance(value, str):
+        return " @@" in value
+    if isinstance(value, dict):
+        core = ("@@000000013", "@@000000021", "@@000000037")
+        return ("nai" in value and value["nai"] not in core) or any(_has_nai(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nai(v) for v in value)
+    return False
+
+
+def is_smt_record(record: Record) -> bool:
+    """An SMT operation or an SMT (NAI) asset anywhere: excluded from steem-js (``SMT_EXCLUSION``)."""
+    ops = legacy_operations(record)
+    return any(_name_and_body(op)[0].startswith("smt_") or _has_nai(_name_and_body(op)[1]) for op in ops)
+
+
 def legacy_operations(record: Record) -> list[Any]:
     """Condenser-form operations; appbase-form broadcasts fall back to the devnet's legacy rendering."""
     operations = record["trx"].get("operations", [])
@@ -121,19 +162,32 @@ def input_lines(records: Sequence[Record], chain_id: str, prefix: str, auths: Au
     return [_input_line(r, chain_id, prefix, auths, public_keys_by_account or {}) for r in records]
 
 
+def _run_node(script: Path, lines: Sequence[str], timeout: float) -> dict[str, Any]:
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError(f"node is not installed; {script.name} cannot run")
+    done = subprocess.run([node, str(script)], input="\n".join(lines) + "\n", capture_output=True,
+                          text=True, timeout=timeout, cwd=script.parent, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{script.name} failed ({done.returncode}): {done.stderr[-2000:]}")
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
 def run_steem_js(lines: Sequence[str], timeout: float = 600) -> SteemJsResult:
     """One node run of js/verify-transactions.js over prepared input lines."""
     if not lines:
         return SteemJsResult(0)
-    node = shutil.which("node")
-    if node is None:
-        raise RuntimeError("node is not installed; the steem-js check cannot run")
-    done = subprocess.run([node, str(VERIFY_SCRIPT)], input="\n".join(lines) + "\n", capture_output=True,
-                          text=True, timeout=timeout, cwd=VERIFY_SCRIPT.parent, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"verify-transactions.js failed ({done.returncode}): {done.stderr[-2000:]}")
-    answer = json.loads(done.stdout)
+    answer = _run_node(VERIFY_SCRIPT, lines, timeout)
     return SteemJsResult(int(answer["checked"]), list(answer["mismatches"]))
+
+
+def run_wax(lines: Sequence[str], timeout: float = 600) -> WaxResult:
+    """One node run of js/validate-wax.js over the same input lines as ``run_steem_js``."""
+    if not lines:
+        return WaxResult(0)
+    answer = _run_node(WAX_SCRIPT, lines, timeout)
+    return WaxResult(int(answer["checked"]), list(answer["mismatches"]), list(answer["invalid"]))
 
 
 def verify_with_steem_js(records: Sequence[Record], chain_id: str,
@@ -174,6 +228,21 @@ def chain_params(chain: str = "steem") -> tuple[str, str]:
     return genesis.CHAIN_ID, genesis.ADDRESS_PREFIX
 
 
+def _records(data_dir_or_records: str | Path | Sequence[Record]) -> list[Record]:
+    if isinstance(data_dir_or_records, (str, Path)):
+        return read_records(data_dir_or_records)
+    return list(data_dir_or_records)
+
+
+def check_recorded_with_wax(data_dir_or_records: str | Path | Sequence[Record], *, chain: str = "steem",
+                            chain_id: str | None = None) -> WaxResult:
+    """Validate and re-serialize one devnet's recorded transactions with @hiveio/wax."""
+    records = [r for r in _records(data_dir_or_records) if not is_smt_record(r)]  # WAX_SMT_EXCLUSION
+    default_id, prefix = chain_params(chain)
+    auths = authorities_from_records(records, genesis_keys(chain))
+    return run_wax(input_lines(records, chain_id or default_id, prefix, auths))
+
+
 def check_recorded(data_dir_or_records: str | Path | Sequence[Record], *, chain: str = "steem",
                    chain_id: str | None = None) -> tuple[int, list[dict[str, Any]]]:
     """Verify one devnet's recorded transactions with steem-js; returns (checked, mismatches).
@@ -181,10 +250,7 @@ def check_recorded(data_dir_or_records: str | Path | Sequence[Record], *, chain:
     Accepts a ``--data`` directory or the records themselves (``handle.chain.accepted_transactions``).
     All records must come from the same devnet (keys are derived from its account_create history).
     """
-    if isinstance(data_dir_or_records, (str, Path)):
-        records = read_records(data_dir_or_records)
-    else:
-        records = list(data_dir_or_records)
+    records = [r for r in _records(data_dir_or_records) if not is_smt_record(r)]  # SMT_EXCLUSION
     default_id, prefix = chain_params(chain)
     auths = authorities_from_records(records, genesis_keys(chain))
     result = verify_with_steem_js(records, chain_id or default_id, {}, address_prefix=prefix, authorities=auths)

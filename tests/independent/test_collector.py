@@ -1,4 +1,4 @@
-"""The session collector verifies every devnet handed to it, and names the devnet of a mismatch."""
+"""The session collector verifies every devnet handed to it (steem-js and wax), and names the devnet of a mismatch."""
 
 from __future__ import annotations
 
@@ -23,12 +23,17 @@ def test_collector_checks_all_devnets_and_labels_mismatches(devnet: Any) -> None
         collector.add(second, label="second")
         good = collector.verify()
         assert (good.checked, good.mismatches) == (4, [])
+        good_wax = collector.verify_wax()
+        assert (good_wax.checked, good_wax.mismatches, good_wax.invalid) == (4, [], [])
+        assert collector.kinds() == {"account_create", "comment"}
 
         tampered = copy.deepcopy(second.chain.accepted_transactions)
         tampered[1]["trx"]["operations"][0][1]["body"] = "changed"
         collector.sources[1].records = tampered
         bad = collector.verify()
+        bad_wax = collector.verify_wax()
     finally:
         second.stop()
     assert bad.checked == 4
     assert {(m["devnet"], m["index"]) for m in bad.mismatches} == {("second", 3)}
+    assert {(m["devnet"], m["index"]) for m in bad_wax.mismatches} == {("second", 3)}

@@ -13,7 +13,15 @@ import pytest
 import requests
 
 from tests.integration.test_plugin_security import a_bridged_post, reply_item
-from tests.support.points_plugins import mycred_log, set_active
+from tests.support.points_plugins import (
+    activate_gamipress,
+    activate_mycred,
+    deactivate,
+    gamipress_logs,
+    gamipress_points,
+    mycred_balance,
+    mycred_ledger,
+)
 from tests.support.wordpress import (
     REPO_ROOT,
     ensure_wordpress,
@@ -78,12 +86,22 @@ def test_concurrent_identical_replies_create_one_comment(
 
 @pytest.fixture
 def mycred(site: dict[str, Any]) -> Iterator[None]:
-    """The real myCRED (../shared/wordpress-plugins), active for the test."""
-    set_active("test", "mycred", True)
+    """The real myCRED, active for one test."""
+    activate_mycred("test")
     try:
         yield
     finally:
-        set_active("test", "mycred", False)
+        deactivate("test", "mycred")
+
+
+@pytest.fixture
+def gamipress(site: dict[str, Any]) -> Iterator[None]:
+    """The real GamiPress with the points type "coins", active for one test."""
+    activate_gamipress("test", "coins")
+    try:
+        yield
+    finally:
+        deactivate("test", "gamipress")
 
 
 def award(post: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -102,16 +120,72 @@ def award_results(site: dict[str, Any], awards: list[dict[str, Any]]) -> list[di
 def test_concurrent_identical_awards_pay_once(site: dict[str, Any], bridged_post: dict[str, Any],
                                               mycred: None, race_widener: None) -> None:
     item = award(bridged_post)
+    user_id = site["users"]["iguazi123"]["id"]
+    before = mycred_balance("test", user_id)
     responses = in_parallel(8, lambda: wordpress_request(
         site, "POST", "/wp-steem-bridge/v1/mirror/points", json={"awards": [item]}))
 
     statuses = sorted(r.json()["results"][0]["status"] for r in responses)
-    log = mycred_log("test", "steem_vote")
     data = f"steem_vote:voter-one/iguazi123/{bridged_post['permlink']}"
+    rows = [(e["ref"], int(e["ref_id"]), int(e["user_id"]), int(float(e["creds"])), e["ctype"])
+            for e in mycred_ledger("test") if e["data"] == data]
     ledger = wp_php("test", f"echo count(get_post_meta({bridged_post['id']}, '_wpsb_vote_awards'));")
     assert statuses == ["already"] * 7 + ["awarded"], statuses
-    assert [entry["data"] for entry in log].count(data) == 1
+    assert rows == [("steem_vote", bridged_post["id"], user_id, 5, "mycred_default")]
+    assert float(mycred_balance("test", user_id)["balance"]) == float(before["balance"] or 0) + 5
     assert ledger == "1"  # recorded once (myCRED's own has_entry alone would hide a second)
+
+
+def test_concurrent_identical_gamipress_awards_pay_once(
+        site: dict[str, Any], bridged_post: dict[str, Any], gamipress: None,
+        race_widener: None) -> None:
+    item = award(bridged_post, plugin="gamipress", points_type="coins")
+    user_id = site["users"]["iguazi123"]["id"]
+    before = gamipress_points("test", user_id, "coins")
+    log_start = server_log_size("test")
+    responses = in_parallel(8, lambda: wordpress_request(
+        site, "POST", "/wp-steem-bridge/v1/mirror/points", json={"awards": [item]}))
+
+    statuses = sorted(r.json()["results"][0]["status"] for r in responses)
+    reason = f"Steem vote by @voter-one (steem_vote:voter-one/iguazi123/{bridged_post['permlink']})"
+    logged = [(row["type"], int(row["points"]), row["points_type"])
+              for row in gamipress_logs("test", user_id) if row["pattern"] == reason]
+    assert statuses == ["already"] * 7 + ["awarded"], statuses
+    # logged as points the member earned: GamiPress's "points_award" type is an administrator's
+    # award and its log title then reads the admin_id meta, a PHP warning without one
+    assert logged == [("points_earn", 5, "coins")]
+    assert gamipress_points("test", user_id, "coins") == before + 5
+    assert php_warnings("test", log_start) == []
+
+
+def test_awards_in_a_points_type_the_plugin_lacks_are_refused_not_paid_elsewhere(
+        site: dict[str, Any], bridged_post: dict[str, Any], mycred: None,
+        gamipress: None) -> None:
+    """myCRED pays an unknown point type into its default one (and its has_entry then never
+    finds the entry); GamiPress keeps any type, or none, in user meta nothing shows."""
+    user_id = site["users"]["iguazi123"]["id"]
+    before = (mycred_balance("test", user_id), gamipress_points("test", user_id, "coins"),
+              len(gamipress_logs("test", user_id)))
+    results = award_results(site, [
+        award(bridged_post, voter="voter-a", points_type="coins"),
+        award(bridged_post, voter="voter-b", plugin="gamipress", points_type="nosuch"),
+        award(bridged_post, voter="voter-c", plugin="gamipress", points_type=""),
+    ])
+
+    assert [r["status"] for r in results] == ["unavailable"] * 3, results
+    assert 'myCRED has no point type "coins"' in results[0]["message"]
+    assert "mycred_default" in results[0]["message"]
+    assert 'GamiPress has no points type "nosuch"' in results[1]["message"]
+    assert "GamiPress needs a points type" in results[2]["message"]
+    assert "coins" in results[1]["message"] and "coins" in results[2]["message"]
+    assert [e for e in mycred_ledger("test") if int(e["ref_id"]) == bridged_post["id"]] == []
+    assert (mycred_balance("test", user_id), gamipress_points("test", user_id, "coins"),
+            len(gamipress_logs("test", user_id))) == before
+    # not recorded as paid: once the type is right, the same votes are paid
+    assert [r["status"] for r in award_results(site, [
+        award(bridged_post, voter="voter-a"),
+        award(bridged_post, voter="voter-b", plugin="gamipress", points_type="coins")])] == [
+        "awarded", "awarded"]
 
 
 # 9 -- award inputs

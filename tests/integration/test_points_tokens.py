@@ -19,7 +19,7 @@ import requests
 
 from deploy.devstack import localstack
 from tests.conftest import REPO_ROOT, Bridge, make_bridge
-from tests.support.points_plugins import set_active
+from tests.support.points_plugins import activate_gamipress, activate_mycred
 from tests.support.wordpress import reset_wordpress, wordpress_request
 from tests.support.wp_php import wp_php
 
@@ -34,16 +34,8 @@ COUNTED = ("publishing_content", "approved_comment", "daily_checkin", "points_ea
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
     site = reset_wordpress("points")
-    for slug in ("mycred", "gamipress"):
-        set_active("points", slug, True)
-    # a GamiPress points type
-    out = wp_php("points", """
-        $id = wp_insert_post( array( 'post_type' => 'points-type', 'post_title' => 'Coins',
-            'post_name' => 'coins', 'post_status' => 'publish' ) );
-        update_post_meta( $id, '_gamipress_plural_name', 'Coins' );
-        echo function_exists( 'mycred_add' ) && function_exists( 'gamipress_award_points_to_user' ) ? 'ok' : 'missing';
-    """)
-    assert out.endswith("ok"), out
+    activate_mycred("points")
+    activate_gamipress("points", "coins")
     response = wordpress_request(site, "POST", "/wp/v2/users", json={
         "username": "carol", "email": "carol@example.com", "password": "carol-Pass-123456"})
     assert response.status_code == 201, response.text

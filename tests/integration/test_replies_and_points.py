@@ -1,7 +1,7 @@
 """The mirror's optional parts against the real WordPress (site "replies") and a fresh devnet:
-chain replies become held, threaded, sanitized comments exactly once; votes award myCRED points
-exactly once (through the real myCRED, from ../shared/wordpress-plugins); and the plugin's webhook
-poke makes a running daemon publish at once."""
+chain replies become held, threaded, sanitized comments exactly once; votes award points
+exactly once, into the real myCRED's and GamiPress's own ledgers; and the
+plugin's webhook poke makes a running daemon publish at once."""
 
 from __future__ import annotations
 
@@ -27,13 +27,22 @@ from deploy.devstack import localstack
 from devnet.genesis import CHAIN_ID
 from tests.conftest import CLI, REPO_ROOT, Bridge, make_bridge
 from tests.integration.test_plugin_security import a_bridged_post, mirror_comments, reply_item
-from tests.support.points_plugins import mycred_log, set_active
+from tests.support.points_plugins import (
+    activate_gamipress,
+    activate_mycred,
+    deactivate,
+    gamipress_logs,
+    gamipress_points,
+    mycred_balance,
+    mycred_ledger,
+)
 from tests.support.wordpress import (
     delete_all_posts,
     reset_wordpress,
     run_wp_local,
     wordpress_request,
 )
+from tests.support.wp_php import php_warnings, server_log_size, wp_php
 
 pytestmark = pytest.mark.integration
 REPLIERS = ("voter-one", "voter-two")
@@ -200,29 +209,43 @@ def test_the_plugin_marks_errors_that_a_retry_cannot_fix_as_permanent(
         assert stored["meta"]["steem_permlink"] == "re-long-url"
 
 
-def set_mycred(site: dict[str, Any], status: str) -> None:
-    set_active(site["name"], "mycred", status == "active")
-
-
-def points_mirror(bridge: Bridge) -> tuple[Mirror, StateStore]:
+def points_mirror(bridge: Bridge, plugin: str = "mycred", points_type: str = ""
+                  ) -> tuple[Mirror, StateStore]:
     site = bridge.site
     store = StateStore(bridge.state, site=site["name"])
     wordpress = WordPressRest(site["url"], site["admin_user"], site["app_password"])
-    points = PointsMirror(store, wordpress, site["name"], points=5, unavailable_retry=0)
+    points = PointsMirror(store, wordpress, site["name"], points=5, plugin=plugin,
+                          points_type=points_type, unavailable_retry=0)
     return Mirror(store, SteemChain([bridge.devnet_url], CHAIN_ID), wordpress,
                   WriteBack(store, wordpress), site["name"], points=points), store
 
 
-def test_each_upvote_awards_mycred_points_once(site: dict[str, Any], tmp_path: Path,
-                                               devnet: Any) -> None:
-    set_mycred(site, "inactive")
-    bridge, post_id, (author, permlink) = publish(site, tmp_path, devnet.url,
-                                                  "points_per_vote = 5")
+def vote_on(bridge: Bridge, author: str, permlink: str) -> None:
+    """Two upvotes and a downvote (which earns nothing)."""
     for voter, weight in (("voter-one", 10000), ("voter-two", 5000), ("wenchao", -2000)):
         broadcast(bridge, voter, ("vote", {"voter": voter, "author": author,
                                            "permlink": permlink, "weight": weight}))
     localstack.generate_blocks(bridge.devnet_url, 2)
+
+
+def award_again(site: dict[str, Any], post_id: int, author: str, permlink: str, plugin: str,
+                points_type: str = "") -> list[str]:
+    """What the plugin answers a bridge that lost its state and asks to pay voter-one again."""
+    results = WordPressRest(site["url"], site["admin_user"], site["app_password"]).award_vote_points(
+        [{"post_id": post_id, "voter": "voter-one", "author": author, "permlink": permlink,
+          "points": 5, "plugin": plugin, "points_type": points_type}])
+    return [r["status"] for r in results]
+
+
+def test_each_upvote_awards_mycred_points_once(site: dict[str, Any], tmp_path: Path,
+                                               devnet: Any) -> None:
+    deactivate(site["name"], "mycred")
+    deactivate(site["name"], "gamipress")
+    bridge, post_id, (author, permlink) = publish(site, tmp_path, devnet.url,
+                                                  "points_per_vote = 5")
+    vote_on(bridge, author, permlink)
     mirror, store = points_mirror(bridge)
+    user_id = site["users"]["iguazi123"]["id"]
 
     missing = mirror.run()
     assert [text for _, text in missing.problems] == [
@@ -231,27 +254,71 @@ def test_each_upvote_awards_mycred_points_once(site: dict[str, Any], tmp_path: P
     assert still.problems == [] and still.points_awarded == 0
     assert [p["stage"] for p in store.problems()].count("mirror points") == 1
 
-    set_mycred(site, "active")
-    before = len(mycred_log(site["name"], "steem_vote"))
+    activate_mycred(site["name"])
+    before = mycred_balance(site["name"], user_id)
+    log_start = server_log_size(site["name"])
     paid = mirror.run()
     assert paid.points_awarded == 2 and paid.problems == []
-    log = mycred_log(site["name"], "steem_vote")[before:]
-    user_id = site["users"]["iguazi123"]["id"]
-    assert sorted((e["ref"], int(e["user_id"]), int(float(e["creds"])), int(e["ref_id"]),
-                   e["data"]) for e in log) == [
-        ("steem_vote", user_id, 5, post_id, f"steem_vote:{voter}/{author}/{permlink}")
-        for voter in REPLIERS]
+    # myCRED's own ledger: one steem_vote row per upvote, on the post, in the default type
+    expected = sorted(("steem_vote", user_id, 5, post_id, "mycred_default",
+                       f"steem_vote:{voter}/{author}/{permlink}", f"Steem vote by @{voter}")
+                      for voter in REPLIERS)
+
+    def ledger() -> list[tuple[Any, ...]]:
+        return sorted((e["ref"], int(e["user_id"]), int(float(e["creds"])), int(e["ref_id"]),
+                       e["ctype"], e["data"], e["entry"])
+                      for e in mycred_ledger(site["name"]) if int(e["ref_id"]) == post_id)
+
+    assert ledger() == expected
+    after = mycred_balance(site["name"], user_id)
+    assert float(after["balance"]) == float(before["balance"] or 0) + 10
+    assert after["meta"] == after["balance"]  # the balance myCRED keeps in user meta
     assert mirror.run().points_awarded == 0 and mirror.run(full=True).points_awarded == 0
     result = bridge.cli("sync", "--once")  # the configured path, from the same state
     assert result.returncode == 0, result.stderr
     # a bridge that lost its state still cannot pay twice: the plugin answers "already"
-    again = WordPressRest(site["url"], site["admin_user"], site["app_password"]).award_vote_points(
-        [{"post_id": post_id, "voter": "voter-one", "author": author, "permlink": permlink,
-          "points": 5, "plugin": "mycred", "points_type": ""}])
-    assert [r["status"] for r in again] == ["already"]
-    assert len(mycred_log(site["name"], "steem_vote")) == before + 2
+    assert award_again(site, post_id, author, permlink, "mycred") == ["already"]
+    # ... and neither can the plugin's own record lost: myCRED's has_entry answers
+    wp_php(site["name"], f"delete_post_meta({post_id}, '_wpsb_vote_awards');")
+    assert award_again(site, post_id, author, permlink, "mycred") == ["already"]
+    assert ledger() == expected
+    assert mycred_balance(site["name"], user_id) == after
+    assert php_warnings(site["name"], log_start) == []
     store.close()
-    set_mycred(site, "inactive")
+    deactivate(site["name"], "mycred")
+
+
+def test_each_upvote_awards_gamipress_points_once(site: dict[str, Any], tmp_path: Path,
+                                                  devnet: Any) -> None:
+    deactivate(site["name"], "mycred")
+    activate_gamipress(site["name"], "coins")
+    bridge, post_id, (author, permlink) = publish(
+        site, tmp_path, devnet.url,
+        'points_per_vote = 5\npoints_plugin = "gamipress"\npoints_type = "coins"')
+    vote_on(bridge, author, permlink)
+    user_id = site["users"]["iguazi123"]["id"]
+    before = gamipress_points(site["name"], user_id, "coins")
+    logs_before = len(gamipress_logs(site["name"], user_id))
+    log_start = server_log_size(site["name"])
+
+    result = bridge.cli("sync", "--once")  # the configured path: [mirror] points_plugin
+    assert result.returncode == 0, result.stderr
+    # GamiPress's own log: one points_earn row per upvote, naming the vote it paid for
+    logs = gamipress_logs(site["name"], user_id)[logs_before:]
+    assert sorted((row["type"], row["trigger_type"], int(row["points"]), row["points_type"],
+                   row["pattern"]) for row in logs) == sorted(
+        ("points_earn", "gamipress_earn_points", 5, "coins",
+         f"Steem vote by @{voter} (steem_vote:{voter}/{author}/{permlink})")
+        for voter in REPLIERS)
+    assert gamipress_points(site["name"], user_id, "coins") == before + 10
+    mirror, store = points_mirror(bridge, "gamipress", "coins")
+    assert mirror.run().points_awarded == 0 and mirror.run(full=True).points_awarded == 0
+    store.close()
+    assert award_again(site, post_id, author, permlink, "gamipress", "coins") == ["already"]
+    assert gamipress_points(site["name"], user_id, "coins") == before + 10
+    assert len(gamipress_logs(site["name"], user_id)) == logs_before + 2
+    assert php_warnings(site["name"], log_start) == []
+    deactivate(site["name"], "gamipress")
 
 
 @pytest.fixture

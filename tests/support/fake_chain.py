@@ -4,7 +4,7 @@ Implements ``bridge.ports.Chain`` and ``Sidechain`` no more leniently than the d
 the engine relies on (tests/contract/test_chain_contract.py runs one suite against both): unknown
 accounts, posting/active authority, steemd's per-account clocks (last_root_post, last_post,
 last_post_edit, last_vote_time), duplicate and expired transactions, the delete rules (replies,
-positive votes), identical votes, and the Steem-Engine sidechain (``FakeSidechain``). Refusals
+positive votes), identical votes and the five vote changes, and the Steem-Engine sidechain (``FakeSidechain``). Refusals
 carry the node's own error text, so they are sorted by the same ``connectors.failures`` table as
 the real connector's. A transaction applies all of its operations or none. It can also lose the
 acknowledgement of a broadcast that did land.
@@ -38,6 +38,7 @@ class FakeChain:
     active_keys: dict[str, str] = field(default_factory=dict)  # account -> its active wif
     posts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     votes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # voter -> weight
+    vote_changes: dict[tuple[str, str, str], int] = field(default_factory=dict)  # num_changes
     txs: dict[str, int] = field(default_factory=dict)  # tx id -> block
     applied: list[dict[str, Any]] = field(default_factory=list)
     clocks: dict[str, dict[str, datetime]] = field(default_factory=dict)
@@ -204,8 +205,12 @@ class FakeChain:
                 "Can only vote once every 3 seconds.")
         votes = self.votes.setdefault(key, {})
         if voter in votes:
+            changes = self.vote_changes.get((*key, voter), 0)
+            _assert(changes < 5, "itr->num_changes < STEEM_MAX_VOTE_CHANGES",
+                    "Voter has used the maximum number of vote changes on this comment.")
             _assert(votes[voter] != weight, "itr->vote_percent != o.weight",
                     "Your current vote on this comment is identical to this vote.")
+            self.vote_changes[(*key, voter)] = changes + 1
         else:
             _assert(weight != 0, "o.weight != 0", "Vote weight cannot be 0.")
         votes[voter] = weight

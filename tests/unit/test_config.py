@@ -266,12 +266,12 @@ def test_every_setting_the_reader_asks_for_is_known() -> None:
     import re
     from dataclasses import fields
 
-    from bridge import config
+    from bridge import config, config_secrets
     from bridge.config_rules import KNOWN_SETTINGS
 
-    source = Path(config.__file__).read_text()
+    source = Path(config.__file__).read_text() + Path(config_secrets.__file__).read_text()
     asked = set(re.findall(r'r\.get\("(\w+)", "(\w+)"', source))
-    # sections read field by field from their dataclass (``_Reader.plain``)
+    # sections read field by field from their dataclass (``Reader.plain``)
     plain = set(re.findall(r'r\.plain\(\s*"(\w+)", (\w+)', source))
     assert {"wordpress", "chain", "mapping", "mirror"} <= {section for section, _ in plain}
     secrets = {"app_password"}
@@ -327,3 +327,25 @@ def test_status_and_retry_read_the_config_without_any_secret(tmp_path: Path) -> 
     config.write_text(config.read_text().replace("[keys]\n", f'[keys]\nalice = "{WIF}"\n'))
     with pytest.raises(ConfigError):
         load_settings(str(config), env={}, secrets=False)
+
+
+def test_likes_settings_are_read_and_checked(tmp_path: Path) -> None:
+    path = full_config(tmp_path)
+    assert load_settings(str(path), env={}).likes.enabled is False
+    path.write_text(path.read_text() + '\n[likes]\nenabled = true\nweight = 50\n')
+    likes = load_settings(str(path), env={}).likes
+    assert likes.enabled and likes.weight == 50.0 and likes.unlinked == "skip"
+    path.write_text(path.read_text().replace("weight = 50", "weight = 150\nunlinked = \"x\""))
+    with pytest.raises(ConfigError) as raised:
+        load_settings(str(path), env={})
+    text = "\n".join(raised.value.problems)
+    assert "likes.weight" in text and "likes.unlinked" in text
+
+
+def test_likes_need_the_rest_api(tmp_path: Path) -> None:
+    path = full_config(tmp_path)
+    path.write_text(path.read_text().replace('site_id = "demo"', 'site_id = "demo"\napi = "xmlrpc"')
+                    + '\n[likes]\nenabled = true\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(str(path), env={})
+    assert any("likes.enabled" in p for p in raised.value.problems)

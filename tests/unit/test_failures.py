@@ -133,3 +133,22 @@ def test_client_exceptions_without_the_node_text_are_sorted_by_the_text_they_rep
     assert isinstance(error, TerminalError) and error.rejected
     assert "active key" in error.message
     assert node_text_of("UnknownTransaction", "Unknown Transaction x") == "Unknown Transaction x"
+
+
+@pytest.mark.parametrize(("message", "failure", "code"), [
+    ("Assert Exception:itr->vote_percent != o.weight: Your current vote on this comment is "
+     "identical to this vote.", FailureClass.TERMINAL, "identical_vote"),
+    ("Assert Exception:vote.vote_percent != o.weight: You have already voted in a similar way.",
+     FailureClass.TERMINAL, "identical_vote"),
+    ("Assert Exception:o.weight != 0: Vote weight cannot be 0.", FailureClass.TERMINAL,
+     "no_vote_to_remove"),
+    ("Assert Exception:itr->num_changes < STEEM_MAX_VOTE_CHANGES: Voter has used the maximum "
+     "number of vote changes on this comment.", FailureClass.TERMINAL, "vote_changes_used"),
+    ("Assert Exception:voter.voting_manabar.has_mana( used_mana.to_int64() ): Account does not "
+     "have enough mana to vote.", FailureClass.RATE_LIMITED, ""),
+])
+def test_vote_refusals_carry_their_code(message: str, failure: FailureClass, code: str) -> None:
+    error = rpc_error(message)
+    assert error.failure is failure and error.code.value == code and error.rejected
+    if failure is FailureClass.RATE_LIMITED:
+        assert error.retry_after == 3600 and "voting mana" in error.message

@@ -87,4 +87,4 @@ def test_a_missing_post_on_the_plugin_route_is_not_a_missing_plugin() -> None:
 
 def test_an_unknown_target_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
-        connector().write_meta([MetaWrite("comment", 1, {})])
+        connector().write_meta([MetaWrite("bogus", 1, {})])  # type: ignore[arg-type]

@@ -90,7 +90,7 @@ def test_library_fails_without_the_shim_and_works_with_it() -> None:
         "    GetPosts().process_result([{'post_id': '1'}])\n"
         "except AttributeError as exc:\n"
         "    print('without:', exc)\n"
-        "import connectors.wordpress_xmlrpc as c\n"
+        "import connectors.wordpress_xmlrpc_transport as c\n"
         "c.install_py311_compat()\n"
         "import collections.abc\n"
         "assert collections.Iterable is collections.abc.Iterable\n"

@@ -34,3 +34,5 @@ delete_option( 'wpsb_points_db_version' );
 delete_option( 'wpsb_points_swept' );
 delete_option( 'wpsb_changes_pruned_through' );
 wp_clear_scheduled_hook( 'wpsb_changes_prune' );
+$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wpsb_like_events" ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.DirectDatabaseQuery.SchemaChange
+delete_option( 'wpsb_like_events_db_version' );

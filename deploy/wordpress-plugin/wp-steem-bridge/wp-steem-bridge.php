@@ -44,6 +44,8 @@ require_once __DIR__ . '/includes/xmlrpc.php';
 require_once __DIR__ . '/includes/heartbeat.php';
 require_once __DIR__ . '/includes/sync-requests.php';
 require_once __DIR__ . '/includes/change-feed.php';
+require_once __DIR__ . '/includes/like-events.php';
+require_once __DIR__ . '/includes/comment-feed.php';
 require_once __DIR__ . '/includes/site-health.php';
 require_once __DIR__ . '/includes/admin-list.php';
 require_once __DIR__ . '/includes/editor-panel.php';

@@ -153,6 +153,10 @@ function wpsb_write_chain_comment( $item, $key ) {
 	$existing = wpsb_find_chain_comment( $item['author'], $item['permlink'] );
 	if ( $existing ) {
 		$comment = get_comment( $existing );
+		if ( 'chain' !== get_comment_meta( $existing, 'steem_origin', true ) ) {
+			// A WordPress comment the bridge put on chain: that is where the reply came from.
+			return array( 'key' => $key, 'status' => 'kept', 'comment_id' => $existing );
+		}
 		if ( '0' !== (string) $comment->comment_approved ) {
 			return array( 'key' => $key, 'status' => 'kept', 'comment_id' => $existing );
 		}

@@ -9,8 +9,9 @@
  *
  * Route: POST wp-steem-bridge/v1/mirror/points {"awards": [ {post_id, voter, author, permlink,
  * points, plugin, points_type}, ... ]}, answers {"results": [ {key, status: awarded|already|
- * declined|unavailable|error, message}, ... ]}; `unavailable` says which plugin function is
- * missing. Needs the wpsb_write_chain_data capability. Nothing here ever reaches the chain.
+ * declined|unavailable|error, message}, ... ]}; `unavailable` says which plugin function or
+ * which points type is missing (myCRED would pay an unknown type into its default one, GamiPress
+ * into user meta nothing shows): fixed in the plugin or the config, the award is paid then. Needs the wpsb_write_chain_data capability. Nothing here ever reaches the chain.
  *
  * @package wp-steem-bridge
  */
@@ -65,6 +66,12 @@ function wpsb_pay_mycred( $award, $user_id, $entry, $data ) {
 		return new WP_Error( 'wpsb_points_unavailable', 'myCRED is not active (mycred_add() is not defined)' );
 	}
 	$type = '' !== ( $award['points_type'] ?? '' ) ? $award['points_type'] : ( defined( 'MYCRED_DEFAULT_TYPE_KEY' ) ? MYCRED_DEFAULT_TYPE_KEY : 'mycred_default' );
+	// myCRED pays a type it does not know into its default one (add_creds), where has_entry,
+	// asked with the unknown type, would never find it: refuse instead.
+	$types = function_exists( 'mycred_get_types' ) ? array_keys( (array) mycred_get_types() ) : array( $type );
+	if ( ! in_array( $type, $types, true ) ) {
+		return new WP_Error( 'wpsb_points_unavailable', sprintf( 'myCRED has no point type "%s" (its point types: %s)', $type, implode( ', ', $types ) ) );
+	}
 	if ( function_exists( 'mycred' ) ) {
 		$mycred = mycred( $type );
 		if ( is_object( $mycred ) && method_exists( $mycred, 'has_entry' ) && $mycred->has_entry( WPSB_POINTS_REF, (int) $award['post_id'], $user_id, $data, $type ) ) {
@@ -79,10 +86,19 @@ function wpsb_pay_gamipress( $award, $user_id, $entry, $data ) {
 	if ( ! function_exists( 'gamipress_award_points_to_user' ) ) {
 		return new WP_Error( 'wpsb_points_unavailable', 'GamiPress is not active (gamipress_award_points_to_user() is not defined)' );
 	}
-	$type   = (string) ( $award['points_type'] ?? '' );
+	$type = (string) ( $award['points_type'] ?? '' );
+	// GamiPress keeps points of any type, or of none, in user meta; only a registered points
+	// type (a points-type post) is shown and counted anywhere.
+	$types = function_exists( 'gamipress_get_points_types' ) ? array_keys( (array) gamipress_get_points_types() ) : array( $type );
+	if ( ! in_array( $type, $types, true ) ) {
+		$problem = '' === $type ? 'GamiPress needs a points type ([mirror] points_type)' : sprintf( 'GamiPress has no points type "%s"', $type );
+		return new WP_Error( 'wpsb_points_unavailable', $problem . ' (its points types: ' . ( $types ? implode( ', ', $types ) : 'none' ) . ')' );
+	}
 	$before = function_exists( 'gamipress_get_user_points' ) ? (int) gamipress_get_user_points( $user_id, $type ) : null;
 	// The reason carries the award's key, so GamiPress's own log names the vote it paid for.
-	$after = gamipress_award_points_to_user( $user_id, $award['points'], $type, array( 'reason' => $entry . ' (' . $data . ')', 'log_type' => 'points_award' ) );
+	// Logged as points earned: GamiPress's "points_award" is an administrator's award, whose log
+	// title reads the admin_id meta (a PHP warning per award without one, logs.php L741-745).
+	$after = gamipress_award_points_to_user( $user_id, $award['points'], $type, array( 'reason' => $entry . ' (' . $data . ')', 'log_type' => 'points_earn' ) );
 	if ( null === $before ) {
 		return is_numeric( $after );
 	}
