@@ -95,9 +95,11 @@ def build_app(settings: Settings) -> App:
     retries = RetryRequests(store, reads, settings.wordpress.site_id, streams[0].name) \
         if streams else None
     ledgers: list[InboundStream] = []
-    if settings.points.enabled and isinstance(wordpress, WordPressRest) and sidechain:
-        points = PointsStream(store, WordPressPoints(wordpress),
-                              settings.points.rules(settings.wordpress.site_id), sidechain,
+    site_id = settings.wordpress.site_id
+    smt = settings.points.token_output(site_id)  # None: Steem-Engine / Hive-Engine
+    if settings.points.enabled and isinstance(wordpress, WordPressRest) and (sidechain or smt):
+        points = PointsStream(store, WordPressPoints(wordpress), settings.points.rules(site_id),
+                              None if smt else sidechain, token_output=smt,
                               linked_accounts=reads.users_with_steem_account)
         dispatcher.hooks["points"] = points
         ledgers.append(points)

@@ -46,7 +46,7 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
     "webhook": frozenset({"listen", "secret_file"}),
     "points": frozenset({"enabled", "output", "symbol", "precision", "rate", "mode", "account",
                          "point_types", "refs", "minimum", "member_daily_cap", "site_daily_cap",
-                         "cadence", "daily_at", "max_actions", "unlinked"}),
+                         "cadence", "daily_at", "max_actions", "unlinked", "nai"}),
     "likes": frozenset({"enabled", "weight", "unlinked"}),
     "comments": frozenset({"enabled", "unlinked"}),
 }

@@ -2,7 +2,8 @@
 
     [points]
     enabled = true
-    output = "steem-engine"        # or "hive-engine" (custom_json id ssc-mainnet1 / ssc-mainnet-hive)
+    output = "steem-engine"        # or "hive-engine" (custom_json id ssc-mainnet1 / ssc-mainnet-hive),
+                                   # or "smt": a transfer of the SMT ``nai`` per member (mode transfer)
     symbol = "BLOG"                # the sidechain token
     precision = 3                  # the token's precision (decimals, 0..8)
     rate = "0.1"                   # token units per point (exact decimal)
@@ -26,8 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mappings.tokens import HIVE_ENGINE_MAX_ACTIONS, SIDECHAIN_IDS, PayoutRules
+from mappings.smt_payout import SmtOutput
+from mappings.tokens import HIVE_ENGINE_MAX_ACTIONS, SIDECHAIN_IDS, PayoutRules, TokenOutput
 
+NAI_RE = re.compile(r"^@@[0-9]{9}$")
 SYMBOL_RE = re.compile(r"^[A-Z]{1,10}(\.[A-Z]{1,10})?$")
 ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9](\.[a-z][a-z0-9-]{1,14}[a-z0-9])*$")
 
@@ -50,12 +53,21 @@ class PointsSettings:
     daily_at: int = 0
     max_actions: int = 0  # per transaction; 0 = the byte limit only (Hive-Engine: 20)
     unlinked: str = "hold"
+    nai: str = ""  # output "smt": the SMT's NAI ("@@" + 9 digits)
+
+    def token_output(self, site: str) -> TokenOutput | None:
+        """The SMT output for ``output = "smt"``; None: the sidechain's custom_json."""
+        if self.output != "smt":
+            return None
+        return SmtOutput(site=site, treasury=self.account, nai=self.nai,
+                         precision=self.precision)
 
     def rules(self, site: str) -> PayoutRules:
         hive = self.output == "hive-engine"
         return PayoutRules(
             site=site, symbol=self.symbol, precision=self.precision, rate=Decimal(self.rate),
-            account=self.account, mode=self.mode, sidechain_id=SIDECHAIN_IDS[self.output],
+            account=self.account, mode=self.mode,
+            sidechain_id=SIDECHAIN_IDS.get(self.output, ""),
             point_types=self.point_types, refs=self.refs, minimum=Decimal(self.minimum),
             member_daily_cap=Decimal(self.member_daily_cap),
             site_daily_cap=Decimal(self.site_daily_cap), cadence=self.cadence,
@@ -71,7 +83,7 @@ def read_points(reader: Any, sidechain_url: str, api: str = "rest") -> PointsSet
     if not points.enabled:
         return points
     problems: list[str] = reader.problems
-    choices = {"output": tuple(SIDECHAIN_IDS), "mode": ("issue", "transfer"),
+    choices = {"output": (*SIDECHAIN_IDS, "smt"), "mode": ("issue", "transfer"),
                "cadence": ("tick", "daily"), "unlinked": ("hold", "forfeit")}
     for key, allowed in choices.items():
         if getattr(points, key) not in allowed:
@@ -100,7 +112,14 @@ def read_points(reader: Any, sidechain_url: str, api: str = "rest") -> PointsSet
     if api != "rest":
         problems.append("points.enabled: the points feed is read over the REST API; it does not "
                         "work with [wordpress] api = \"xmlrpc\"")
-    if not sidechain_url:
+    if points.output == "smt":
+        if not NAI_RE.match(points.nai):
+            problems.append(f"points.nai: output \"smt\" needs the SMT's NAI (\"@@\" and 9 "
+                            f"digits, e.g. \"@@422838704\"), got {points.nai!r}")
+        if points.mode != "transfer":
+            problems.append("points.mode: SMTs have no issue operation; output \"smt\" pays by "
+                            "transfer from a treasury (mode = \"transfer\")")
+    elif not sidechain_url:
         problems.append("chain.sidechain_url: [points] pays through a sidechain; set its JSON-RPC "
                         "URL (e.g. https://api.steem-engine.com/rpc/)")
     return points

@@ -335,3 +335,49 @@ def test_hive_engine_batches_go_one_per_block(world: World) -> None:
     blocks = [world.chain.txs[tx_id] for tx_id in world.chain.txs]
     assert len(set(blocks)) == 3
     assert all(world.balance(f"member-{n:03d}") == 1 for n in range(1, 61))
+
+
+@dataclass
+class SmtChain(FakeChain):
+    """The fake chain with SMT ``transfer`` (NAI amounts) from a funded treasury."""
+
+    smt: dict[str, int] = field(default_factory=dict)  # account -> satoshis of the one SMT
+
+    def _apply(self, name: str, payload: dict[str, Any]) -> None:
+        if name != "transfer":
+            super()._apply(name, payload)
+            return
+        satoshis = int(payload["amount"]["amount"])
+        if self.smt.get(payload["from"], 0) < satoshis:
+            from connectors.failures import rpc_error
+
+            raise rpc_error("Insufficient SMT funds")
+        self.smt[payload["from"]] -= satoshis
+        self.smt[payload["to"]] = self.smt.get(payload["to"], 0) + satoshis
+
+
+def test_smt_output_pays_by_transfer_confirmed_by_its_block(tmp_path: Path) -> None:
+    """``[points] output = "smt"``: the same ledger, caps and batching, paid as one SMT
+    ``transfer`` per member (mappings/smt_payout.py SmtOutput), confirmed by the block alone."""
+    from mappings.smt_payout import SmtOutput
+
+    chain = SmtChain(keys={})
+    chain.create_account("issuer", "5K-issuer-posting", ISSUER_WIF)
+    chain.smt["issuer"] = 1_000_000
+    world = World(tmp_path / "state.db", chain, Feed(), replace(RULES, mode="transfer"))
+    for n in range(1, 8):
+        world.feed.add(f"mycred:{n}", n % 3, "3", account=f"member-{n % 3}")
+    output = SmtOutput(site="demo", treasury="issuer", nai="@@422838704", precision=3)
+    for _ in range(2):
+        engine, points, store = world.engine()
+        points.output, points.tokens = output, None  # as app.py builds it for output = "smt"
+        engine.dispatcher.sidechain = None
+        report = engine.tick()
+        store.close()
+        assert report.problems == [], report.problems
+        chain.advance(9)
+    assert {a: s for a, s in chain.smt.items() if a != "issuer"} == {
+        "member-0": 3000, "member-1": 4500, "member-2": 3000}
+    (tx,) = chain.applied
+    assert [op[0] for op in tx["ops"]] == ["transfer"] * 3
+    assert set(world.ledger().values()) == {"paid"}

@@ -50,3 +50,21 @@ def test_bad_points_settings_are_each_named(tmp_path: Path) -> None:
     for expected in ("points.symbol", "points.rate", "points.precision", "points.cadence",
                      "chain.sidechain_url: [points] pays through a sidechain"):
         assert expected in text
+
+
+def test_smt_output_needs_a_nai_and_transfer_but_no_sidechain(tmp_path: Path) -> None:
+    config = full_config(tmp_path)
+    smt = POINTS.replace('output = "hive-engine"', 'output = "smt"')
+    config.write_text(config.read_text() + smt + 'mode = "transfer"\nnai = "@@422838704"\n')
+    settings = load_settings(str(config), env={})
+    output = settings.points.token_output(settings.wordpress.site_id)
+    assert output is not None and output.kind.value == "transfer"
+    assert settings.points.rules("s").sidechain_id == ""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    config = full_config(bad)
+    config.write_text(config.read_text() + smt + 'nai = "BLOG"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(config), env={})
+    text = "\n".join(caught.value.problems)
+    assert "points.nai" in text and "points.mode: SMTs have no issue operation" in text
