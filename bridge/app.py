@@ -19,6 +19,7 @@ from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
 from bridge.mirror_replies import ReplyMirror
 from bridge.model import MappingContext, now_text
+from bridge.points_stream import PointsBalances, PointsStream
 from bridge.post_stream import PostPlanner
 from bridge.retries import RetryRequests
 from bridge.retry import retrying_chain, retrying_wordpress
@@ -31,6 +32,7 @@ from connectors.wordpress_bbp_replies import WordPressBbpReplies
 from connectors.wordpress_comments import WordPressComments
 from connectors.wordpress_likes import WordPressLikes
 from connectors.wordpress_links import WordPressLinks
+from connectors.wordpress_points import WordPressPoints
 from connectors.wordpress_posts import WordPressPosts
 from connectors.wordpress_rest import WordPressRest
 from connectors.wordpress_xmlrpc import WordPressXmlrpc
@@ -104,8 +106,19 @@ def build_app(settings: Settings, store: StateStore | None = None) -> App:
     # members link their own accounts through the plugin's REST routes (not over XML-RPC)
     linking = Linking(store, WordPressLinks(wordpress), chain, app_account) \
         if app_account and isinstance(wordpress, WordPressRest) else None
+    ledgers: list[InboundStream] = []
+    site_id = settings.wordpress.site_id
+    smt = settings.points.token_output(site_id)  # None: Steem-Engine / Hive-Engine
+    if settings.points.enabled and isinstance(wordpress, WordPressRest) and (sidechain or smt):
+        points = PointsStream(store, WordPressPoints(wordpress), settings.points.rules(site_id),
+                              None if smt else sidechain, token_output=smt,
+                              linked_accounts=reads.users_with_steem_account)
+        dispatcher.hooks["points"] = points
+        ledgers.append(points)
+        inbound.append(PointsBalances(points))
     engine = Engine(store, streams, dispatcher, writeback, context, inbound,
-                    heartbeat=heartbeat, retries=retries, linking=linking)
+                    heartbeat=heartbeat, retries=retries, linking=linking,
+                    ledgers=ledgers)
     return App(settings, store, wordpress, chain, engine)
 
 

@@ -239,6 +239,31 @@ def retry(ctx: Context, all_failed: bool, key: str | None) -> None:
     click.echo(f"{count} intent(s) queued again; run: wp-steem-bridge sync")
 
 
+@main.group()
+def points() -> None:
+    """Points -> tokens payouts ([points])."""
+
+
+@points.command("retry")
+@click.pass_obj
+@guarded
+def points_retry(ctx: Context) -> None:
+    """Make point entries the sidechain refused due again (after fixing the cause, e.g. a
+    treasury topped up); they go out in new batches on the next sync."""
+    from bridge.app import open_store
+    from bridge.config import load_settings
+    from bridge.store.points import PointsLedger
+
+    store = open_store(load_settings(ctx.config, secrets=False))
+    try:
+        with store.transaction():
+            count = PointsLedger(store.db, store.site).retry_refused()
+    finally:
+        store.close()
+    click.echo(f"{count} point entr{'y' if count == 1 else 'ies'} due again; run: "
+               f"wp-steem-bridge sync")
+
+
 DATES = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
 
 

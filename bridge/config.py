@@ -35,6 +35,7 @@ from bridge.config_secrets import (
 from bridge.errors import ConfigError
 from bridge.logs import redact
 from bridge.model import Beneficiary
+from bridge.points_config import PointsSettings, read_points
 
 DEFAULT_PATHS = (Path("wp-steem-bridge.toml"), Path("/etc/wp-steem-bridge/config.toml"))
 ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9](\.[a-z][a-z0-9-]{1,14}[a-z0-9])*$")
@@ -150,6 +151,7 @@ class Settings:
     moments: MomentsSettings = field(default_factory=MomentsSettings)
     likes: LikesSettings = field(default_factory=LikesSettings)
     comments: CommentSettings = field(default_factory=CommentSettings)
+    points: PointsSettings = field(default_factory=PointsSettings)  # points -> tokens
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -223,7 +225,8 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     webhook_secret=read_webhook_secret(r, env, base_dir, required=bool(listen))
                     if r.secrets_needed else Secret(""),
                     mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api),
-                    moments=_moments(r), comments=_comments(r, keys))
+                    moments=_moments(r), comments=_comments(r, keys),
+                    points=read_points(r, chain.sidechain_url, wordpress.api))
 
 
 def _moments(r: Reader) -> MomentsSettings:

@@ -45,6 +45,9 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
                          "points_plugin", "points_type"}),
     "webhook": frozenset({"listen", "secret_file"}),
     "moments": frozenset({"enabled", "community"}),
+    "points": frozenset({"enabled", "output", "symbol", "precision", "rate", "mode", "account",
+                         "point_types", "refs", "minimum", "member_daily_cap", "site_daily_cap",
+                         "cadence", "daily_at", "max_actions", "unlinked", "nai"}),
     "likes": frozenset({"enabled", "weight", "unlinked"}),
     "comments": frozenset({"enabled", "unlinked"}),
 }

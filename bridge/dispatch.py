@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bridge.config_rules import env_name_for_account
 from bridge.failures import (
@@ -27,7 +28,15 @@ from bridge.failures import (
 )
 from bridge.kinds import Authority, Confirmation, LinkEffect, rule_for
 from bridge.model import Intent, IntentKind, from_text
-from bridge.ports import AccountTimes, Chain, ChainHead, JsonDict, Sidechain, SignedTx
+from bridge.ports import (
+    AccountTimes,
+    Chain,
+    ChainHead,
+    JsonDict,
+    Sidechain,
+    SidechainReceipt,
+    SignedTx,
+)
 from bridge.report import TickReport
 from bridge.scheduler import earliest_send, projected
 from bridge.store import OutboxEntry, StateStore
@@ -57,8 +66,29 @@ class Round:
 
 
 def checkpoint(step: str) -> None:
-    """Called between the steps of a send ("after-sign", "after-broadcast"); does nothing.
-    Crash tests replace it (tests/support/crashing_cli.py) to kill the process there."""
+    """Called between the steps of a send ("after-sign", "after-broadcast", "before-confirm");
+    does nothing. Crash tests replace it (tests/support/crashing_cli.py) to kill the process
+    there."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Not signed now: scheduled until ``until`` (chain time) for ``reason``."""
+
+    until: datetime
+    reason: str
+
+
+class SendHooks(Protocol):
+    """An output with rules of its own (token payouts, bridge/points_stream.py), for the intents
+    whose source object type it names: asked right before signing (caps, the treasury's
+    balance), and told the outcome in the transaction that confirms the intent (per action of a
+    sidechain batch: one refused action never fails the others, nor is the batch sent again)."""
+
+    def before_sign(self, entry: OutboxEntry, head: ChainHead) -> Hold | None: ...
+
+    def settle(self, entry: OutboxEntry, block: int,
+               receipt: SidechainReceipt | None) -> None: ...
 
 
 class Dispatcher:
@@ -79,6 +109,7 @@ class Dispatcher:
         self.round_size = round_size
         self.sleep = sleep
         self.votes = VoteStates(store, chain)
+        self.hooks: dict[str, SendHooks] = {}  # by source object type (e.g. "points")
 
     # -- reconcile ----------------------------------------------------------------------------
 
@@ -218,6 +249,13 @@ class Dispatcher:
         if not wif:
             self._fail(entry, TerminalError(_missing_key(entry.account, rule.authority)), report)
             return None
+        hooks = self.hooks.get(entry.source.object_type)
+        hold = hooks.before_sign(entry, head) if hooks is not None else None
+        if hold is not None:
+            with self.store.transaction():
+                self.outbox.mark_scheduled(entry.id, hold.until, hold.reason)
+            report.scheduled += 1
+            return None
         try:
             signed = self.chain.sign(entry.operations, wif)
         except ConnectorError as exc:
@@ -337,6 +375,8 @@ class Dispatcher:
         """The transaction is in ``block``; for sidechain operations, the sidechain's own log
         decides whether it happened."""
         rule = rule_for(entry.kind)
+        hooks = self.hooks.get(entry.source.object_type)
+        receipt: SidechainReceipt | None = None
         if rule.confirmation is Confirmation.SIDECHAIN:
             if self.sidechain is None:
                 raise TerminalError("a sidechain operation was sent but no sidechain is "
@@ -345,17 +385,20 @@ class Dispatcher:
             if receipt is None:
                 report.unconfirmed += 1  # the sidechain has not processed the block yet
                 return
-            if receipt.errors:
+            if receipt.errors and hooks is None:
                 self._fail(entry, TerminalError(
                     f"in block {block}, but the sidechain refused it: "
                     f"{'; '.join(receipt.errors)}"), report)
                 return
+        checkpoint("before-confirm")
         with self.store.transaction():
             self.outbox.mark_confirmed(entry.id, block)
             self.store.clear_problem(str(entry.source), "broadcast")
             self._link_effect(entry, rule.link, block)
             if entry.kind is IntentKind.VOTE:
                 self.votes.queue_tally(entry)
+            if hooks is not None:
+                hooks.settle(entry, block, receipt)
         report.confirmed += 1
         report.published.append((entry, block))
 

@@ -42,7 +42,8 @@ class Engine:
                  inbound: list[InboundStream] | None = None,
                  heartbeat: Heartbeat | None = None,
                  retries: RetryRequests | None = None,
-                 linking: InboundStream | None = None) -> None:
+                 linking: InboundStream | None = None,
+                 ledgers: list[InboundStream] | None = None) -> None:
         self.store = store
         self.streams = streams
         self.dispatcher = dispatcher
@@ -53,6 +54,7 @@ class Engine:
         self.retries = retries
         self.linking = linking  # members' links and grants: before dispatch, so a revoked
         # grant stops the member's queued intents in the tick that sees it
+        self.ledgers = ledgers or []  # before dispatch: the points -> tokens stream plans batches
         self._tick_ref = f"wp:{store.site}:tick" if store.site else "tick"
 
     def tick(self, should_stop: Callable[[], bool] = lambda: False,
@@ -67,6 +69,7 @@ class Engine:
             steps.append(("retries", lambda: self._retry_presses(retries, report)))
         if self.linking is not None:
             steps.append((self.linking.name, _bind_step(self.linking, report)))
+        steps += [(stream.name, _bind_step(stream, report)) for stream in self.ledgers]
         steps += [
             ("dispatch", lambda: self.dispatcher.dispatch(report, should_stop)),
             ("write back", lambda: self.writeback.flush_queued(report)),

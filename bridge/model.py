@@ -191,6 +191,26 @@ class PostRecord:
 
 
 @dataclass(frozen=True)
+class PointEvent:
+    """One change of a member's points, as the companion plugin's points feed recorded it
+    (``includes/points-feed.php``): a ledger row added (``event`` "add") or deleted/reversed
+    ("delete"). ``entry_id`` names the ledger row for ever (``mycred:12``, ``gamipress:5``,
+    ``custom:7``); ``seq`` is the feed's cursor. ``points`` is a decimal string (negative for a
+    deduction); ``happened`` UTC text; ``account`` the member's linked chain account when the
+    feed was read ("" when not linked)."""
+
+    seq: int
+    entry_id: str
+    event: str  # "add" | "delete"
+    user_id: int
+    points: str
+    ctype: str
+    ref: str
+    happened: str
+    account: str = ""
+
+
+@dataclass(frozen=True)
 class LikeEvent:
     """A member's like or unlike of a post, as the companion plugin's like-events feed recorded
     it (丸子 like comments, 微慕 ``_<openid>`` post meta, the site's own button).

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 from bridge.failures import ConnectorError
+from bridge.model import PointEvent
 
 Cursor = dict[str, str]  # a source's position: opaque to the engine, moved with the enqueue
 Operation = tuple[str, dict[str, Any]]  # condenser-style ["comment", {...}]
@@ -89,6 +90,9 @@ class SidechainReceipt:
     tx_id: str
     block_num: int
     errors: tuple[str, ...] = ()
+    # per entry of an action array, in order: that action's errors (empty = applied); a
+    # single action is one entry
+    actions: tuple[tuple[str, ...], ...] = ()
 
 
 class Source(Protocol[RecordT_co]):
@@ -136,6 +140,18 @@ class ChainReads(Protocol):
 
 class Sidechain(Protocol):
     def find_sidechain_transaction(self, tx_id: str) -> SidechainReceipt | None: ...
+
+
+class SidechainTokens(Protocol):
+    """The sidechain's ``tokens`` tables (``contracts`` ``find``/``findOne``)."""
+
+    def token(self, symbol: str) -> JsonDict | None:
+        """The token's row (issuer, precision, supply, maxSupply), or None."""
+        ...
+
+    def balances(self, symbol: str, accounts: Sequence[str]) -> dict[str, str]:
+        """Liquid balances (decimal strings) of ``accounts`` in ``symbol``; absent = none."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -214,6 +230,26 @@ class LinkDesk(Protocol):
         ...
 
     def write_link_verdicts(self, verdicts: Sequence[LinkVerdict]) -> None: ...
+
+
+@dataclass(frozen=True)
+class PointsPage:
+    """One read of the points feed: events after the cursor, oldest first, and the feed's
+    position after them (``last``)."""
+
+    events: tuple[PointEvent, ...]
+    last: int
+
+
+class PointsFeed(Protocol):
+    """The companion plugin's points feed (myCRED, GamiPress, a mini-program's ledger table) and
+    the token balances mirrored back to members' profiles."""
+
+    def point_events(self, after: int, limit: int) -> PointsPage: ...
+
+    def write_token_balances(self, balances: Sequence[JsonDict]) -> None:
+        """``[{"user_id", "account", "symbol", "balance"}]`` into user meta."""
+        ...
 
 
 class SiteDirectory(Protocol):

@@ -14,6 +14,7 @@ from tabulate import tabulate
 
 from bridge.model import IntentStatus
 from bridge.store import StateStore
+from bridge.store.points import PointsLedger
 
 IN_PROGRESS = (IntentStatus.PENDING, IntentStatus.SIGNED, IntentStatus.BROADCAST)
 
@@ -41,7 +42,17 @@ def collect_status(store: StateStore) -> dict[str, Any]:
         "problems": [{"source_ref": p["source_ref"], "stage": p["stage"],
                       "failure_class": p["failure_class"], "reason": p["reason"],
                       "count": p["count"], "last_seen": p["last_seen"]} for p in problems],
+        "points": _points(store),
     }
+
+
+def _points(store: StateStore) -> dict[str, Any]:
+    """The points -> tokens ledger: entries by state, and those waiting with why."""
+    ledger = PointsLedger(store.db, store.site)
+    return {"entries": dict(sorted(ledger.counts().items())),
+            "waiting": [{"entry": w["entry_id"], "member": w["account"] or f"#{w['user_id']}",
+                         "units": w["units"], "status": w["status"], "reason": w["reason"]}
+                        for w in ledger.waiting()]}
 
 
 def status_json(store: StateStore) -> str:
@@ -70,6 +81,15 @@ def render_status(store: StateStore) -> str:
     lines += _section("deferred (looked at again automatically):",
                       ["post", "next look (UTC)", "reason"],
                       [[d["source_ref"], d["retry_at"], d["reason"]] for d in data["deferred"]])
+    points = data["points"]
+    if points["entries"]:
+        lines += ["", "points -> tokens: " + ", ".join(f"{n} {s}" for s, n in
+                                                      points["entries"].items())]
+        lines += _section("points waiting (refused: fix the cause, then run "
+                          "`wp-steem-bridge points retry`; held: the member links an account):",
+                          ["entry", "member", "units", "status", "reason"],
+                          [[w["entry"], w["member"], w["units"], w["status"], w["reason"]]
+                           for w in points["waiting"]])
     if data["problems"]:  # free text: one line each, the reason last and whole
         lines.append("problems:")
         lines += [f"  {p['source_ref']} [{p['stage']}, {p['failure_class']}] {p['reason']}"

@@ -36,6 +36,7 @@ class SteemEngineSidechain:
 
     def __init__(self, url: str, *, timeout: float = 10) -> None:
         self.endpoint = url.rstrip("/") + "/blockchain"
+        self.contracts = url.rstrip("/") + "/contracts"
         self.timeout = timeout
         self._http = requests.Session()
         self._http.headers["User-Agent"] = "wp-steem-bridge"
@@ -55,6 +56,41 @@ class SteemEngineSidechain:
             entries.extend(found)
             if len(found) < PAGE:
                 return _receipt(tx_id, entries)
+
+    # -- the tokens contract's tables (bridge.ports.SidechainTokens) ---------------------------
+
+    def token(self, symbol: str) -> dict[str, Any] | None:
+        """The ``tokens.tokens`` row of ``symbol`` (``findOne``), or None."""
+        what = f"reading token {symbol} from {self.contracts}"
+        answer = self._call(self.contracts, "findOne", {
+            "contract": "tokens", "table": "tokens", "query": {"symbol": symbol}}, what)
+        return answer if isinstance(answer, dict) else None
+
+    def balances(self, symbol: str, accounts: Sequence[str]) -> dict[str, str]:
+        """``tokens.balances`` of ``accounts`` in ``symbol`` (``find`` with ``$in``, 1000 per
+        request): account -> liquid balance (decimal string)."""
+        found: dict[str, str] = {}
+        names = sorted(set(accounts))
+        what = f"reading {symbol} balances from {self.contracts}"
+        for start in range(0, len(names), 1000):
+            chunk = names[start:start + 1000]
+            rows = self._call(self.contracts, "find", {
+                "contract": "tokens", "table": "balances", "limit": 1000,
+                "query": {"symbol": symbol, "account": {"$in": chunk}}}, what)
+            for row in rows if isinstance(rows, list) else []:
+                if isinstance(row, dict) and row.get("account") in chunk:
+                    found[str(row["account"])] = str(row.get("balance", "0"))
+        return found
+
+    def _call(self, url: str, method: str, params: dict[str, Any], what: str) -> Any:
+        answer = self._post({"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+                            what, url)
+        if not isinstance(answer, dict):
+            raise TransientError(f"{what}: unexpected answer: {str(answer)[:200]}")
+        if isinstance(answer.get("error"), dict):
+            raise jsonrpc_error(answer["error"].get("code"), str(answer["error"].get("message")),
+                                what, URL_HINT)
+        return answer.get("result")
 
     def _infos(self, sidechain_ids: Sequence[str], tx_id: str) -> list[dict[str, Any] | None]:
         """``getTransactionInfo`` of each id, in one JSON-RPC batch."""
@@ -81,9 +117,9 @@ class SteemEngineSidechain:
             infos.append(result if isinstance(result, dict) else None)
         return infos
 
-    def _post(self, payload: Any, what: str) -> Any:
+    def _post(self, payload: Any, what: str, url: str = "") -> Any:
         try:
-            response = self._http.post(self.endpoint, json=payload, timeout=self.timeout)
+            response = self._http.post(url or self.endpoint, json=payload, timeout=self.timeout)
         except requests.RequestException as exc:
             raise TransientError(f"{what}: {type(exc).__name__}") from exc
         if response.status_code >= 400:
@@ -107,8 +143,10 @@ def _until_none(infos: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
 
 
 def _receipt(tx_id: str, infos: list[dict[str, Any]]) -> SidechainReceipt:
-    errors = tuple(error for info in infos for error in _log_errors(info.get("logs")))
-    return SidechainReceipt(tx_id, int(infos[0].get("refSteemBlockNumber") or 0), errors)
+    actions = tuple(tuple(_log_errors(info.get("logs"))) for info in infos)
+    errors = tuple(error for action in actions for error in action)
+    return SidechainReceipt(tx_id, int(infos[0].get("refSteemBlockNumber") or 0), errors,
+                            actions)
 
 
 def _log_errors(logs: Any) -> list[str]:

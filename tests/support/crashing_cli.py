@@ -2,7 +2,8 @@
 
 ``python -m tests.support.crashing_cli STEP [wp-steem-bridge arguments...]`` replaces
 ``bridge.dispatch.checkpoint`` (a no-op on the production path) with one that SIGKILLs this
-process when the dispatcher reaches ``STEP`` ("after-sign" or "after-broadcast"), then runs the
+process when the dispatcher reaches ``STEP`` ("after-sign", "after-broadcast" or
+"before-confirm"), then runs the
 real CLI. Nothing is cleaned up: the state store sees exactly what a power cut would leave.
 """
 
@@ -15,7 +16,7 @@ import sys
 import bridge.dispatch
 from bridge.cli import main as cli_main
 
-STEPS = ("after-sign", "after-broadcast")
+STEPS = ("after-sign", "after-broadcast", "before-confirm")
 
 
 def crash_at(step: str):

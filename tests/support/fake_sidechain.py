@@ -51,12 +51,12 @@ class FakeSidechain:
         entries = [e for e in (parsed if isinstance(parsed, list) else [parsed]) if _is_entry(e)]
         if not entries or not auths:
             return
-        errors: list[str] = []
+        actions: list[tuple[str, ...]] = []
         for entry in entries:
             error = self._run(auths[0], active, entry)
-            if error:
-                errors.append(error)
-        self.receipts[tx_id] = SidechainReceipt(tx_id, block_num, tuple(errors))
+            actions.append((error,) if error else ())
+        errors = tuple(e for action in actions for e in action)
+        self.receipts[tx_id] = SidechainReceipt(tx_id, block_num, errors, tuple(actions))
 
     def receipt(self, tx_id: str, head_block: int) -> SidechainReceipt | None:
         found = self.receipts.get(tx_id)
@@ -154,3 +154,21 @@ def _quantity(p: dict[str, Any]) -> Decimal | None:
 def _decimals(quantity: str) -> int:
     exponent = Decimal(quantity).normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+@dataclass
+class FakeSidechainTokens:
+    """``bridge.ports.SidechainTokens`` over a ``FakeSidechain``'s tables."""
+
+    sidechain: FakeSidechain
+
+    def token(self, symbol: str) -> dict[str, Any] | None:
+        token = self.sidechain.tokens.get(symbol)
+        if token is None:
+            return None
+        return {"symbol": symbol, "issuer": token.issuer, "precision": token.precision,
+                "supply": str(token.supply), "maxSupply": str(token.max_supply)}
+
+    def balances(self, symbol: str, accounts: list[str]) -> dict[str, str]:
+        held = self.sidechain.balances
+        return {a: str(held[(a, symbol)]) for a in accounts if (a, symbol) in held}

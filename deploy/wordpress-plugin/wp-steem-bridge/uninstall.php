@@ -28,6 +28,10 @@ delete_option( 'wpsb_chain_globals' );
 global $wpdb;
 $wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wpsb_changes" ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.DirectDatabaseQuery.SchemaChange
 delete_option( 'wpsb_changes_db_version' );
+// The points feed too: the bridge's state store keeps which entries were paid.
+$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wpsb_points_feed" ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.DirectDatabaseQuery.SchemaChange
+delete_option( 'wpsb_points_db_version' );
+delete_option( 'wpsb_points_swept' );
 delete_option( 'wpsb_changes_pruned_through' );
 wp_clear_scheduled_hook( 'wpsb_changes_prune' );
 $wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wpsb_like_events" ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.DirectDatabaseQuery.SchemaChange

@@ -40,6 +40,7 @@ require_once __DIR__ . '/includes/display.php';
 require_once __DIR__ . '/includes/mirror-render.php';
 require_once __DIR__ . '/includes/mirror-comments.php';
 require_once __DIR__ . '/includes/mirror-points.php';
+require_once __DIR__ . '/includes/points-feed.php';
 require_once __DIR__ . '/includes/webhook.php';
 require_once __DIR__ . '/includes/xmlrpc.php';
 require_once __DIR__ . '/includes/heartbeat.php';
