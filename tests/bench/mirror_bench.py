@@ -38,9 +38,9 @@ BASELINE_SAMPLE = 300  # naive reads actually timed; the rest is extrapolated li
 
 
 class LatencyProxy:
-    """Forwards each POST to the devnet after sleeping ``LATENCY``; counts the requests."""
+    """Forwards each POST to the devnet after sleeping ``latency``; counts the requests."""
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, latency: float = LATENCY) -> None:
         proxy = self
         self.requests = 0
         self.lock = threading.Lock()
@@ -52,7 +52,8 @@ class LatencyProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with proxy.lock:
                     proxy.requests += 1
-                time.sleep(LATENCY)
+                if latency:
+                    time.sleep(latency)
                 upstream = http.client.HTTPConnection("127.0.0.1", target_port, timeout=60)
                 upstream.request("POST", "/", body, {"Content-Type": "application/json"})
                 answer = upstream.getresponse().read()
