@@ -161,24 +161,25 @@ def _base_url(url: str) -> str:
     return base
 
 
+_LINE_EDGE = re.compile(r"[ \t]*\n[ \t]*")
+
+
 def tidy_lines(markup: str) -> str:
     """Strip indentation and trailing spaces of every line outside <pre>; squeeze blank lines."""
     parts = _PRE_BLOCK.split(markup)
+    last = len(parts) - 1
     tidied: list[str] = []
     for index, part in enumerate(parts):
         if index % 2 == 1:  # a <pre> block: whitespace is content there
             tidied.append(part)
             continue
-        lines = part.split("\n")
-        at_line_start = index == 0
-        before_pre = index < len(parts) - 1
-        for number, line in enumerate(lines):
-            if number > 0 or at_line_start:
-                line = line.lstrip(" \t")
-            if number < len(lines) - 1 or not before_pre:
-                line = line.rstrip(" \t")
-            lines[number] = line
-        tidied.append(_BLANK_LINES.sub("\n\n", "\n".join(lines)))
+        # text right after a </pre> continues its line, text right before a <pre> too
+        part = _LINE_EDGE.sub("\n", part)
+        if index == 0:
+            part = part.lstrip(" \t")
+        if index == last:
+            part = part.rstrip(" \t")
+        tidied.append(_BLANK_LINES.sub("\n\n", part))
     return "".join(tidied).strip("\n")
 
 
