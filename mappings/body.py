@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import nh3
 from diff_match_patch import diff_match_patch
 
-from mappings.rewrite import NOTABLE_WORDS, WALKED_TAGS, needs_walk, rewrite
+from mappings.rewrite import rewrite
 from mappings.shortcodes import expand_shortcodes
 from mappings.text import html_to_text, valid_utf8
 
@@ -105,11 +105,9 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
     """
     base = _base_url(base_url if _is_http(base_url) else site_url)
     expanded, notes = expand_shortcodes(valid_utf8(fragment))
-    cleaned = _one_pass(expanded, base)
-    if cleaned is None:
-        wide = _sanitize(expanded, FIRST_PASS_TAGS, FIRST_PASS_ATTRIBUTES, base,
-                         GENERIC_FIRST_PASS_ATTRIBUTES)  # fmt: skip
-        cleaned = _sanitize(rewrite(wide), ALLOWED_TAGS, ALLOWED_ATTRIBUTES, base)
+    wide = _sanitize(expanded, FIRST_PASS_TAGS, FIRST_PASS_ATTRIBUTES, base,
+                     GENERIC_FIRST_PASS_ATTRIBUTES)  # fmt: skip
+    cleaned = _sanitize(rewrite(wide), ALLOWED_TAGS, ALLOWED_ATTRIBUTES, base)
     if "<img" in cleaned:
         cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
     previous = None
@@ -118,36 +116,6 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
     cleaned = tidy_lines(cleaned)
     images, links = extract_urls(cleaned)
     return CleanBody(html=cleaned, images=images, links=links, notes=tuple(notes))
-
-
-# Tags of the first pass that ``rewrite`` passes through unchanged: the strict pass only unwraps
-# them, but they delimit text nodes (a bare URL is a whole text node), so the one pass keeps
-# them until the bare URLs are linked, then drops them (no attributes are left on them).
-DELIMITING_TAGS = REWRITTEN_TAGS - WALKED_TAGS
-_DELIMITING_TAG = re.compile(r"</?(?:" + "|".join(sorted(DELIMITING_TAGS)) + r")>")
-_RAW_WALKED_TAG = re.compile(r"<\s*(?:" + "|".join(sorted(WALKED_TAGS)) + r")(?=[\s/>])")
-ONE_PASS_TAGS = ALLOWED_TAGS | DELIMITING_TAGS
-ONE_PASS_ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "*": set()}
-
-
-def _one_pass(fragment: str, base: str) -> str | None:
-    """The strict clean in ONE nh3 pass, when nothing in ``fragment`` needs ``rewrite``'s walk
-    (no element it rewrites, no word that marks hidden content or a background, anywhere,
-    entities decoded); else None and the caller runs both passes. Equal to both passes: the
-    strict allow-list is a subset of the first pass's, so filtering once is filtering twice,
-    and bare URLs are linked while the same tags delimit the text."""
-    lowered = fragment.lower()  # tag names are case-insensitive; so is the check for words
-    if _RAW_WALKED_TAG.search(lowered) or _notable(lowered) or (
-            "&" in lowered and _notable(html.unescape(fragment).lower())):
-        return None
-    once = _sanitize(fragment, ONE_PASS_TAGS, ONE_PASS_ATTRIBUTES, base)
-    if needs_walk(once):  # text starting with a URL: the walk's case
-        return None
-    return _DELIMITING_TAG.sub("", rewrite(once, walk=False))
-
-
-def _notable(lowered: str) -> bool:
-    return any(word in lowered for word in NOTABLE_WORDS)
 
 
 def _is_http(url: str) -> bool:

@@ -51,13 +51,10 @@ RENAMED = {
     "caption": ("<p><strong>", "</strong></p>"),
 }
 _NOTABLE_ATTRIBUTES = re.compile(r"hidden|screen-reader|sr-only|background")
-# what makes ``rewrite`` walk the markup (else it only links bare URLs)
-WALKED_TAGS = frozenset({
-    "iframe", "embed", "object", "audio", "video", "select", "option", "form", "button",
-    "figcaption", "summary", "dt", "dd", "q", "s", "kbd", "samp", "tt", "var", "cite", "dfn",
-    "caption"})
-NOTABLE_WORDS = ("hidden", "screen-reader", "sr-only", "background")
-_WALKED_TAG = re.compile(r"<(?:" + "|".join(sorted(WALKED_TAGS)) + r")[\s>]")
+_WALKED_TAG = re.compile(
+    r"<(?:iframe|embed|object|audio|video|select|option|form|button|figcaption|summary|dt|dd|q|s"
+    r"|kbd|samp|tt|var|cite|dfn|caption)[\s>]")
+_NOTABLE_WORDS = ("hidden", "screen-reader", "sr-only", "background")
 _BARE_URL_TEXT = re.compile(r">(\s*)(https?://[^\s<>\"]+)(\s*)(?=<|$)")
 SPECIAL = {*RENAMED, "option", "form", "button"}
 HIDING_CLASSES = {"screen-reader-text", "sr-only", "visually-hidden", "hidden"}
@@ -189,7 +186,7 @@ class _Rewriter:
 
 def needs_walk(markup: str) -> bool:
     """True when ``rewrite`` changes more than bare URLs in ``markup`` (nh3 output)."""
-    return (any(word in markup for word in NOTABLE_WORDS) or bool(_WALKED_TAG.search(markup))
+    return (any(word in markup for word in _NOTABLE_WORDS) or bool(_WALKED_TAG.search(markup))
             or markup.lstrip().startswith("http"))
 
 
