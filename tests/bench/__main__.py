@@ -25,7 +25,7 @@ EXTRA_MODULES = ("tests.bench_mapping",)
 # (module, what its rows show): the table's order; a missing module keeps its place
 SECTIONS = (
     ("tests.bench.backfill_bench", "backfill at the limit"),
-    ("tests.bench.votes_bench", "votes at the limit (branch likes)"),
+    ("tests.bench.likes_bench", "votes at the limit (branch likes)"),
     ("tests.bench.latency_bench", "publish latency over the webhook"),
     ("tests.bench.idle_bench", "idle tick"),
     ("tests.bench.scale_bench", "scale-out (branch fleet)"),
