@@ -56,12 +56,15 @@ def block(chain: Any, num: int, legacy: bool) -> dict[str, Any] | None:
 
 
 def _stored_tx(chain: Any, tx_id: str, legacy: bool) -> dict[str, Any]:
+    """A transaction of a produced block. A pending one (accepted, its block not produced yet)
+    is unknown too: steemd reads the transaction out of ``fetch_block_by_number`` of its block
+    (account_history_api.cpp get_transaction), which a block not yet produced does not have,
+    so no client can take a pending transaction for a confirmed one."""
     location = chain.tx_locations.get(tx_id)
-    if location is None:
+    if location is None or location[0] > chain.head_num:
         raise _fail("false", f"Unknown Transaction {tx_id}")
     num, index = location
-    source = chain.block_txs.get(num, chain.pending if num > chain.head_num else [])
-    trx = next(t for t, i in source if i == tx_id)
+    trx = next(t for t, i in chain.block_txs.get(num, []) if i == tx_id)
     out = render_tx(trx, legacy, chain.chain_name)
     out.update({"transaction_id": tx_id, "block_num": num, "transaction_num": index})
     return out

@@ -14,6 +14,7 @@ Finally a body that steemd would parse as a diff-match-patch patch on edit is ne
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -107,7 +108,8 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
     wide = _sanitize(expanded, FIRST_PASS_TAGS, FIRST_PASS_ATTRIBUTES, base,
                      GENERIC_FIRST_PASS_ATTRIBUTES)  # fmt: skip
     cleaned = _sanitize(rewrite(wide), ALLOWED_TAGS, ALLOWED_ATTRIBUTES, base)
-    cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
+    if "<img" in cleaned:
+        cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
     previous = None
     while previous != cleaned:  # removing one empty <p> can leave another behind
         previous, cleaned = cleaned, _EMPTY_PARAGRAPH.sub("", cleaned)
@@ -129,24 +131,35 @@ def _base_url(url: str) -> str:
     return base
 
 
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_LEADING_SPACE = re.compile(r"\n[ \t]+")
+_PRE_SPELLINGS = tuple("<" + "".join(c) for c in itertools.product("pP", "rR", "eE"))
+
+
+def _has_pre(markup: str) -> bool:
+    """Whether ``markup`` may hold a <pre> element (any case), with plain substring scans."""
+    return any(spelling in markup for spelling in _PRE_SPELLINGS)
+
+
 def tidy_lines(markup: str) -> str:
     """Strip indentation and trailing spaces of every line outside <pre>; squeeze blank lines."""
-    parts = _PRE_BLOCK.split(markup)
+    parts = _PRE_BLOCK.split(markup) if _has_pre(markup) else [markup]
+    last = len(parts) - 1
     tidied: list[str] = []
     for index, part in enumerate(parts):
         if index % 2 == 1:  # a <pre> block: whitespace is content there
             tidied.append(part)
             continue
-        lines = part.split("\n")
-        at_line_start = index == 0
-        before_pre = index < len(parts) - 1
-        for number, line in enumerate(lines):
-            if number > 0 or at_line_start:
-                line = line.lstrip(" \t")
-            if number < len(lines) - 1 or not before_pre:
-                line = line.rstrip(" \t")
-            lines[number] = line
-        tidied.append(_BLANK_LINES.sub("\n\n", "\n".join(lines)))
+        # text right after a </pre> continues its line, text right before a <pre> too
+        if " \n" in part or "\t\n" in part:
+            part = _TRAILING_SPACE.sub("\n", part)
+        if "\n " in part or "\n\t" in part:
+            part = _LEADING_SPACE.sub("\n", part)
+        if index == 0:
+            part = part.lstrip(" \t")
+        if index == last:
+            part = part.rstrip(" \t")
+        tidied.append(_BLANK_LINES.sub("\n\n", part) if "\n\n\n" in part else part)
     return "".join(tidied).strip("\n")
 
 
@@ -210,7 +223,7 @@ def markdown_proof(markup: str) -> str:
     newline of a pair is written as ``&#10;``, which a browser shows the same), and a body that
     does not start with a block tag is wrapped in a ``<div>``: the whole body is one HTML block.
     """
-    parts = _PRE_BLOCK.split(markup)
+    parts = _PRE_BLOCK.split(markup) if _has_pre(markup) else [markup]
     for index, part in enumerate(parts):
         if index % 2 == 1:
             parts[index] = _BLANK_LINE_RUNS.sub(_encoded_newlines, part)

@@ -22,6 +22,7 @@ Kept, because real text needs them (and only where it needs them):
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 ZWNJ = "\u200c"
@@ -39,13 +40,33 @@ _TAG_CHARACTERS = range(0xE0020, 0xE0080)
 _JOINING_SCRIPTS = (range(0x0600, 0x0E00), range(0xFB50, 0xFE00), range(0xFE70, 0xFEFF))
 
 
+# ASCII characters dropped: the C0 controls and DEL that are not whitespace (str.isspace() is
+# true for \t-\r and \x1c-\x1f).
+_ASCII_DROPPED = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+
+
+_WHITESPACE = re.compile(r"\s+")
+_FILLERS = re.compile("[" + "".join(sorted(_INVISIBLE_LETTERS)) + "]")
+
+
+def _may_drop(text: str) -> bool:
+    """False when nothing in ``text`` can be dropped: outside whitespace, every character is
+    printable (``str.isprintable`` is false for every Cc and Cf character) and none is a
+    filler letter. Cheap C-level scans; the caller walks the text only when this is True."""
+    return not _WHITESPACE.sub(" ", text).isprintable() or bool(_FILLERS.search(text))
+
+
 def strip_invisible(text: str) -> str:
     """``text`` without bidi controls, zero-width and other invisible format characters.
 
     Whitespace, control or not, is left for the caller to collapse (it separates words).
+    One regex scan decides; only text holding such a character is walked one character at
+    a time (the joiners' neighbours decide whether they stay).
     """
     if text.isascii():
-        return "".join(char for char in text if char.isprintable() or char.isspace())
+        return _ASCII_DROPPED.sub("", text)
+    if not _may_drop(text):
+        return text
     kept: list[str] = []
     for index, char in enumerate(text):
         following = text[index + 1] if index + 1 < len(text) else ""

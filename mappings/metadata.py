@@ -38,17 +38,44 @@ def absolute_url(url: str, site_url: str) -> str:
     return resolved if _HTTP_URL.match(resolved) and " " not in resolved else ""
 
 
+# Text past this many characters of a preview cannot change its first 160 (the cut's word
+# break looks 20 back; a markdown image still open there is looked for in the whole span).
+_SETTLED_CHARS = 2 * MAX_DESCRIPTION_CHARS
+_FIRST_SLICE = 1024  # HTML characters read first; four times more each time that is too few
+# Where the parser moves text out of document order (foster parenting), a prefix of the
+# markup is not a prefix of the text.
+_REORDERING = re.compile(r"<table", re.IGNORECASE)
+
+
 def description_text(excerpt_html: str, body_html: str) -> str:
     """Preview text: the excerpt (else the body start), whitespace collapsed, <= 160 chars."""
-    text = _preview_text(_EXCERPT_MORE.sub("", html_to_text(excerpt_html or "")))
+    text = _preview_of(excerpt_html or "", excerpt=True)
     if not text:
-        text = _preview_text(html_to_text(body_html or ""))
+        text = _preview_of(body_html or "", excerpt=False)
     # stripped again after the cut: a cut inside an emoji sequence leaves a dangling joiner
     return strip_invisible(cut_chars(collapse_whitespace(text), MAX_DESCRIPTION_CHARS))
 
 
-def _preview_text(text: str) -> str:
+def _preview_of(markup: str, excerpt: bool) -> str:
+    """The preview text of ``markup``, read only as far as its first 160 characters need.
+
+    A cut anywhere in HTML changes only the text at the cut (a tag, entity or comment left
+    open is dropped or read literally there), so a prefix whose preview runs well past the
+    settled length, with no markdown image still open in that span, gives the same first
+    characters as the whole. Tables (foster parenting) and short markup are read whole."""
+    size = _FIRST_SLICE
+    while size < len(markup) and not _REORDERING.search(markup, 0, size):
+        text = _preview_text(html_to_text(markup[:size]), excerpt)
+        if len(text) > _SETTLED_CHARS and "![" not in text[:_SETTLED_CHARS]:
+            return text[:_SETTLED_CHARS]
+        size *= 4
+    return _preview_text(html_to_text(markup), excerpt)
+
+
+def _preview_text(text: str, excerpt: bool = False) -> str:
     """Frontends show the description like a title: no bidi controls or invisible characters."""
+    if excerpt:
+        text = _EXCERPT_MORE.sub("", text)
     return collapse_whitespace(strip_invisible(_PREVIEW_NOISE.sub(" ", text)))
 
 

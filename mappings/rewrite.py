@@ -51,10 +51,10 @@ RENAMED = {
     "caption": ("<p><strong>", "</strong></p>"),
 }
 _NOTABLE_ATTRIBUTES = re.compile(r"hidden|screen-reader|sr-only|background")
-_NEEDS_WALK = re.compile(
+_WALKED_TAG = re.compile(
     r"<(?:iframe|embed|object|audio|video|select|option|form|button|figcaption|summary|dt|dd|q|s"
-    r"|kbd|samp|tt|var|cite|dfn|caption)[\s>]|hidden|screen-reader|sr-only|background"
-)
+    r"|kbd|samp|tt|var|cite|dfn|caption)[\s>]")
+_NOTABLE_WORDS = ("hidden", "screen-reader", "sr-only", "background")
 _BARE_URL_TEXT = re.compile(r">(\s*)(https?://[^\s<>\"]+)(\s*)(?=<|$)")
 SPECIAL = {*RENAMED, "option", "form", "button"}
 HIDING_CLASSES = {"screen-reader-text", "sr-only", "visually-hidden", "hidden"}
@@ -184,9 +184,16 @@ class _Rewriter:
         self.out.append(chunk)
 
 
-def rewrite(markup: str) -> str:
-    """``markup`` (nh3 output) with the rewrites above applied."""
-    if not _NEEDS_WALK.search(markup) and not markup.lstrip().startswith("http"):
+def needs_walk(markup: str) -> bool:
+    """True when ``rewrite`` changes more than bare URLs in ``markup`` (nh3 output)."""
+    return (any(word in markup for word in _NOTABLE_WORDS) or bool(_WALKED_TAG.search(markup))
+            or markup.lstrip().startswith("http"))
+
+
+def rewrite(markup: str, walk: bool | None = None) -> str:
+    """``markup`` (nh3 output) with the rewrites above applied (``walk``: ``needs_walk``'s
+    answer, when the caller has it)."""
+    if not (needs_walk(markup) if walk is None else walk):
         # Fast path: at most bare URLs (text right after a tag) to convert.
         if "://" not in markup:
             return markup

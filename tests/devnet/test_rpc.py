@@ -182,3 +182,25 @@ def test_sigkill_right_after_broadcast_keeps_the_transaction(tmp_path) -> None:
     finally:
         proc.kill()
         proc.wait(timeout=5)
+
+
+def test_a_pending_transaction_is_unknown_until_its_block_is_produced() -> None:
+    """With timed blocks an accepted transaction waits for its block; until then a look-up
+    answers "Unknown Transaction" (steemd reads it out of the block), so a client cannot take
+    it for confirmed. The block produced, it is found there."""
+    handle = start_devnet(block_interval=3600)  # no timed block during the test
+    try:
+        client = Client(handle)
+        trx = client.sign_raw([["transfer", {"from": "initminer", "to": "null",
+                                             "amount": "0.001 STEEM", "memo": "pending"}]],
+                              [INITMINER_WIF])
+        assert client.call("condenser_api.broadcast_transaction", [trx]) == {}
+        tx_id = handle.chain.pending[-1][1]
+        for method, params in (("condenser_api.get_transaction", [tx_id]),
+                               ("account_history_api.get_transaction", {"id": tx_id})):
+            assert error_message(client.rpc(method, params)).endswith(f"Unknown Transaction {tx_id}")
+        client.generate(1)
+        found = client.call("condenser_api.get_transaction", [tx_id])
+        assert found["block_num"] == handle.chain.head_num and found["transaction_id"] == tx_id
+    finally:
+        handle.stop()
