@@ -9,6 +9,7 @@ Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from tests.integration.test_plugin_security import chain_path
 from tests.support.browser import ARTIFACTS, chromium, log_in
 from tests.support.wordpress import ensure_wordpress, wordpress_request
+from tests.support.wp_php import wp_php
 
 pytestmark = pytest.mark.integration
 PANEL = "wpsb-chain/wpsb-chain-panel"
@@ -94,7 +96,23 @@ def wait_until_saved(driver: webdriver.Chrome, seconds: float = 30) -> None:
                                  "return !e.isSavingPost() && !e.isEditedPostDirty();"):
             return
         time.sleep(0.2)
-    raise AssertionError("the post was not saved")
+    notices = driver.execute_script(
+        "return wp.data.select('core/notices').getNotices().map(n => n.content);")
+    raise AssertionError(f"the post was not saved; the editor says: {notices}")
+
+
+def payout_in_three_days() -> str:
+    """A pending payout's chain time (UTC) three days and an hour from now."""
+    due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=3, hours=1)
+    return due.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def site_time(site_name: str, utc: str) -> str:
+    """``utc`` in the site's own date and time format and time zone, as WordPress writes it."""
+    return wp_php(site_name, f"""
+        $t = strtotime('{utc} UTC');
+        echo wp_date(get_option('date_format') . ' ' . get_option('time_format'), $t);
+    """).strip()
 
 
 def test_an_editor_sees_chain_status_and_payout_and_saves_an_override(
@@ -103,7 +121,8 @@ def test_an_editor_sees_chain_status_and_payout_and_saves_an_override(
     permlink = f"lian-shang-{int(time.time())}"
     chain = {"steem_author": "iguazi123", "steem_permlink": permlink,
              "steem_status": "published", "steem_block": 4321, "steem_error": ""}
-    mirror = {"steem_pending_payout": "1.234 SBD", "steem_payout_time": "2026-12-07T12:00:00",
+    due = payout_in_three_days()
+    mirror = {"steem_pending_payout": "1.234 SBD", "steem_payout_time": due,
               "steem_vote_count": 2, "steem_mirror_block": 4400}
     log_in(browser, site, "panel-editor", "editor")
     with bridged_post(site, "链上的第一篇文章", chain, mirror) as post_id:
@@ -115,8 +134,9 @@ def test_an_editor_sees_chain_status_and_payout_and_saves_an_override(
         assert link.text.startswith(f"@iguazi123/{permlink}")
         assert link.get_attribute("href") == f"https://steemit.com/@iguazi123/{permlink}"
         assert within(panel, ".wpsb-block") == "In block 4321"
+        # the site's own date and time format and zone, and how long until then
         assert within(panel, ".wpsb-payout") == (
-            "Pending payout 1.234 SBD (pays out 2026-12-07 12:00:00 UTC)")
+            f"Pending payout 1.234 SBD, pays out in 3 days ({site_time('test', due)})")
         assert within(panel, ".wpsb-votes") == "2 votes"
 
         tags = panel.find_element(By.CSS_SELECTOR, ".wpsb-overrides input[type=text]")
@@ -150,7 +170,7 @@ def test_an_editor_whose_language_is_chinese_sees_the_panel_in_chinese(
     permlink = f"zhong-wen-{int(time.time())}"
     chain = {"steem_author": "iguazi123", "steem_permlink": permlink,
              "steem_status": "published", "steem_block": 4321, "steem_error": ""}
-    mirror = {"steem_pending_payout": "1.234 SBD", "steem_payout_time": "2026-12-07T12:00:00",
+    mirror = {"steem_pending_payout": "1.234 SBD", "steem_payout_time": payout_in_three_days(),
               "steem_vote_count": 2, "steem_mirror_block": 4400}
     log_in(browser, site, "panel-editor-zh", "editor")
     with user_language(site, "panel-editor-zh", "zh_CN"), \
@@ -162,8 +182,8 @@ def test_an_editor_whose_language_is_chinese_sees_the_panel_in_chinese(
         assert within(panel, ".components-panel__body-title") == "Steem"
         assert within(panel, ".wpsb-status") == "已发布到区块链"
         assert within(panel, ".wpsb-block") == "位于区块 4321"
-        assert within(panel, ".wpsb-payout") == (
-            "待发放收益 1.234 SBD（将于 2026-12-07 12:00:00 UTC 发放）")
+        assert re.fullmatch(r"待发放收益 1\.234 SBD，3\s?天后发放（[^（）]*2026[^（）]*）",
+                            within(panel, ".wpsb-payout")), within(panel, ".wpsb-payout")
         assert within(panel, ".wpsb-votes") == "2 票"
         labels = [label.text.strip() for label in panel.find_elements(
             By.CSS_SELECTOR, ".wpsb-overrides label")]

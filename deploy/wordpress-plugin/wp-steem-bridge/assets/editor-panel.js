@@ -87,6 +87,43 @@
 		return el( 'div', null, ...parts );
 	}
 
+	/** A chain time (UTC, "YYYY-MM-DDTHH:MM:SS") in the site's own date and time format and zone. */
+	function siteTime( utc ) {
+		const formats = wp.date.getSettings().formats;
+		return wp.date.dateI18n( formats.date + ' ' + formats.time, utc + 'Z' );
+	}
+
+	/** How long until ``ms`` milliseconds from now: "3 days", "5 hours", "10 minutes". */
+	function timeLeft( ms ) {
+		const minutes = Math.max( 1, Math.round( ms / 60000 ) );
+		if ( minutes >= 1440 ) {
+			const days = Math.round( minutes / 1440 );
+			/* translators: %d: number of days */
+			return sprintf( _n( '%d day', '%d days', days, 'wp-steem-bridge' ), days );
+		}
+		if ( minutes >= 60 ) {
+			const hours = Math.round( minutes / 60 );
+			/* translators: %d: number of hours */
+			return sprintf( _n( '%d hour', '%d hours', hours, 'wp-steem-bridge' ), hours );
+		}
+		/* translators: %d: number of minutes */
+		return sprintf( _n( '%d minute', '%d minutes', minutes, 'wp-steem-bridge' ), minutes );
+	}
+
+	/** "Pending payout 1.234 SBD, pays out in 3 days (the date)", or due since, once past. */
+	function pendingPayout( meta ) {
+		const left = new Date( meta.steem_payout_time + 'Z' ).getTime() - Date.now();
+		if ( left <= 0 ) {
+			/* translators: 1: pending payout, e.g. "1.234 SBD", 2: the payout date */
+			return sprintf( __( 'Pending payout %1$s, due since %2$s', 'wp-steem-bridge' ),
+				meta.steem_pending_payout, siteTime( meta.steem_payout_time ) );
+		}
+		return sprintf(
+			/* translators: 1: pending payout, e.g. "1.234 SBD", 2: time left, e.g. "3 days", 3: the payout date */
+			__( 'Pending payout %1$s, pays out in %2$s (%3$s)', 'wp-steem-bridge' ),
+			meta.steem_pending_payout, timeLeft( left ), siteTime( meta.steem_payout_time ) );
+	}
+
 	/** The mirrored payout and votes, once the bridge mirrored them. */
 	function RewardsView( { meta } ) {
 		if ( ! meta.steem_author || ! meta.steem_permlink ) {
@@ -97,13 +134,10 @@
 		}
 		const payout = meta.steem_paid_out
 			? sprintf(
-				/* translators: 1: UTC time, 2: author payout, 3: curator payout */
-				__( 'Paid out %1$s UTC: author %2$s, curators %3$s', 'wp-steem-bridge' ),
-				meta.steem_payout_time.replace( 'T', ' ' ), meta.steem_author_payout, meta.steem_curator_payout )
-			: sprintf(
-				/* translators: 1: amount, 2: UTC time */
-				__( 'Pending payout %1$s (pays out %2$s UTC)', 'wp-steem-bridge' ),
-				meta.steem_pending_payout, meta.steem_payout_time.replace( 'T', ' ' ) );
+				/* translators: 1: payout date and time in the site's format, 2: author payout, 3: curator payout */
+				__( 'Paid out %1$s: author %2$s, curators %3$s', 'wp-steem-bridge' ),
+				siteTime( meta.steem_payout_time ), meta.steem_author_payout, meta.steem_curator_payout )
+			: pendingPayout( meta );
 		const votes = meta.steem_vote_count || 0;
 		return el( 'div', null,
 			para( 'wpsb-payout', payout ),

@@ -20,7 +20,7 @@ function wpsb_enqueue_editor_panel() {
 	wp_enqueue_script(
 		'wpsb-editor-panel',
 		plugins_url( 'assets/editor-panel.js', __DIR__ ),
-		array( 'wp-plugins', 'wp-edit-post', 'wp-element', 'wp-components', 'wp-data', 'wp-core-data', 'wp-notices', 'wp-i18n', 'wp-api-fetch' ),
+		array( 'wp-plugins', 'wp-edit-post', 'wp-element', 'wp-components', 'wp-data', 'wp-core-data', 'wp-notices', 'wp-i18n', 'wp-api-fetch', 'wp-date' ),
 		WPSB_VERSION,
 		true
 	);
@@ -45,8 +45,11 @@ function wpsb_drop_unchanged_protected_meta( $response, $handler, WP_REST_Reques
 		return $response;
 	}
 	$post_id = (int) $m[1];
-	$schemas = wpsb_post_meta_schemas() + wpsb_mirror_post_schemas();
-	$stored  = wpsb_read_chain_meta( $post_id ) + wpsb_mirror_values( 'post', $post_id );
+	// the count of likes that are votes on chain (like-events.php) is the bridge's too
+	$schemas = wpsb_post_meta_schemas() + wpsb_mirror_post_schemas()
+		+ array( WPSB_LIKES_CHAIN_META => array( 'type' => 'integer' ) );
+	$stored  = wpsb_read_chain_meta( $post_id ) + wpsb_mirror_values( 'post', $post_id )
+		+ array( WPSB_LIKES_CHAIN_META => (int) get_post_meta( $post_id, WPSB_LIKES_CHAIN_META, true ) );
 	$meta    = $request['meta'];
 	foreach ( $meta as $key => $value ) {
 		if ( ! isset( $schemas[ $key ] ) || current_user_can( 'edit_post_meta', $post_id, $key ) ) {
