@@ -27,6 +27,7 @@ from bridge.store import StateStore
 from bridge.streams import InboundStream, OutboundStream, settings_fingerprint
 from bridge.writeback import WriteBack
 from connectors.sidechain import SteemEngineSidechain
+from connectors.smt_balances import SmtTokens
 from connectors.steem import SteemChain
 from connectors.wordpress_bbp_replies import WordPressBbpReplies
 from connectors.wordpress_comments import WordPressComments
@@ -39,6 +40,7 @@ from connectors.wordpress_xmlrpc import WordPressXmlrpc
 from mappings.comments import CommentOptions
 from mappings.likes import LikeRules
 from mappings.posts import post_to_intent
+from mappings.smt_payout import SmtOutput
 
 
 @dataclass
@@ -111,7 +113,8 @@ def build_app(settings: Settings, store: StateStore | None = None) -> App:
     smt = settings.points.token_output(site_id)  # None: Steem-Engine / Hive-Engine
     if settings.points.enabled and isinstance(wordpress, WordPressRest) and (sidechain or smt):
         points = PointsStream(store, WordPressPoints(wordpress), settings.points.rules(site_id),
-                              None if smt else sidechain, token_output=smt,
+                              SmtTokens(chain, smt.nai, smt.precision) if isinstance(smt, SmtOutput)
+                              else sidechain, token_output=smt,
                               linked_accounts=reads.users_with_steem_account)
         dispatcher.hooks["points"] = points
         ledgers.append(points)

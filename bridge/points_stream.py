@@ -15,7 +15,9 @@ The dispatcher then signs and sends them (active key), asking ``before_sign`` fi
 caps again, the issuer's token / the treasury's balance. ``settle`` runs in the transaction that
 confirms a batch: each action's entries paid, or refused with the sidechain's reason (visible;
 ``wp-steem-bridge points retry`` makes them due again). ``mirror_balances`` (after dispatch)
-writes the paid members' sidechain balances into their WordPress profiles.
+writes the paid members' sidechain balances into their WordPress profiles. With ``output = "smt"``
+``tokens`` reads the SMT from the chain (connectors/smt_balances.py): the same treasury check and
+the same balances mirror.
 
 A crash anywhere is settled by the dispatcher's reconcile (the signed batch is looked up by tx id,
 then in the sidechain's log); an entry is never in two batches that were signed.
@@ -230,6 +232,11 @@ class PointsStream:
             return ""
         rules = self.rules
         token = self.tokens.token(rules.symbol)
+        nai = getattr(self.output, "nai", "")  # output "smt": the SMT's NAI
+        if nai and (token is None or token.get("phase") != "launch_success"):
+            phase = token.get("phase") if token else "never created"
+            return (f"SMT {nai} ({rules.symbol}) is not launched ({phase}); create, set up and "
+                    f"launch it as @{rules.account}, it is tried again every 10 minutes")
         if token is None:
             return (f"token {rules.symbol} does not exist on the sidechain; create it as "
                     f"@{rules.account} (tokens.create), it is tried again every 10 minutes")
@@ -245,7 +252,8 @@ class PointsStream:
             return ""
         held = Decimal(self.tokens.balances(rules.symbol, [rules.account]).get(rules.account, "0"))
         if held < total:
-            return (f"treasury @{rules.account} holds {held} {rules.symbol}, the next batch "
+            return (f"treasury @{rules.account} holds {held} {rules.symbol}{f' ({nai})' if nai else ''}, "
+                    f"the next batch "
                     f"needs {total}: top it up (it is tried again every 10 minutes)")
         return ""
 
