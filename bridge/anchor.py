@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from bridge.model import MappingContext, Skip, Unreadable, from_text, to_text
+from bridge.model import MappingContext, PointEvent, Skip, Unreadable, from_text, to_text
 from bridge.plans import Facts, Outcome, Plan, Problem
 from bridge.ports import Cursor, LedgerEntries, LedgerEntry, PointsFeed
 from bridge.streams import OutboundStream
@@ -56,7 +57,8 @@ class FeedLedger:
     """The companion plugin's points feed (``PointsFeed``) as ``LedgerEntries``: an entry per feed
     event, its id the feed's ``seq`` (never goes backwards). The member's current chain account is
     left out of what is hashed (it changes when a member links); everything else the feed recorded
-    is in. ``anchor export`` writes these same entries, so verify-anchor hashes what was anchored."""
+    is in, and for myCRED the plugin's own log row as it is now (``row``), so a myCRED row
+    rewritten after it was anchored no longer matches. ``anchor export`` writes these same entries, so verify-anchor hashes what was anchored."""
 
     feed: PointsFeed
     page: int = 500  # the feed's largest page (WPSB_POINTS_MAX_LIMIT)
@@ -68,9 +70,7 @@ class FeedLedger:
             events = self.feed.point_events(after, min(self.page, limit - len(found))).events
             if not events:
                 break
-            found += [LedgerEntry(str(e.seq), {"id": str(e.seq), "entry": e.entry_id, "event": e.event,
-                                               "user_id": e.user_id, "points": e.points, "ctype": e.ctype,
-                                               "ref": e.ref, "happened": e.happened}) for e in events]
+            found += [LedgerEntry(str(e.seq), _entry(e)) for e in events]
             after = events[-1].seq
         return found[:limit]
 
@@ -84,6 +84,15 @@ class FeedLedger:
                 if int(entry.entry_id) >= first:
                     yield entry
             after = found[-1].entry_id
+
+
+def _entry(event: PointEvent) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": str(event.seq), "entry": event.entry_id, "event": event.event,
+                            "user_id": event.user_id, "points": event.points, "ctype": event.ctype,
+                            "ref": event.ref, "happened": event.happened}
+    if event.row is not None:  # the plugin's own row as it is now ({} once deleted)
+        data["row"] = dict(event.row)
+    return data
 
 
 def anchor_planner(account: str, stream: str) -> Callable[[AnchorBatch | Unreadable, Facts, MappingContext, bool],

@@ -1,7 +1,8 @@
 """Anchor-only mode on the real local WordPress (site "points") with the REAL myCRED and the
 devnet: members earn points through ``mycred_add``; a sync posts one ``wpsb-anchor`` custom_json
 whose root is the root of the points feed's entries; ``anchor export`` + ``verify-anchor`` exit 0;
-an entry rewritten in WordPress afterwards makes verify-anchor exit 1 naming it; a sync with no
+a myCRED log row rewritten in WordPress afterwards (or the feed's record of it) makes
+verify-anchor exit 1, naming the entry given the export made when it was anchored; a sync with no
 new entries posts nothing; new entries are anchored next, chained to the previous root."""
 
 from __future__ import annotations
@@ -85,17 +86,28 @@ def test_the_points_ledger_is_anchored_verified_and_chained(tmp_path: Path, devn
     sync(bridge)  # nothing new: no second anchor
     assert len(anchors_on_chain(devnet.url)) == 1
 
-    # an entry rewritten in WordPress after it was anchored
-    victim = entries[2]["id"]
+    # a myCRED log row rewritten in WordPress after it was anchored
+    victim = entries[2]
+    assert victim["row"]["id"] == victim["entry"].split(":")[1]
     wp_php("points", f"""
         global $wpdb;
-        $wpdb->query( $wpdb->prepare( "UPDATE {{$wpdb->prefix}}wpsb_points_feed SET points = %s WHERE seq = %d", '999', {victim} ) );
+        $table = mycred()->get_log_table();
+        $wpdb->query( $wpdb->prepare( "UPDATE $table SET creds = %s WHERE id = %d", '999', {victim['row']['id']} ) );
     """)
     now = tmp_path / "now.jsonl"
     export(bridge, first, now)
     bad = verify(bridge, now, status["tx_id"], "--was", str(anchored))
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert f"entry {victim} changed" in bad.stderr and '"points":"999"' in bad.stderr
+    assert f"entry {victim['id']} changed" in bad.stderr and '"creds":"999' in bad.stderr
+    assert bad.stderr.count(" changed: ") == 1
+    # the feed's own record rewritten: found too
+    wp_php("points", f"""
+        global $wpdb;
+        $wpdb->query( $wpdb->prepare( "UPDATE {{$wpdb->prefix}}wpsb_points_feed SET points = %s WHERE seq = %d", '7', {entries[0]['id']} ) );
+    """)
+    export(bridge, first, now)
+    bad = verify(bridge, now, status["tx_id"])
+    assert bad.returncode == 1 and "an entry was changed" in bad.stderr, bad.stderr
 
     earn(site, 3, 200)
     sync(bridge)

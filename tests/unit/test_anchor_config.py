@@ -74,6 +74,10 @@ def test_the_feed_is_read_as_ledger_entries_in_pages() -> None:
                              "happened": "2026-01-01T00:00:00"}
     assert [e.entry_id for e in ledger.entries_between(4, 9)] == [str(n) for n in range(4, 10)]
     assert ledger.entries_after("12", 5) == []
+    feed.events[0] = PointEvent(1, "mycred:1", "add", 2, "5", "c", "r", "t", row=(("creds", "5"),))
+    feed.events[1] = PointEvent(2, "mycred:2", "add", 2, "5", "c", "r", "t", row=())
+    rows = [e.data.get("row") for e in ledger.entries_after("", 3)]
+    assert rows == [{"creds": "5"}, {}, None]  # the myCRED row now; {} once it is gone
 
 
 def test_changed_entries_are_named() -> None:
