@@ -74,6 +74,9 @@ def test_the_points_ledger_is_anchored_verified_and_chained(tmp_path: Path, devn
     status = json.loads(bridge.cli("status", "--json").stdout)["anchor"]
     assert status["status"] == "confirmed" and status["block"] and status["root"] == first["root"]
     assert (status["from"], status["to"]) == (first["from"], first["to"])
+    text = bridge.cli("status").stdout
+    assert f"last anchor: entries {first['from']}..{first['to']} ({first['count']}) root {first['root']}, " \
+           f"confirmed tx {status['tx_id']} block {status['block']} by @{ANCHORER}" in text
     anchored = tmp_path / "anchored.jsonl"
     entries = export(bridge, first, anchored)
     # myCRED's own rows are the feed's: the 5 points earned (and any the site set-up logged)
