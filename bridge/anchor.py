@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from bridge.model import MappingContext, Skip, Unreadable, from_text, to_text
+from bridge.model import MappingContext, PointEvent, Skip, Unreadable, from_text, to_text
 from bridge.plans import Facts, Outcome, Plan, Problem
-from bridge.ports import Cursor, LedgerEntries
+from bridge.ports import Cursor, LedgerEntries, LedgerEntry, PointsFeed
 from bridge.streams import OutboundStream
 from mappings.anchor import AnchorBatch, anchor_intent, ledger_root
 
@@ -51,6 +52,49 @@ class AnchorSource:
         return []  # anchors are never deferred
 
 
+@dataclass
+class FeedLedger:
+    """The companion plugin's points feed (``PointsFeed``) as ``LedgerEntries``: an entry per feed
+    event, its id the feed's ``seq`` (never goes backwards). The member's current chain account is
+    left out of what is hashed (it changes when a member links); everything else the feed recorded
+    is in, and for myCRED the plugin's own log row as it is now (``row``), so a myCRED row
+    rewritten after it was anchored no longer matches. ``anchor export`` writes these same entries, so verify-anchor hashes what was anchored."""
+
+    feed: PointsFeed
+    page: int = 500  # the feed's largest page (WPSB_POINTS_MAX_LIMIT)
+
+    def entries_after(self, entry_id: str, limit: int) -> Sequence[LedgerEntry]:
+        found: list[LedgerEntry] = []
+        after = int(entry_id or 0)
+        while len(found) < limit:
+            events = self.feed.point_events(after, min(self.page, limit - len(found))).events
+            if not events:
+                break
+            found += [LedgerEntry(str(e.seq), _entry(e)) for e in events]
+            after = events[-1].seq
+        return found[:limit]
+
+    def entries_between(self, first: int, last: int) -> Iterator[LedgerEntry]:
+        """Entries with ``first <= id <= last``, in ledger order (``anchor export``)."""
+        after = str(max(first - 1, 0))
+        while found := self.entries_after(after, self.page):
+            for entry in found:
+                if int(entry.entry_id) > last:
+                    return
+                if int(entry.entry_id) >= first:
+                    yield entry
+            after = found[-1].entry_id
+
+
+def _entry(event: PointEvent) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": str(event.seq), "entry": event.entry_id, "event": event.event,
+                            "user_id": event.user_id, "points": event.points, "ctype": event.ctype,
+                            "ref": event.ref, "happened": event.happened}
+    if event.row is not None:  # the plugin's own row as it is now ({} once deleted)
+        data["row"] = dict(event.row)
+    return data
+
+
 def anchor_planner(account: str, stream: str) -> Callable[[AnchorBatch | Unreadable, Facts, MappingContext, bool],
                                                          Plan]:
     def plan(batch: AnchorBatch | Unreadable, facts: Facts, context: MappingContext, fresh: bool) -> Plan:
@@ -64,8 +108,8 @@ def anchor_planner(account: str, stream: str) -> Callable[[AnchorBatch | Unreada
 
 
 def anchor_stream(entries: LedgerEntries, site_id: str, account: str, every: timedelta,
-                  clock: Callable[[], datetime]) -> OutboundStream[AnchorBatch]:
-    source = AnchorSource(entries, site_id, every, clock)
+                  clock: Callable[[], datetime], max_entries: int = 5000) -> OutboundStream[AnchorBatch]:
+    source = AnchorSource(entries, site_id, every, clock, max_entries)
     return OutboundStream(source, anchor_planner(account, source.name))
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bridge import __version__
+from bridge.anchor import FeedLedger, anchor_stream
 from bridge.comment_stream import CommentPlanner
 from bridge.config import Settings
 from bridge.dispatch import Dispatcher
@@ -90,6 +92,12 @@ def build_app(settings: Settings, store: StateStore | None = None) -> App:
         streams.append(_comments_stream(settings, store, reads, fingerprint))
     if settings.moments.enabled and settings.comments.enabled:  # bbPress replies, after topics
         streams.append(_comments_stream(settings, store, reads, fingerprint, bbpress=True))
+    if settings.anchor.enabled and isinstance(wordpress, WordPressRest):  # ledger roots
+        anchor = settings.anchor
+        streams.append(anchor_stream(FeedLedger(WordPressPoints(wordpress)),
+                                     settings.wordpress.site_id, anchor.account,
+                                     timedelta(minutes=anchor.every),
+                                     lambda: datetime.now(UTC), anchor.max_entries))
     sidechain = SteemEngineSidechain(settings.chain.sidechain_url) \
         if settings.chain.sidechain_url else None
     dispatcher = Dispatcher(store, retrying_chain(chain), settings.keys.signing_key,

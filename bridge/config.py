@@ -35,7 +35,7 @@ from bridge.config_secrets import (
 from bridge.errors import ConfigError
 from bridge.logs import redact
 from bridge.model import Beneficiary
-from bridge.points_config import PointsSettings, read_points
+from bridge.points_config import AnchorSettings, PointsSettings, read_anchor, read_points
 
 DEFAULT_PATHS = (Path("wp-steem-bridge.toml"), Path("/etc/wp-steem-bridge/config.toml"))
 ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9](\.[a-z][a-z0-9-]{1,14}[a-z0-9])*$")
@@ -152,6 +152,7 @@ class Settings:
     likes: LikesSettings = field(default_factory=LikesSettings)
     comments: CommentSettings = field(default_factory=CommentSettings)
     points: PointsSettings = field(default_factory=PointsSettings)  # points -> tokens
+    anchor: AnchorSettings = field(default_factory=AnchorSettings)  # ledger roots on chain
 
 
 def find_config_file(explicit: str | None, env: Mapping[str, str]) -> Path | None:
@@ -226,7 +227,8 @@ def _build(r: Reader, env: Mapping[str, str], config_file: Path | None) -> Setti
                     if r.secrets_needed else Secret(""),
                     mirror_extras=_mirror_extras(r), likes=_likes(r, wordpress.api),
                     moments=_moments(r), comments=_comments(r, keys),
-                    points=read_points(r, chain.sidechain_url, wordpress.api))
+                    points=read_points(r, chain.sidechain_url, wordpress.api),
+                    anchor=read_anchor(r, wordpress.api))
 
 
 def _moments(r: Reader) -> MomentsSettings:

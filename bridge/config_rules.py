@@ -50,6 +50,7 @@ KNOWN_SETTINGS: dict[str, frozenset[str]] = {
                          "cadence", "daily_at", "max_actions", "unlinked", "nai"}),
     "likes": frozenset({"enabled", "weight", "unlinked"}),
     "comments": frozenset({"enabled", "unlinked"}),
+    "anchor": frozenset({"enabled", "account", "every", "max_entries"}),
 }
 
 APP_PASSWORD_HOME = "env WPSB_WORDPRESS_APP_PASSWORD or [wordpress] app_password_file (mode 0600)"

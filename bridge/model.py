@@ -197,7 +197,8 @@ class PointEvent:
     ("delete"). ``entry_id`` names the ledger row for ever (``mycred:12``, ``gamipress:5``,
     ``custom:7``); ``seq`` is the feed's cursor. ``points`` is a decimal string (negative for a
     deduction); ``happened`` UTC text; ``account`` the member's linked chain account when the
-    feed was read ("" when not linked)."""
+    feed was read ("" when not linked); ``row`` the ledger row as the source plugin holds it now
+    (myCRED only; what ledger anchors hash), None when the feed gives none."""
 
     seq: int
     entry_id: str
@@ -208,6 +209,7 @@ class PointEvent:
     ref: str
     happened: str
     account: str = ""
+    row: tuple[tuple[str, str], ...] | None = None  # the source's ledger row now (myCRED); () = gone
 
 
 @dataclass(frozen=True)

@@ -123,3 +123,42 @@ def read_points(reader: Any, sidechain_url: str, api: str = "rest") -> PointsSet
         problems.append("chain.sidechain_url: [points] pays through a sidechain; set its JSON-RPC "
                         "URL (e.g. https://api.steem-engine.com/rpc/)")
     return points
+
+
+@dataclass(frozen=True)
+class AnchorSettings:
+    """``[anchor]``: anchor-only mode (no token), independent of ``[points]``: every ``every``
+    minutes, the Merkle root of the points feed's entries since the last anchor is posted as a
+    ``wpsb-anchor`` custom_json by ``account`` (its POSTING key, from the keys file).
+
+        [anchor]
+        enabled = true
+        account = "blog-ledger"
+        every = 60          # minutes between anchors (0 = every tick with new entries)
+        max_entries = 5000  # per anchor; a longer backlog is anchored over the next ticks
+    """
+
+    enabled: bool = False
+    account: str = ""
+    every: int = 60
+    max_entries: int = 5000
+
+
+def read_anchor(reader: Any, api: str = "rest") -> AnchorSettings:
+    """``[anchor]`` through the config reader, every problem recorded in ``reader.problems``."""
+    anchor: AnchorSettings = reader.plain("anchor", AnchorSettings)
+    if not anchor.enabled:
+        return anchor
+    problems: list[str] = reader.problems
+    if not ACCOUNT_RE.match(anchor.account):
+        problems.append(f"anchor.account: expected the chain account that posts the anchors "
+                        f"(its posting key in the keys file), got {anchor.account!r}")
+    if anchor.every < 0:
+        problems.append(f"anchor.every: expected minutes between anchors (0 or more), got "
+                        f"{anchor.every}")
+    if anchor.max_entries < 1:
+        problems.append(f"anchor.max_entries: expected 1 or more, got {anchor.max_entries}")
+    if api != "rest":
+        problems.append("anchor.enabled: the points feed is read over the REST API; it does not "
+                        "work with [wordpress] api = \"xmlrpc\"")
+    return anchor

@@ -12,7 +12,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from bridge.model import IntentStatus
+from bridge.model import IntentKind, IntentStatus
 from bridge.store import StateStore
 from bridge.store.points import PointsLedger
 
@@ -43,7 +43,19 @@ def collect_status(store: StateStore) -> dict[str, Any]:
                       "failure_class": p["failure_class"], "reason": p["reason"],
                       "count": p["count"], "last_seen": p["last_seen"]} for p in problems],
         "points": _points(store),
+        "anchor": _anchor(store),
     }
+
+
+def _anchor(store: StateStore) -> dict[str, Any] | None:
+    """The last ledger anchor (anchor-only mode): its transaction, block, root and entry range."""
+    entry = store.outbox.latest(IntentKind.ANCHOR)
+    if entry is None:
+        return None
+    payload = json.loads(entry.operations[0][1]["json"])
+    return {"status": entry.status.value, "tx_id": entry.tx_id, "block": entry.block_num,
+            "account": entry.account, "root": payload["root"], "prev": payload["prev"],
+            "from": payload["from"], "to": payload["to"], "count": payload["count"]}
 
 
 def _points(store: StateStore) -> dict[str, Any]:
@@ -90,6 +102,10 @@ def render_status(store: StateStore) -> str:
                           ["entry", "member", "units", "status", "reason"],
                           [[w["entry"], w["member"], w["units"], w["status"], w["reason"]]
                            for w in points["waiting"]])
+    if data["anchor"]:
+        a = data["anchor"]
+        lines += ["", f"last anchor: entries {a['from']}..{a['to']} ({a['count']}) root {a['root']}, "
+                      f"{a['status']} tx {a['tx_id'] or '-'} block {a['block'] or '-'} by @{a['account']}"]
     if data["problems"]:  # free text: one line each, the reason last and whole
         lines.append("problems:")
         lines += [f"  {p['source_ref']} [{p['stage']}, {p['failure_class']}] {p['reason']}"

@@ -1,7 +1,7 @@
 """The companion plugin's points feed over REST (``bridge.ports.PointsFeed``).
 
 ``GET wp-steem-bridge/v1/points/feed?after=<seq>&limit=N`` (the bridge's user only) answers
-``{"events": [{seq, entry_id, event, user_id, points, ctype, ref, happened, account}], "last"}``
+``{"events": [{seq, entry_id, event, user_id, points, ctype, ref, happened, account, row?}], "last"}``
 (deploy/wordpress-plugin/wp-steem-bridge/includes/points-feed.php): one cursor over myCRED's
 log, GamiPress's logs and a configured mini-program ledger table, deletions included. Rows are
 typed here; a malformed row is a transient error (the cursor does not move past it).
@@ -48,9 +48,16 @@ def _event(row: Any, what: str) -> PointEvent:
                           points=str(row["points"]), ctype=str(row.get("ctype") or ""),
                           ref=str(row.get("ref") or ""),
                           happened=to_text(_utc(str(row.get("happened") or ""))),
-                          account=str(row.get("account") or ""))
+                          account=str(row.get("account") or ""), row=_row(row.get("row")))
     except (KeyError, TypeError, ValueError) as exc:
         raise TransientError(f"{what}: a malformed event {str(row)[:200]}") from exc
+
+
+def _row(value: Any) -> tuple[tuple[str, str], ...] | None:
+    """The source's ledger row now: None when the feed gives none, () when the row is gone."""
+    if value is None:
+        return None
+    return tuple(sorted((str(k), str(v)) for k, v in value.items())) if isinstance(value, dict) else ()
 
 
 def _utc(text: str) -> Any:

@@ -104,3 +104,15 @@ def verify_anchor(entries: Sequence[dict[str, Any]], anchor_json: str | dict[str
     if prev_root is not None and anchor.get("prev") != prev_root:
         problems.append(f"the anchor's previous root is {anchor.get('prev')}, expected {prev_root}")
     return problems
+
+
+def changed_entries(anchored: Sequence[dict[str, Any]], now: Sequence[dict[str, Any]]) -> list[str]:
+    """What differs, entry by entry (by ``id``), between an export made when the range was anchored
+    (``anchored``, already checked against the anchor's root) and the ledger as it is now."""
+    before = {str(e["id"]): leaf_data(e) for e in anchored}
+    after = {str(e["id"]): leaf_data(e) for e in now}
+    found = [f"entry {i} changed: was {before[i].decode()}, now {after[i].decode()}"
+             for i in before if i in after and before[i] != after[i]]
+    found += [f"entry {i} was removed" for i in before if i not in after]
+    found += [f"entry {i} was added" for i in after if i not in before]
+    return found

@@ -221,6 +221,13 @@ class Outbox:
             [*[s.value for s in statuses], *args]).fetchall()
         return [OutboxEntry.from_row(r) for r in rows]
 
+    def latest(self, kind: IntentKind) -> OutboxEntry | None:
+        """The newest intent of ``kind`` (e.g. the last ledger anchor, for ``status``)."""
+        where, args = self.scope("source_ref")
+        row = self.db.execute(f"SELECT * FROM intents WHERE kind = ?{where} ORDER BY id DESC LIMIT 1",
+                              [kind.value, *args]).fetchone()
+        return OutboxEntry.from_row(row) if row else None
+
     def retry_failed(self, key: str | None = None, source: SourceRef | None = None) -> int:
         """A person fixed the cause (e.g. the key): failed rows go back to the queue (all, the
         one with ``key``, or those of one ``source`` object).

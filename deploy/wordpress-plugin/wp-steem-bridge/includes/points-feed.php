@@ -396,7 +396,38 @@ function wpsb_points_feed( WP_REST_Request $request ) {
 			'account'  => (string) $row->account,
 		);
 	}
+	$events = wpsb_points_ledger_rows( $events );
 	return rest_ensure_response( array( 'events' => $events, 'last' => $events ? end( $events )['seq'] : $after ) );
+}
+
+/**
+ * Each myCRED `add` event gets `row`: its myCRED log row as it is NOW (every column as text; `[]`
+ * once the row is gone), so the bridge's ledger anchors (`[anchor]`) hash the plugin's own ledger
+ * and a row rewritten after it was anchored is found. Other sources carry no `row`.
+ */
+function wpsb_points_ledger_rows( $events ) {
+	global $wpdb;
+	$ids = array();
+	foreach ( $events as $event ) {
+		if ( 'add' === $event['event'] && 0 === strpos( $event['entry_id'], 'mycred:' ) ) {
+			$ids[] = (int) substr( $event['entry_id'], 7 );
+		}
+	}
+	if ( ! $ids ) {
+		return $events;
+	}
+	$table = wpsb_points_mycred_table();
+	$rows  = array();
+	// phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	foreach ( (array) $wpdb->get_results( "SELECT id, ref, ref_id, user_id, creds, ctype, time, entry, data FROM $table WHERE id IN (" . implode( ',', $ids ) . ')', ARRAY_A ) as $row ) {
+		$rows[ (int) $row['id'] ] = array_map( 'strval', $row );
+	}
+	foreach ( $events as $i => $event ) {
+		if ( 'add' === $event['event'] && 0 === strpos( $event['entry_id'], 'mycred:' ) ) {
+			$events[ $i ]['row'] = $rows[ (int) substr( $event['entry_id'], 7 ) ] ?? array();
+		}
+	}
+	return $events;
 }
 
 /** The member's mirrored token balances: symbol => balance (decimal string). */
