@@ -15,7 +15,7 @@ from bridge.config import Settings
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.heartbeat import Grants, Heartbeat
-from bridge.like_stream import LikePlanner
+from bridge.like_stream import like_stream
 from bridge.linking import Linking
 from bridge.mirror import Mirror
 from bridge.mirror_points import PointsMirror
@@ -137,7 +137,7 @@ def _likes_stream(settings: Settings, reads: Any, store: StateStore) -> Outbound
     """Members' likes -> votes by their linked accounts (like-events feed, mappings.likes)."""
     source = WordPressLikes(reads, settings.wordpress.site_id)
     rules = LikeRules(weight=settings.likes.weight, unlinked=settings.likes.unlinked)
-    return OutboundStream(source, LikePlanner(source.name, rules, store.get_link))
+    return like_stream(source, rules, store.facts)
 
 
 def _comments_stream(settings: Settings, store: StateStore, reads: Any,

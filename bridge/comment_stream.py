@@ -7,7 +7,11 @@ reached the chain is deleted there (the dispatcher keeps it, visibly, when the c
 approved again after a delete, it is replied anew. Where the reply hangs is decided here, from the
 store's links and the chain addresses WordPress holds: a parent on its way to the chain makes
 the comment wait (deferred, looked at again soon), a parent that never will be makes it a skip
-with the reason. The mapping itself is ``mappings.comments``.
+with the reason. A post not on chain YET (publish delay, its author not linked yet, ``backfill``
+to come) makes it wait too, deferred on the post: the post's binding makes it due at once
+(``StateStore.wake_waiting``); it gives up, with the reason, a payout window (7 days) after the
+comment. A post its stream skipped or ignored makes it a skip at once. The mapping itself is
+``mappings.comments``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from bridge.model import (
     SourceRef,
     Unreadable,
     content_hash,
+    from_text,
     later,
 )
 from bridge.plans import Facts, Outcome, Plan, Problem, Supersede
@@ -40,6 +45,8 @@ log = logging.getLogger("wp_steem_bridge.comments")
 UNREADABLE_WAIT = timedelta(hours=1)
 DEFERRED_PARENT_WAIT = 900  # seconds: the parent itself waits (publish delay, ...)
 ON_CHAIN = ("published", "kept_on_chain", "tombstoned")
+NEVER_ON_CHAIN = ("skipped", "ignored", "failed")  # the post stream's final outcomes
+GIVE_UP_AFTER = timedelta(days=7)  # STEEM_CASHOUT_WINDOW_SECONDS: a post's payout window
 NOT_REMOVED = Supersede((IntentKind.DELETE_POST, IntentKind.TOMBSTONE_EDIT),
                         "the comment is approved again")
 REMOVED = Supersede((IntentKind.REPLY, IntentKind.EDIT_POST),
@@ -90,7 +97,7 @@ class CommentPlanner:
             link = None
         base = Plan(record.source, self.stream, Outcome.IGNORED, version=version,
                     supersede=(NOT_REMOVED,), drop_link=deleted)
-        parent = self.parent(record)
+        parent = self.parent(record, context.now)
         try:
             result = comment_to_intent(record, context, self.options, parent, link)
         except Exception as exc:  # noqa: BLE001 - recorded with its reason, never a crash loop
@@ -103,7 +110,8 @@ class CommentPlanner:
             outcome = Outcome.SKIPPED if result.terminal else Outcome.DEFERRED
             shown = link is None and parent.state == "on_chain"  # about the comment itself
             status = "skipped" if result.terminal else "waiting"
-            return replace(base, outcome=outcome, skip=result, writeback={
+            waits_on = self.waits_on(record) if parent.state == "waiting" else None
+            return replace(base, outcome=outcome, skip=result, waits_on=waits_on, writeback={
                 "steem_status": status, "steem_error": result.reason[:500]} if shown else {})
         if link is None:
             return replace(base, outcome=Outcome.ENQUEUED, bind=True, enqueue=result,
@@ -129,25 +137,40 @@ class CommentPlanner:
 
     # -- where the reply hangs ------------------------------------------------------------
 
-    def parent(self, record: CommentRecord) -> ReplyParent:
+    def parent(self, record: CommentRecord, now: str) -> ReplyParent:
         if record.parent_id:
             return self._parent_comment(record)
-        return self._post(record)
+        return self._post(record, now)
 
-    def _post(self, record: CommentRecord) -> ReplyParent:
-        ref = SourceRef("wp", record.source.site, record.post_type or "post",
-                        str(record.post_id))
-        facts = self.lookup(ref)
+    def waits_on(self, record: CommentRecord) -> SourceRef:
+        """What a waiting comment waits for: its parent comment's reply, or the post."""
+        if record.parent_id:
+            return SourceRef("wp", record.source.site, self.parent_type, str(record.parent_id))
+        return self._post_ref(record)
+
+    def _post_ref(self, record: CommentRecord) -> SourceRef:
+        return SourceRef("wp", record.source.site, record.post_type or "post",
+                         str(record.post_id))
+
+    def _post(self, record: CommentRecord, now: str) -> ReplyParent:
+        facts = self.lookup(self._post_ref(record))
         found = _from_link(facts, f"post {record.post_id}")
         if found is not None:
             return found
         if record.post_author and record.post_permlink and record.post_chain in ON_CHAIN:
             return ReplyParent(record.post_author, record.post_permlink)
-        if facts.outcome == Outcome.DEFERRED.value and record.post_status == "publish":
-            return ReplyParent(state="waiting", reason=f"waiting for post {record.post_id} to "
-                               f"reach the chain (it waits itself)",
-                               wait_seconds=DEFERRED_PARENT_WAIT)
-        return ReplyParent(state="missing", reason=f"post {record.post_id} is not on chain")
+        what = f"post {record.post_id}"
+        if facts.outcome in NEVER_ON_CHAIN or record.post_status != "publish":
+            return ReplyParent(state="missing", reason=f"{what} is not on chain (its stream "
+                               f"{facts.outcome or 'never saw it'}; see the post's reason)")
+        # not on chain YET (publish delay, author not linked yet, backfill to come): wait for
+        # it, woken by its binding (StateStore.wake_waiting), at most a payout window
+        deadline = later(record.date_gmt or record.changed_gmt or now, GIVE_UP_AFTER)
+        if from_text(now) >= from_text(deadline):
+            return ReplyParent(state="missing", reason=f"{what} is not on chain: gave up "
+                               f"waiting for it ({GIVE_UP_AFTER.days} days after the comment)")
+        return ReplyParent(state="waiting", reason=f"waiting for {what} to reach the chain "
+                           f"(until {deadline} UTC)", wait_seconds=DEFERRED_PARENT_WAIT)
 
     def _parent_comment(self, record: CommentRecord) -> ReplyParent:
         ref = SourceRef("wp", record.source.site, self.parent_type, str(record.parent_id))

@@ -147,11 +147,11 @@ class Engine:
         due = self.store.due_deferred(stream.name, context.now)
         if not due:
             return
-        records = {int(r.source.object_id): r for r in stream.source.fetch(due)}
+        records = {stream.deferred_id(r): r for r in stream.source.fetch(due)}
         with self.store.transaction():
             for object_id in due:
                 record = records.get(object_id)
-                if record is None or record.status not in stream.revisit:
+                if record is None or (stream.revisit and record.status not in stream.revisit):
                     # gone or unpublished: the normal poll sees it again if it comes back
                     self.store.undefer_object(stream.name, object_id)
                     continue

@@ -61,6 +61,10 @@ class Plan:
     body_hash: str | None = None  # the binding's new body hash
     enqueue: Intent | None = None
     skip: Skip | None = None  # why nothing is enqueued (recorded, or deferred until retry_at)
+    # a deferral waiting for another object (the liked or commented post) to get its chain
+    # binding: binding it makes this record due at once (StateStore.wake_waiting)
+    waits_on: SourceRef | None = None
+    defer_id: int | None = None  # the id the source's ``fetch`` reads it back by (default: its own)
     problem: Problem | None = None  # recorded for ``status`` (e.g. a mapping's internal error)
     clear_problem: bool = False  # a problem recorded earlier for this object is solved
     writeback: dict[str, Any] = field(default_factory=dict)  # chain meta for WordPress

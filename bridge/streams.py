@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from bridge.model import MappingContext, Unreadable, content_hash
 from bridge.plans import Facts, Plan
@@ -33,12 +33,18 @@ class OutboundStream(Generic[RecordT]):
     source: Source[RecordT | Unreadable]
     plan: Planner[RecordT]
     # a deferred record coming due is planned again only in these states (else it is let go:
-    # the poll sees it again if it comes back)
+    # the poll sees it again if it comes back); () = whatever its state (events have none)
     revisit: tuple[str, ...] = ("publish", "unreadable")
+    # the id a record is deferred and fetched back by (a Plan's ``defer_id``)
+    deferred_id: Callable[[Any], int] = lambda record: own_id(record)
 
     @property
     def name(self) -> str:
         return self.source.name
+
+
+def own_id(record: Any) -> int:
+    return int(record.source.object_id)
 
 
 class InboundStream(Protocol):

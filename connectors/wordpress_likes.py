@@ -50,8 +50,15 @@ class WordPressLikes:
                 return
 
     def fetch(self, object_ids: list[int]) -> Sequence[LikeEvent | Unreadable]:
-        """Likes are never deferred (each event is planned once, in order)."""
-        return []
+        """These like events again, by event id (a like deferred until its post is on chain;
+        the feed is append-only, so event ``n`` is the first one after ``n - 1``), with the
+        member's linked account as WordPress holds it now."""
+        found: list[LikeEvent | Unreadable] = []
+        for event_id in object_ids:
+            rows = self.api.like_events(event_id - 1, 1).get("events") or []
+            found += [self._record(r) for r in rows[:1]
+                      if isinstance(r, dict) and str(r.get("id")) == str(event_id)]
+        return found
 
     def _record(self, row: dict[str, Any]) -> LikeEvent | Unreadable:
         try:

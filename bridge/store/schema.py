@@ -8,14 +8,16 @@ Tables (schema version in ``meta``):
     writebacks  -- meta still to be written back to WordPress
     mirror      -- the chain -> WordPress stream's memory per bridged post / member: the meta last
                    written (so unchanged values are never rewritten) and the reward ops seen
-    deferred    -- records to look at again later (publish delay, missing author account)
+    deferred    -- records to look at again later (publish delay, missing author account); a row
+                   that ``waits_on`` another object (a like or comment waiting for its post) is
+                   due at once when that object gets its chain binding
     records     -- the version of each record last planned, so an unchanged record read again
                    (the poll's overlap window) is neither mapped nor recorded again
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -101,4 +103,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         reason TEXT NOT NULL,
         retry_at TEXT NOT NULL,
         updated_at TEXT NOT NULL)""",),
+    4: ("ALTER TABLE deferred ADD COLUMN waits_on TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX IF NOT EXISTS deferred_waits_on ON deferred (waits_on)"),
 }

@@ -26,6 +26,9 @@ class StoreTooNew(UserError):
     """The store was written by a later release: this code refuses to read or change it."""
 
 
+WAKE_AT = "1970-01-01T00:00:00"  # a retry_at that is due at once
+
+
 def utcnow() -> str:
     return now_text()
 
@@ -168,7 +171,8 @@ class StateStore:
             self.undefer(plan.source)
             self.record_problem(str(plan.source), "map", "skipped", skip.reason)
             return
-        self.defer(plan.source, plan.stream, skip.reason, skip.retry_at)
+        self.defer(plan.source, plan.stream, skip.reason, skip.retry_at,
+                   waits_on=plan.waits_on, object_id=plan.defer_id)
         self.record_problem(str(plan.source), "map", "deferred",
                             f"{skip.reason} (looking again at {skip.retry_at} UTC)")
 
@@ -220,6 +224,7 @@ class StateStore:
             "INSERT INTO links (source_ref, author, permlink, category, body_hash, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (str(source), author, permlink, category, body_hash, utcnow()))
+        self.wake_waiting(source)
 
     def set_link_body_hash(self, source: SourceRef, body_hash: str) -> None:
         self.db.execute("UPDATE links SET body_hash=?, updated_at=? WHERE source_ref=?",
@@ -229,11 +234,13 @@ class StateStore:
         self.db.execute(
             "UPDATE links SET tx_id=?, block_num=?, state='on_chain', updated_at=? "
             "WHERE source_ref=?", (tx_id, block_num, utcnow(), str(source)))
+        self.wake_waiting(source)
 
     def mark_link_deleted(self, source: SourceRef, tx_id: str, block_num: int) -> None:
         self.db.execute(
             "UPDATE links SET tx_id=?, block_num=?, state='deleted', updated_at=? "
             "WHERE source_ref=?", (tx_id, block_num, utcnow(), str(source)))
+        self.wake_waiting(source)  # what waits on it is let go, with the reason
 
     def links(self) -> list[Any]:
         where, args = self.scope()
@@ -261,12 +268,26 @@ class StateStore:
 
     # -- deferred -----------------------------------------------------------------------------
 
-    def defer(self, source: SourceRef, source_name: str, reason: str, retry_at: str) -> None:
+    def defer(self, source: SourceRef, source_name: str, reason: str, retry_at: str,
+              waits_on: SourceRef | None = None, object_id: int | None = None) -> None:
+        """``object_id``: what the source's ``fetch`` reads the record back by (default the
+        source's own id; a like event's id for a like, whose source names a (post, member)
+        pair); the latest deferral of a source replaces an earlier one."""
         self.db.execute(
-            "INSERT INTO deferred VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(source_ref) DO UPDATE "
-            "SET reason=excluded.reason, retry_at=excluded.retry_at, "
-            "updated_at=excluded.updated_at",
-            (str(source), source_name, int(source.object_id), reason, retry_at, utcnow()))
+            "INSERT INTO deferred (source_ref, source_name, object_id, reason, retry_at, "
+            "updated_at, waits_on) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source_ref) DO "
+            "UPDATE SET object_id=excluded.object_id, reason=excluded.reason, "
+            "retry_at=excluded.retry_at, updated_at=excluded.updated_at, "
+            "waits_on=excluded.waits_on",
+            (str(source), source_name,
+             int(source.object_id) if object_id is None else object_id, reason, retry_at,
+             utcnow(), str(waits_on) if waits_on is not None else ""))
+
+    def wake_waiting(self, bound: SourceRef) -> None:
+        """Records deferred until ``bound`` got its chain binding are due now (in the caller's
+        transaction: the one that binds it)."""
+        self.db.execute("UPDATE deferred SET retry_at=?, updated_at=? WHERE waits_on=?",
+                        (WAKE_AT, utcnow(), str(bound)))
 
     def undefer(self, source: SourceRef) -> None:
         self.db.execute("DELETE FROM deferred WHERE source_ref=?", (str(source),))

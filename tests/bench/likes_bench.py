@@ -28,10 +28,9 @@ from typing import Any
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
 from bridge.failures import FailureClass
-from bridge.like_stream import LikePlanner
+from bridge.like_stream import like_stream
 from bridge.model import IntentKind, IntentStatus, MappingContext, SourceRef
 from bridge.store import StateStore
-from bridge.streams import OutboundStream
 from bridge.writeback import WriteBack
 from connectors.steem import SteemChain, new_key
 from connectors.wordpress_likes import WordPressLikes
@@ -135,8 +134,7 @@ def _run(url: str, wif: str, likes: list[tuple[int, int, str]], round_size: int,
                             sleep=lambda _seconds: _block(url))
     context = MappingContext(site_id="bench", site_url="http://wp", site_name="Bench",
                              now="2026-01-01T00:00:00")
-    engine = Engine(store, [OutboundStream(source, LikePlanner(source.name, LikeRules(),
-                                                               store.get_link))],
+    engine = Engine(store, [like_stream(source, LikeRules(), store.facts)],
                     dispatcher, WriteBack(store, Sink()), lambda: context)
     started, rate_limited, ticks = time.perf_counter(), 0, 0
     while ticks < 50:

@@ -187,9 +187,12 @@ def test_chain_comments_likes_and_held_comments_stay_in_wordpress(world) -> None
     assert "came from the chain" in status and "'like' is not a reply" in status
 
 
-def test_a_comment_on_a_post_not_on_chain_is_skipped_with_its_reason(world) -> None:
+def test_a_comment_on_a_post_not_on_chain_waits_then_gives_up_with_its_reason(world) -> None:
     store, chain, posts, comments, sink, tick = world
     comments.put(comment(30, "bob", "hello"))
     tick()
     assert not replies(chain)
-    assert "post 1 is not on chain" in render_status(store)
+    assert "waiting for post 1 to reach the chain" in render_status(store)
+    tick(7 * 86400)  # a payout window later the post is still not there: given up, visibly
+    assert not replies(chain) and store.deferred() == []
+    assert "post 1 is not on chain: gave up waiting" in render_status(store)

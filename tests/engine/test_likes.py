@@ -9,11 +9,10 @@ import pytest
 
 from bridge.dispatch import Dispatcher
 from bridge.engine import Engine
-from bridge.like_stream import LikePlanner
+from bridge.like_stream import like_stream
 from bridge.model import IntentStatus, MappingContext, SourceRef
 from bridge.status import collect_status
 from bridge.store import StateStore
-from bridge.streams import OutboundStream
 from bridge.writeback import WriteBack
 from connectors.failures import rpc_error
 from connectors.wordpress_likes import WordPressLikes
@@ -78,12 +77,11 @@ def world(state_target):
             store.confirm_link(ref, "tx", 1)
     feed, sink = LikeFeed(), Sink()
     source = WordPressLikes(feed, "t")
-    planner = LikePlanner(source.name, LikeRules(weight=100), store.get_link)
     dispatcher = Dispatcher(store, chain, lambda account, _a: KEYS.get(account),
                             confirm_timeout=0)
     context = MappingContext(site_id="t", site_url="http://wp", site_name="T",
                              now="2026-01-01T00:00:00")
-    engine = Engine(store, [OutboundStream(source, planner)], dispatcher,
+    engine = Engine(store, [like_stream(source, LikeRules(weight=100), store.facts)], dispatcher,
                     WriteBack(store, sink), lambda: context)
     yield store, chain, feed, sink, engine
     store.close()
