@@ -16,12 +16,15 @@ Byte vectors: ``tests/independent/smt_vectors.md``.
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
 
 DAMM = ("0317598642", "7092154863", "4206871359", "1750983426", "6123045978",
         "3674209581", "5869720134", "8945362017", "9438617205", "2581436790")
+FREE_TEXT_FIELDS = frozenset({"memo", "body", "title", "json", "json_metadata", "permlink"})
+SMT_AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)? @@[0-9]{9}")
 CORE_NAIS = {"@@000000013": ("SBD", 3), "@@000000021": ("STEEM", 3), "@@000000037": ("VESTS", 6)}
 OP_IDS = {"transfer": 2, "smt_create": 54}
 MAX_PRECISION = 12
@@ -114,12 +117,15 @@ def is_smt_amount(value: Any) -> bool:
         return True
     if isinstance(value, dict) and "nai" in value:
         return value["nai"] not in CORE_NAIS
-    return isinstance(value, str) and " @@" in value
+    # the whole string, not a substring: a post body or a diff-match-patch edit ("@@ -1,5 +1,7 @@")
+    # holds " @@" too
+    return isinstance(value, str) and SMT_AMOUNT_TEXT.fullmatch(value) is not None
 
 
 def needs_raw(name: str, payload: dict[str, Any]) -> bool:
     """Whether an operation must be serialized here rather than by beem."""
-    return name.startswith("smt_") or any(is_smt_amount(v) for v in payload.values())
+    return name.startswith("smt_") or any(is_smt_amount(v) for k, v in payload.items()
+                                          if k not in FREE_TEXT_FIELDS)
 
 
 def _varint(number: int) -> bytes:

@@ -71,3 +71,17 @@ def test_signed_envelope_through_beem_matches_and_both_ids_agree() -> None:
     devnet_tx = parse_transaction(legacy)
     assert devnet_tx.unsigned_bytes().hex() == vector["unsigned_hex"]
     assert tx.id == devnet_tx.tx_id() == hashlib.sha256(unsigned).digest()[:20].hex()
+
+
+def test_only_whole_smt_amounts_make_an_operation_ours_to_serialize() -> None:
+    """A post body or a diff-match-patch edit holds " @@" too: still beem's comment, not an SMT
+    operation (an edit whose text looked like a patch once failed as 'SMT fields')."""
+    from connectors.smt import needs_raw
+
+    patch = "@@ -1,5 +1,7 @@\n-hello\n+hello world @@ +3 @@"
+    assert not needs_raw("comment", {"body": patch, "title": "a @@ b", "parent_author": ""})
+    assert not needs_raw("transfer", {"amount": "1.000 STEEM", "memo": "pays 1.000 @@422838704"})
+    assert not needs_raw("transfer", {"amount": "1.000 STEEM", "memo": "1.000 @@422838704"})
+    assert needs_raw("transfer", {"amount": "1.000 @@422838704", "memo": ""})
+    assert needs_raw("transfer", {"amount": {"amount": "1000", "precision": 3,
+                                             "nai": "@@422838704"}})
