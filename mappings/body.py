@@ -113,7 +113,7 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
     previous = None
     while previous != cleaned:  # removing one empty <p> can leave another behind
         previous, cleaned = cleaned, _EMPTY_PARAGRAPH.sub("", cleaned)
-    cleaned = tidy_lines(cleaned)
+    cleaned = tidy_lines(cleaned, lowercase_tags=True)
     images, links = extract_urls(cleaned)
     return CleanBody(html=cleaned, images=images, links=links, notes=tuple(notes))
 
@@ -136,14 +136,18 @@ _LEADING_SPACE = re.compile(r"\n[ \t]+")
 _PRE_SPELLINGS = tuple("<" + "".join(c) for c in itertools.product("pP", "rR", "eE"))
 
 
-def _has_pre(markup: str) -> bool:
-    """Whether ``markup`` may hold a <pre> element (any case), with plain substring scans."""
+def _has_pre(markup: str, lowercase_tags: bool = False) -> bool:
+    """Whether ``markup`` may hold a <pre> element (any case), with plain substring scans.
+    ``lowercase_tags``: ``markup`` is nh3 output, whose tags are all lowercase."""
+    if lowercase_tags:
+        return "<pre" in markup
     return any(spelling in markup for spelling in _PRE_SPELLINGS)
 
 
-def tidy_lines(markup: str) -> str:
-    """Strip indentation and trailing spaces of every line outside <pre>; squeeze blank lines."""
-    parts = _PRE_BLOCK.split(markup) if _has_pre(markup) else [markup]
+def tidy_lines(markup: str, lowercase_tags: bool = False) -> str:
+    """Strip indentation and trailing spaces of every line outside <pre>; squeeze blank lines.
+    ``lowercase_tags``: ``markup`` is nh3 output (a ``<pre`` can only be lowercase)."""
+    parts = _PRE_BLOCK.split(markup) if _has_pre(markup, lowercase_tags) else [markup]
     last = len(parts) - 1
     tidied: list[str] = []
     for index, part in enumerate(parts):
@@ -244,6 +248,9 @@ def looks_like_patch(body: str) -> bool:
 
     steemd's C++ parser skips empty lines, Python's does not, so both forms are tried.
     """
+    # Both parsers read the first (non-empty) line as a patch header "@@ -…" or fail.
+    if not body.lstrip("\n").startswith("@@ -"):
+        return False
     parser = diff_match_patch()
     without_blank_lines = "\n".join(line for line in body.split("\n") if line)
     for candidate in (body, without_blank_lines):
