@@ -249,24 +249,19 @@ function wpsb_get_chain( WP_REST_Request $request ) {
 }
 
 /**
- * Stores only the given keys with update_post_meta: unlike /wp/v2/posts this leaves post_modified
- * alone, so the worker does not mistake its own write-back for an author's edit.
+ * The steem_* keys a bridge write-back sent, each validated by its schema: the clean values, or a
+ * 400 naming the first unknown key or bad value. Direct calls carry JSON; sub-requests of
+ * /batch/v1 carry their body as body params.
  */
-function wpsb_update_chain( WP_REST_Request $request ) {
-	if ( current_user_can( WPSB_WRITE_CAP ) ) {
-		$GLOBALS['wpsb_bridge_writing'] = true; // The bridge's own write-back never pokes it.
-	}
-	$post_id = (int) $request['id'];
-	// Direct calls carry JSON; sub-requests of /batch/v1 carry their body as body params.
+function wpsb_chain_meta_input( WP_REST_Request $request, array $allowed ) {
 	$input = $request->get_json_params();
 	$input = is_array( $input ) ? $input : $request->get_body_params();
 	if ( ! is_array( $input ) || array() === $input || wp_is_numeric_array( $input ) ) {
 		return new WP_Error( 'rest_invalid_json', __( 'Send a JSON object of steem_* keys.', 'wp-steem-bridge' ), array( 'status' => 400 ) );
 	}
-	$schemas = wpsb_post_meta_schemas();
-	$clean   = array();
+	$clean = array();
 	foreach ( $input as $key => $value ) {
-		if ( ! isset( $schemas[ $key ] ) ) {
+		if ( ! in_array( (string) $key, $allowed, true ) ) {
 			/* translators: %s: the unknown meta key */
 			return new WP_Error( 'rest_invalid_param', sprintf( __( 'Unknown key: %s.', 'wp-steem-bridge' ), sanitize_key( $key ) ), array( 'status' => 400 ) );
 		}
@@ -276,6 +271,22 @@ function wpsb_update_chain( WP_REST_Request $request ) {
 			return $value;
 		}
 		$clean[ $key ] = $value;
+	}
+	return $clean;
+}
+
+/**
+ * Stores only the given keys with update_post_meta: unlike /wp/v2/posts this leaves post_modified
+ * alone, so the worker does not mistake its own write-back for an author's edit.
+ */
+function wpsb_update_chain( WP_REST_Request $request ) {
+	if ( current_user_can( WPSB_WRITE_CAP ) ) {
+		$GLOBALS['wpsb_bridge_writing'] = true; // The bridge's own write-back never pokes it.
+	}
+	$post_id = (int) $request['id'];
+	$clean = wpsb_chain_meta_input( $request, array_keys( wpsb_post_meta_schemas() ) );
+	if ( is_wp_error( $clean ) ) {
+		return $clean;
 	}
 	foreach ( $clean as $key => $value ) {
 		// update_post_meta() unslashes: slash first so "C:\\dir" is stored as sent.

@@ -155,23 +155,9 @@ function wpsb_update_comment_chain( WP_REST_Request $request ) {
 	if ( ! get_comment( $comment_id ) ) {
 		return new WP_Error( 'rest_comment_invalid_id', __( 'Invalid comment ID.', 'wp-steem-bridge' ), array( 'status' => 404 ) );
 	}
-	$input = $request->get_json_params();
-	$input = is_array( $input ) ? $input : $request->get_body_params();
-	if ( ! is_array( $input ) || array() === $input || wp_is_numeric_array( $input ) ) {
-		return new WP_Error( 'rest_invalid_json', __( 'Send a JSON object of steem_* keys.', 'wp-steem-bridge' ), array( 'status' => 400 ) );
-	}
-	$clean = array();
-	foreach ( $input as $key => $value ) {
-		if ( ! in_array( (string) $key, WPSB_CHAIN_STATE_KEYS, true ) ) {
-			/* translators: %s: the unknown meta key */
-			return new WP_Error( 'rest_invalid_param', sprintf( __( 'Unknown key: %s.', 'wp-steem-bridge' ), sanitize_key( $key ) ), array( 'status' => 400 ) );
-		}
-		$value = wpsb_clean_value( $key, $value );
-		if ( is_wp_error( $value ) ) {
-			$value->add_data( array( 'status' => 400 ) );
-			return $value;
-		}
-		$clean[ $key ] = $value;
+	$clean = wpsb_chain_meta_input( $request, WPSB_CHAIN_STATE_KEYS );
+	if ( is_wp_error( $clean ) ) {
+		return $clean;
 	}
 	if ( 'chain' === get_comment_meta( $comment_id, 'steem_origin', true ) ) {
 		return new WP_Error( 'rest_forbidden', 'this comment came from the chain', array( 'status' => 409 ) );
