@@ -125,18 +125,6 @@ def build_engine(store: StateStore, chain: Any, source: Any, sink: Any,
     return engine
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def state_target(request, tmp_path):
-    """Every engine behaviour holds on both state stores."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "state.db")
-        return
-    from tests.support.postgres import fresh_schema
-
-    with fresh_schema() as url:
-        yield url
-
-
 @pytest.fixture
 def world(state_target):
     store = StateStore(state_target)

@@ -18,10 +18,9 @@ from bridge.model import MappingContext
 from bridge.ports import LinkFeed, LinkRequest, LinkVerdict
 from bridge.status import collect_status, render_status
 from bridge.store import StateStore
-from tests.engine.test_engine import ListSource, MetaSink, build_engine, record, state_target
+from tests.engine.test_engine import ListSource, MetaSink, build_engine, record
 from tests.support.fake_chain import FakeChain
 
-__all__ = ["state_target"]  # the fixture: every behaviour on SQLite and PostgreSQL
 APP = "app"
 WIF = str(PrivateKey())
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)

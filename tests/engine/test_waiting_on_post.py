@@ -45,18 +45,6 @@ class Sink:
         return [None for _ in writes]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def state_target(request, tmp_path):
-    """Waiting on a post holds on both state stores."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "state.db")
-        return
-    from tests.support.postgres import fresh_schema
-
-    with fresh_schema() as url:
-        yield url
-
-
 @pytest.fixture
 def world(state_target):
     store = StateStore(state_target, site="t")
