@@ -68,6 +68,14 @@ BODY = "".join(f"<p>Paragraph {n} of a post with <strong>some</strong> markup an
                f"<a href=\"https://example.org/{n}\">a link</a>.</p>\n" for n in range(12))
 
 
+class QuietServer(ThreadingHTTPServer):
+    """The stand-in's server: a worker killed mid-request (on purpose) is not an error to print."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class ScaleRow:
     """A bench row (tests/bench/__init__.py), with the baseline measured in the same run."""
@@ -126,7 +134,7 @@ class StandInWordPress:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
