@@ -25,13 +25,14 @@ EXTRA_MODULES = ("tests.bench_mapping",)
 # (module, what its rows show): the table's order; a missing module keeps its place
 SECTIONS = (
     ("tests.bench.backfill_bench", "backfill at the limit"),
-    ("tests.bench.likes_bench", "votes at the limit (branch likes)"),
+    ("tests.bench.likes_bench", "votes at the limit"),
     ("tests.bench.latency_bench", "publish latency over the webhook"),
     ("tests.bench.idle_bench", "idle tick"),
-    ("tests.bench.scale_bench", "scale-out (branch fleet)"),
+    ("tests.bench.scale_bench", "scale-out"),
     ("tests.bench_mapping", "mapping at the floor"),
     ("tests.bench.mirror_bench", "rewards mirror"),
     ("tests.bench.devnet_bench", "devnet throughput"),
+    ("tests.bench.points_bench", "points paid out"),
 )
 COMPARATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 _WITHIN = re.compile(r"^\s*([-\d.]+)\s*±\s*([\d.]+)\s*$")
@@ -127,8 +128,13 @@ def run(wanted: list[str]) -> list[tuple[str, ...]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.support.wordpress import stop_started_sites
+
     wanted = list(sys.argv[1:] if argv is None else argv)
-    rows = run(wanted)
+    try:
+        rows = run(wanted)
+    finally:
+        stop_started_sites()  # the local WordPress sites the benches started
     widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
     for row in [HEADER, tuple("-" * w for w in widths), *rows]:
         print("  ".join(cell.rjust(w) if i in (1, 5) else cell.ljust(w)
