@@ -290,3 +290,71 @@ def test_mirror_posts_route_accepts_only_posts(site: dict[str, Any]) -> None:
         assert response.status_code == 404, response.text
     finally:
         wordpress_request(site, "DELETE", f"/wp/v2/pages/{page['id']}", params={"force": "true"})
+
+
+# Routes a member or an author calls on purpose (each has its own tests); every other route of
+# the plugin's namespace is the bridge's alone.
+NOT_BRIDGE_ONLY = {
+    "/wp-steem-bridge/v1",  # the namespace index
+    "/wp-steem-bridge/v1/link", "/wp-steem-bridge/v1/link/signature",  # a member links
+    "/wp-steem-bridge/v1/posts/(?P<id>\\d+)/like",  # a member likes
+    "/wp-steem-bridge/v1/sync", "/wp-steem-bridge/v1/posts/(?P<id>\\d+)/retry",  # editors press
+    "/wp-steem-bridge/v1/site-health/webhook",  # administrators' Site Health
+    "/wp-steem-bridge/v1/posts/(?P<id>\\d+)/chain",  # anyone reads the public chain address
+    # rendered posts for the XML-RPC connector: to whoever may edit them, as context=edit
+    "/wp-steem-bridge/v1/posts/rendered",
+}
+
+
+SAMPLES: dict[Any, Any] = {"integer": 1, "number": 1, "string": "x", "boolean": False,
+                           "array": [], "object": {}}
+
+
+def sample(arg: dict[str, Any]) -> Any:
+    """A value of the shape an argument's schema asks for (enum, date-time, minimum, type)."""
+    if arg.get("enum"):
+        return arg["enum"][0]
+    if arg.get("format") == "date-time":
+        return "2026-01-01T00:00:00"
+    kind = arg.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind in ("integer", "number"):
+        return max(1, arg.get("minimum", 1))
+    return SAMPLES.get(kind, "x")
+
+
+def test_every_other_route_of_the_plugin_is_the_bridges_alone(
+        site: dict[str, Any], editor: tuple[int, tuple[str, str]],
+        subscriber: tuple[int, tuple[str, str]]) -> None:
+    """Siblings of the findings: each route the plugin registers (as the namespace index lists
+    them, so a route added later is covered too) answers 401 to anonymous callers and 403 to a
+    subscriber and to an editor who is not the bridge, before looking at anything it was sent."""
+    index = wordpress_request(site, "GET", "/wp-json/wp-steem-bridge/v1").json()["routes"]
+    checked = []
+    for route, info in index.items():
+        if route in NOT_BRIDGE_ONLY:
+            continue
+        path = "/wp-json" + route.replace("(?P<id>\\d+)", "1")
+        for endpoint in info["endpoints"]:
+            method = endpoint["methods"][0]
+            # core validates the arguments before it asks the route's permission: send values of
+            # the right shape, so the answer is the permission's
+            args = {name: sample(arg) for name, arg in
+                    (endpoint.get("args") or {}).items() if arg.get("required")}
+            for who, auth, expected in (("anonymous", None, 401),
+                                        ("subscriber", subscriber[1], 403),
+                                        ("editor", editor[1], 403)):
+                sent = {"params": args} if method == "GET" else {"json": args}
+                answer = wordpress_request(site, method, path, auth=auth, **sent)
+                assert answer.status_code == expected, (method, route, who, answer.text[:200])
+            checked.append(f"{method} {route}")
+    for who, auth, expected in (("anonymous", None, 401), ("subscriber", subscriber[1], 403)):
+        answer = wordpress_request(site, "GET", "/wp-json/wp-steem-bridge/v1/posts/rendered",
+                                   auth=auth, params={"include": "1"})
+        assert answer.status_code == expected, (who, answer.text[:200])
+    # the feeds and write-backs of every stream are among them
+    assert {"GET /wp-steem-bridge/v1/changes", "GET /wp-steem-bridge/v1/comments",
+            "GET /wp-steem-bridge/v1/likes", "GET /wp-steem-bridge/v1/points/feed",
+            "GET /wp-steem-bridge/v1/links", "POST /wp-steem-bridge/v1/links/verdicts",
+            "POST /wp-steem-bridge/v1/points/balances",
+            "POST /wp-steem-bridge/v1/comments/(?P<id>\\d+)/chain"} <= set(checked), checked
