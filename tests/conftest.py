@@ -104,3 +104,16 @@ def make_bridge(tmp_path: Path, site: dict[str, Any], devnet_url: str,
 @pytest.fixture
 def seed_bridge(tmp_path: Path, seed_site: dict[str, Any], devnet: Any) -> Bridge:
     return make_bridge(tmp_path, seed_site, devnet.url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh state store target: an SQLite file, or a fresh PostgreSQL schema (tests that take
+    it hold on both stores)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "state.db")
+        return
+    from tests.support.postgres import fresh_schema
+
+    with fresh_schema() as url:
+        yield url

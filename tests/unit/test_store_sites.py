@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,15 +18,6 @@ from tests.support.postgres import fresh_schema
 
 # "_" and "%" are LIKE wildcards: "wp:blog_a:%" matches blog-a's rows, "wp:blog%:%" both
 SITES = ("blog_a", "blog-a", "blog%")
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def state_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "state.db")
-        return
-    with fresh_schema() as url:
-        yield url
 
 
 @pytest.fixture
