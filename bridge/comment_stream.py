@@ -102,10 +102,8 @@ class CommentPlanner:
             result = comment_to_intent(record, context, self.options, parent, link)
         except Exception as exc:  # noqa: BLE001 - recorded with its reason, never a crash loop
             log.exception("mapping %s failed", record.source)
-            reason = (f"internal error while mapping ({type(exc).__name__}: {exc}); please "
-                      f"report this comment")
             return replace(base, outcome=Outcome.FAILED,
-                           problem=Problem("map", "terminal", reason))
+                           problem=Problem.mapping_bug(exc, "comment"))
         if isinstance(result, Skip):
             outcome = Outcome.SKIPPED if result.terminal else Outcome.DEFERRED
             shown = link is None and parent.state == "on_chain"  # about the comment itself

@@ -48,6 +48,12 @@ class Problem:
     failure_class: str
     reason: str
 
+    @classmethod
+    def mapping_bug(cls, exc: Exception, what: str) -> Problem:
+        """A mapping raised: recorded with its reason for a person (never a crash loop)."""
+        return cls("map", "terminal", f"internal error while mapping ({type(exc).__name__}: "
+                                      f"{exc}); please report this {what}")
+
 
 @dataclass(frozen=True)
 class Plan:

@@ -74,10 +74,9 @@ class PostPlanner:
             result = self.mapper(record, context, link)
         except Exception as exc:  # noqa: BLE001 - recorded with its reason, never a crash loop
             log.exception("mapping %s failed", record.source)
-            reason = (f"internal error while mapping ({type(exc).__name__}: {exc}); please "
-                      f"report this post")
-            return replace(base, outcome=Outcome.FAILED, problem=Problem("map", "terminal", reason),
-                           writeback=_status("failed", reason) if link is None else {})
+            problem = Problem.mapping_bug(exc, "post")
+            return replace(base, outcome=Outcome.FAILED, problem=problem,
+                           writeback=_status("failed", problem.reason) if link is None else {})
         if isinstance(result, Skip):
             outcome = Outcome.SKIPPED if result.terminal else Outcome.DEFERRED
             skip = result if result.terminal or result.retry_at else Skip(
