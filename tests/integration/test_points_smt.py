@@ -25,9 +25,14 @@ from deploy.devstack import localstack
 from tests.conftest import REPO_ROOT, Bridge, make_bridge
 from tests.devnet.conftest import Client
 from tests.devnet.test_smt import launched_token
-from tests.integration.test_points_tokens import COUNTED, MEMBER_CAP, RATE, earn, expected_balances
-from tests.support.points_plugins import activate_gamipress, activate_mycred
-from tests.support.wordpress import reset_wordpress, wordpress_request
+from tests.integration.test_points_tokens import (
+    COUNTED,
+    MEMBER_CAP,
+    RATE,
+    earn,
+    expected_balances,
+    fresh_points_site,
+)
 from tests.support.wp_php import wp_php
 
 pytestmark = pytest.mark.integration
@@ -38,15 +43,7 @@ SYMBOL = "BLOG"
 
 @pytest.fixture(scope="module")
 def site() -> dict[str, Any]:
-    """The site "points" afresh, with the real myCRED and GamiPress, and a member not linked."""
-    site = reset_wordpress("points")
-    activate_mycred("points")
-    activate_gamipress("points", "coins")
-    response = wordpress_request(site, "POST", "/wp/v2/users", json={
-        "username": "carol", "email": "carol@example.com", "password": "carol-Pass-123456"})
-    assert response.status_code == 201, response.text
-    site["carol_id"] = response.json()["id"]
-    return site
+    return fresh_points_site()
 
 
 @pytest.fixture(scope="module")

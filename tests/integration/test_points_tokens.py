@@ -31,8 +31,8 @@ MEMBER_CAP = Decimal("40")
 COUNTED = ("publishing_content", "approved_comment", "daily_checkin", "points_earn", "checkin")
 
 
-@pytest.fixture(scope="module")
-def site() -> dict[str, Any]:
+def fresh_points_site() -> dict[str, Any]:
+    """The site "points" afresh, with the real myCRED and GamiPress, and a member not linked."""
     site = reset_wordpress("points")
     activate_mycred("points")
     activate_gamipress("points", "coins")
@@ -41,6 +41,11 @@ def site() -> dict[str, Any]:
     assert response.status_code == 201, response.text
     site["carol_id"] = response.json()["id"]
     return site
+
+
+@pytest.fixture(scope="module")
+def site() -> dict[str, Any]:
+    return fresh_points_site()
 
 
 @pytest.fixture(scope="module")
