@@ -80,9 +80,13 @@ class SourceRef:
         return cls(system, site, object_type, object_id)
 
 
+# What json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds per call.
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: the form every hash in this project is taken over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_ENCODER.encode(value)
 
 
 def content_hash(value: Any) -> str:

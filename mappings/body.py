@@ -16,15 +16,18 @@ from __future__ import annotations
 import html
 import itertools
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
 from diff_match_patch import diff_match_patch
 
-from mappings.rewrite import rewrite
+from mappings.rewrite import needs_rewrite_pass, rewrite, rewrite_bare_urls
 from mappings.shortcodes import expand_shortcodes
-from mappings.text import html_to_text, valid_utf8
+from mappings.text import html_to_text, valid_utf8, valid_utf8_and_bytes
 
 ALLOWED_TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "div",
@@ -83,36 +86,72 @@ class CleanBody:
         return not self.images and not html_to_text(self.html)
 
 
-def _sanitize(fragment: str, tags: set[str], attributes: dict[str, set[str]], base: str,
-              generic: set[str] | None = None) -> str:
-    return nh3.clean(
-        fragment,
-        tags=tags,
-        clean_content_tags=DROPPED_WITH_CONTENT,
-        attributes={**attributes, "*": generic} if generic else attributes,
-        strip_comments=True,
-        link_rel=None,
-        url_schemes=URL_SCHEMES,
-        url_relative=("rewrite_with_base", base),
-    )
+# The relative URLs the running sanitize() call met (per thread and task, so calls never mix).
+_RELATIVE_URLS: ContextVar[list[str] | None] = ContextVar("wpsb_relative_urls", default=None)
+
+
+def _note_relative(url: str) -> None:
+    """nh3's hook for a relative URL: noted, then dropped (the pass is redone with a base)."""
+    found = _RELATIVE_URLS.get()
+    if found is not None:
+        found.append(url)
+
+
+def _cleaner_options(strict: bool) -> dict[str, Any]:
+    tags, attributes = ((ALLOWED_TAGS, ALLOWED_ATTRIBUTES) if strict
+                        else (FIRST_PASS_TAGS, {**FIRST_PASS_ATTRIBUTES,
+                                                "*": GENERIC_FIRST_PASS_ATTRIBUTES}))  # fmt: skip
+    return {"tags": tags, "clean_content_tags": DROPPED_WITH_CONTENT, "attributes": attributes,
+            "strip_comments": True, "link_rel": None, "url_schemes": URL_SCHEMES}
+
+
+@lru_cache(maxsize=2)
+def _cleaner(strict: bool) -> nh3.Cleaner:
+    """The sanitizer of one pass, built once (nh3 keeps its allow-lists between calls)."""
+    return nh3.Cleaner(**_cleaner_options(strict), url_relative=_note_relative)
+
+
+@lru_cache(maxsize=16)
+def _cleaner_with_base(strict: bool, base: str) -> nh3.Cleaner:
+    return nh3.Cleaner(**_cleaner_options(strict), url_relative=("rewrite_with_base", base))
+
+
+def sanitize(fragment: str, base: str, strict: bool = True) -> str:
+    """``fragment`` through the strict allow-list (or, ``strict=False``, the first pass's wider
+    one, which keeps what ``mappings.rewrite`` reads), relative URLs resolved against ``base``.
+
+    Markup with no relative URL (WordPress writes absolute ones) is cleaned by one shared
+    sanitizer; markup with one is cleaned again by a sanitizer that resolves against ``base``.
+    """
+    found: list[str] = []
+    token = _RELATIVE_URLS.set(found)
+    try:
+        cleaned = _cleaner(strict).clean(fragment)
+    finally:
+        _RELATIVE_URLS.reset(token)
+    return _cleaner_with_base(strict, base).clean(fragment) if found else cleaned
 
 
 def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
     """Allow-list clean ``fragment`` and tidy it for Markdown-rendering frontends.
 
     Relative URLs resolve against ``base_url`` (the post's permalink, as a browser resolves
-    them), else the site URL.
+    them), else the site URL. Markup with nothing for ``mappings.rewrite`` to turn into what
+    frontends keep (no embeds, forms or hidden elements: most posts) is sanitized once, the
+    strict pass; the rest twice: the wide pass keeps what the rewrite reads, then the strict one.
     """
     base = _base_url(base_url if _is_http(base_url) else site_url)
-    expanded, notes = expand_shortcodes(valid_utf8(fragment))
-    wide = _sanitize(expanded, FIRST_PASS_TAGS, FIRST_PASS_ATTRIBUTES, base,
-                     GENERIC_FIRST_PASS_ATTRIBUTES)  # fmt: skip
-    cleaned = _sanitize(rewrite(wide), ALLOWED_TAGS, ALLOWED_ATTRIBUTES, base)
+    text, text_utf8 = valid_utf8_and_bytes(fragment)
+    expanded, notes = expand_shortcodes(text)
+    if needs_rewrite_pass(expanded, text_utf8 if expanded is text else None):
+        cleaned = sanitize(rewrite(sanitize(expanded, base, strict=False)), base)
+    else:
+        cleaned = rewrite_bare_urls(sanitize(expanded, base))
     if "<img" in cleaned:
         cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
-    previous = None
-    while previous != cleaned:  # removing one empty <p> can leave another behind
-        previous, cleaned = cleaned, _EMPTY_PARAGRAPH.sub("", cleaned)
+    removed = 1
+    while removed:  # removing one empty <p> can leave another behind
+        cleaned, removed = _EMPTY_PARAGRAPH.subn("", cleaned)
     cleaned = tidy_lines(cleaned, lowercase_tags=True)
     images, links = extract_urls(cleaned)
     return CleanBody(html=cleaned, images=images, links=links, notes=tuple(notes))
@@ -131,8 +170,6 @@ def _base_url(url: str) -> str:
     return base
 
 
-_TRAILING_SPACE = re.compile(r"[ \t]+\n")
-_LEADING_SPACE = re.compile(r"\n[ \t]+")
 _PRE_SPELLINGS = tuple("<" + "".join(c) for c in itertools.product("pP", "rR", "eE"))
 
 
@@ -149,26 +186,36 @@ def tidy_lines(markup: str, lowercase_tags: bool = False) -> str:
     ``lowercase_tags``: ``markup`` is nh3 output (a ``<pre`` can only be lowercase)."""
     parts = _PRE_BLOCK.split(markup) if _has_pre(markup, lowercase_tags) else [markup]
     last = len(parts) - 1
-    tidied: list[str] = []
-    for index, part in enumerate(parts):
-        if index % 2 == 1:  # a <pre> block: whitespace is content there
-            tidied.append(part)
-            continue
+    for index in range(0, len(parts), 2):  # odd parts are <pre> blocks: whitespace is content
         # text right after a </pre> continues its line, text right before a <pre> too
-        if " \n" in part or "\t\n" in part:
-            part = _TRAILING_SPACE.sub("\n", part)
-        if "\n " in part or "\n\t" in part:
-            part = _LEADING_SPACE.sub("\n", part)
-        if index == 0:
-            part = part.lstrip(" \t")
-        if index == last:
-            part = part.rstrip(" \t")
-        tidied.append(_BLANK_LINES.sub("\n\n", part) if "\n\n\n" in part else part)
-    return "".join(tidied).strip("\n")
+        parts[index] = _tidy_part(parts[index], index == 0, index == last)
+    return "".join(parts).strip("\n")
 
 
-_URL_TAG = re.compile(r"<(img|a)((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)\s*/?>")
-_URL_ATTRIBUTE = {"img": re.compile(r'\ssrc="([^"]*)"'), "a": re.compile(r'\shref="([^"]*)"')}
+def _tidy_part(part: str, starts: bool, ends: bool) -> str:
+    """``part`` with every line stripped of spaces and tabs, except the outer side of its
+    first line unless it ``starts`` the markup and of its last line unless it ``ends`` it."""
+    lines = part.split("\n")
+    stripped = [line.strip(" \t") for line in lines]
+    stripped[0] = _strip_sides(lines[0], left=starts, right=len(lines) > 1 or ends)
+    if len(lines) > 1:
+        stripped[-1] = _strip_sides(lines[-1], left=True, right=ends)
+    tidied = "\n".join(stripped)
+    while "\n\n\n" in tidied:  # blank line runs squeezed to one (each pass shortens them)
+        tidied = tidied.replace("\n\n\n", "\n\n")
+    return tidied
+
+
+def _strip_sides(line: str, left: bool, right: bool) -> str:
+    if left:
+        line = line.lstrip(" \t")
+    return line.rstrip(" \t") if right else line
+
+
+# An <img> or <a> start tag up to its src/href: in the strict output only <img> has a src and
+# only <a> an href, and nh3 double-quotes every attribute value.
+_URL_IN_TAG = re.compile(
+    r'<(?:img|a)(?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*?\s+(src|href)="([^"]*)"')
 
 
 def extract_urls(markup: str) -> tuple[list[str], list[str]]:
@@ -176,19 +223,18 @@ def extract_urls(markup: str) -> tuple[list[str], list[str]]:
 
     ``markup`` is nh3 output (double-quoted attributes), so a tag pattern is exact here.
     """
-    found: dict[str, dict[str, None]] = {"img": {}, "a": {}}
-    for match in _URL_TAG.finditer(markup):
-        tag = match.group(1)
-        value = _URL_ATTRIBUTE[tag].search(match.group(2))
-        if value:
-            url = html.unescape(value.group(1))
-            if url.startswith(("http://", "https://")):
-                found[tag].setdefault(url)
-    return list(found["img"]), list(found["a"])
+    found: dict[str, dict[str, None]] = {"src": {}, "href": {}}
+    for attribute, value in _URL_IN_TAG.findall(markup):
+        url = html.unescape(value)
+        if url.startswith(("http://", "https://")):
+            found[attribute].setdefault(url)
+    return list(found["src"]), list(found["href"])
 
 
 def render_footer(template: str, original_link: str, title: str, site_name: str) -> str:
     """The footer template with placeholders filled; only the values are HTML-escaped."""
+    if not template:
+        return ""
     values = {"original_link": original_link, "title": title, "site_name": site_name}
     filled = _PLACEHOLDER.sub(
         lambda match: html.escape(valid_utf8(values[match.group(1)]), quote=True),
@@ -212,13 +258,14 @@ def compose_body(clean: CleanBody, footer: str, header: str = "",
         body = "\n\n".join(part for part in parts if part)
     else:
         parts = [header.strip("\n"), clean.html.strip("\n"), footer.strip("\n")]
-        body = markdown_proof("\n".join(part for part in parts if part))
+        has_pre = _has_pre(clean.html, lowercase_tags=True) or _has_pre(header) or _has_pre(footer)
+        body = markdown_proof("\n".join(part for part in parts if part), has_pre)
     if looks_like_patch(body):
         return PATCH_GUARD + body, ["body looked like a diff-match-patch patch; guarded"]
     return body, []
 
 
-def markdown_proof(markup: str) -> str:
+def markdown_proof(markup: str, has_pre: bool | None = None) -> str:
     """HTML that Markdown frontends pass through untouched.
 
     remarkable (condenser, ecency) treats a chunk that starts with a block tag as raw HTML up to
@@ -226,8 +273,11 @@ def markdown_proof(markup: str) -> str:
     line breaks then change the text). So blank lines are removed (inside ``<pre>`` the second
     newline of a pair is written as ``&#10;``, which a browser shows the same), and a body that
     does not start with a block tag is wrapped in a ``<div>``: the whole body is one HTML block.
+    ``has_pre``: whether ``markup`` may hold a ``<pre>``, when the caller knows.
     """
-    parts = _PRE_BLOCK.split(markup) if _has_pre(markup) else [markup]
+    if has_pre is None:
+        has_pre = _has_pre(markup)
+    parts = _PRE_BLOCK.split(markup) if has_pre else [markup]
     for index, part in enumerate(parts):
         if index % 2 == 1:
             parts[index] = _BLANK_LINE_RUNS.sub(_encoded_newlines, part)

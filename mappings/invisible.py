@@ -45,26 +45,23 @@ _JOINING_SCRIPTS = (range(0x0600, 0x0E00), range(0xFB50, 0xFE00), range(0xFE70, 
 _ASCII_DROPPED = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 
 
-_WHITESPACE = re.compile(r"\s+")
-_FILLERS = re.compile("[" + "".join(sorted(_INVISIBLE_LETTERS)) + "]")
-
-
 def _may_drop(text: str) -> bool:
     """False when nothing in ``text`` can be dropped: outside whitespace, every character is
     printable (``str.isprintable`` is false for every Cc and Cf character) and none is a
     filler letter. Cheap C-level scans; the caller walks the text only when this is True."""
-    return not _WHITESPACE.sub(" ", text).isprintable() or bool(_FILLERS.search(text))
+    printable = text.isprintable() or " ".join(text.split()).isprintable()
+    return not printable or any(filler in text for filler in _INVISIBLE_LETTERS)
 
 
 def strip_invisible(text: str) -> str:
     """``text`` without bidi controls, zero-width and other invisible format characters.
 
     Whitespace, control or not, is left for the caller to collapse (it separates words).
-    One regex scan decides; only text holding such a character is walked one character at
+    C-level scans decide; only text holding such a character is walked one character at
     a time (the joiners' neighbours decide whether they stay).
     """
     if text.isascii():
-        return _ASCII_DROPPED.sub("", text)
+        return text if text.isprintable() else _ASCII_DROPPED.sub("", text)
     if not _may_drop(text):
         return text
     kept: list[str] = []

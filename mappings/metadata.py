@@ -21,9 +21,13 @@ MAX_LINKS = 20
 
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
 # WordPress ends generated excerpts with "[…]" (or "[...]"); it says nothing in a preview.
-_EXCERPT_MORE = re.compile(r"\s*\[(?:…|\.\.\.)\]\s*$")
-# Markdown image syntax and bare URLs are noise in a preview line.
-_PREVIEW_NOISE = re.compile(r"!\[[^\]]*\]\([^)]*\)|https?://\S+")
+_EXCERPT_MORE = ("[…]", "[...]")
+# Markdown image syntax and bare URLs are noise in a preview line. Text holding only one kind
+# is scanned with that pattern alone (it starts with a literal, which the regex engine finds
+# without trying every position); text holding both with the two as one scan, left to right.
+_MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_BARE_URL = re.compile(r"https?://\S+")
+_PREVIEW_NOISE = re.compile(f"{_MARKDOWN_IMAGE.pattern}|{_BARE_URL.pattern}")
 
 
 def absolute_url(url: str, site_url: str) -> str:
@@ -44,7 +48,7 @@ _SETTLED_CHARS = 2 * MAX_DESCRIPTION_CHARS
 _FIRST_SLICE = 1024  # HTML characters read first; four times more each time that is too few
 # Where the parser moves text out of document order (foster parenting), a prefix of the
 # markup is not a prefix of the text.
-_REORDERING = re.compile(r"<table", re.IGNORECASE)
+_REORDERING = re.compile(r"<[tT][aA][bB][lL][eE]")  # a literal first: no per-position tries
 
 
 def description_text(excerpt_html: str, body_html: str) -> str:
@@ -75,8 +79,21 @@ def _preview_of(markup: str, excerpt: bool) -> str:
 def _preview_text(text: str, excerpt: bool = False) -> str:
     """Frontends show the description like a title: no bidi controls or invisible characters."""
     if excerpt:
-        text = _EXCERPT_MORE.sub("", text)
-    return collapse_whitespace(strip_invisible(_PREVIEW_NOISE.sub(" ", text)))
+        text = _without_more_mark(text)
+    image, url = "![" in text, "://" in text
+    if image or url:
+        noise = _PREVIEW_NOISE if image and url else _MARKDOWN_IMAGE if image else _BARE_URL
+        text = noise.sub(" ", text)
+    return collapse_whitespace(strip_invisible(text))
+
+
+def _without_more_mark(text: str) -> str:
+    """``text`` without WordPress's trailing "[…]" and the whitespace around it."""
+    trimmed = text.rstrip()
+    for mark in _EXCERPT_MORE:
+        if trimmed.endswith(mark):
+            return trimmed[: -len(mark)].rstrip()
+    return text
 
 
 def build_metadata(
@@ -108,9 +125,12 @@ def build_metadata(
     return metadata
 
 
+_COMPACT_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def metadata_json(metadata: dict[str, Any]) -> str:
     """Compact JSON string (beem passes strings through unchanged; dicts it re-dumps)."""
-    return json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT_ENCODER.encode(metadata)
 
 
 def _dedupe(urls: list[str]) -> list[str]:

@@ -55,7 +55,10 @@ _WALKED_TAG = re.compile(
     r"<(?:iframe|embed|object|audio|video|select|option|form|button|figcaption|summary|dt|dd|q|s"
     r"|kbd|samp|tt|var|cite|dfn|caption)[\s>]")
 _NOTABLE_WORDS = ("hidden", "screen-reader", "sr-only", "background")
+_NOTABLE_BYTES = tuple(word.encode() for word in _NOTABLE_WORDS)
+_WALKED_TAG_BYTES = re.compile(_WALKED_TAG.pattern.encode())
 _BARE_URL_TEXT = re.compile(r">(\s*)(https?://[^\s<>\"]+)(\s*)(?=<|$)")
+_BARE_URL_FIRST = re.compile(r"\s*(https?://[^\s<>\"]+)\s*(?=<|$)")
 SPECIAL = {*RENAMED, "option", "form", "button"}
 HIDING_CLASSES = {"screen-reader-text", "sr-only", "visually-hidden", "hidden"}
 
@@ -190,14 +193,38 @@ def needs_walk(markup: str) -> bool:
             or markup.lstrip().startswith("http"))
 
 
+def needs_rewrite_pass(raw: str, raw_utf8: bytes | None = None) -> bool:
+    """True when the sanitized form of ``raw`` (any HTML) may hold something ``rewrite``
+    changes beyond bare URLs: an element it converts, or a word it reads in attributes.
+
+    A superset of ``needs_walk`` over the first pass's output (that output's tags and words all
+    come from ``raw``, names lowercased), so markup for which this is False loses nothing when
+    it is sanitized with the strict allow-list alone; a text node that is only a URL is then
+    ``rewrite_bare_urls``' job on that output.
+    ``raw_utf8``: ``raw`` encoded, when the caller has it.
+    """
+    # bytes: ASCII-only lowering (as the HTML parser lowers names), fast substring search
+    lowered = (raw.encode("utf-8") if raw_utf8 is None else raw_utf8).lower()
+    return (any(word in lowered for word in _NOTABLE_BYTES)
+            or bool(_WALKED_TAG_BYTES.search(lowered)))
+
+
+def rewrite_bare_urls(markup: str) -> str:
+    """``markup`` (nh3 output) with each text node that is only an http(s) URL made its link
+    or image (what ``rewrite`` does to such text; the rest of ``rewrite`` is not applied)."""
+    if "://" not in markup:
+        return markup
+    first = _BARE_URL_FIRST.match(markup)  # text before the first tag
+    if first:
+        markup = markup.replace(first.group(1), bare_url_markup(first.group(1)), 1)
+    return _BARE_URL_TEXT.sub(lambda m: _bare_url_in_text(markup, m), markup)
+
+
 def rewrite(markup: str, walk: bool | None = None) -> str:
     """``markup`` (nh3 output) with the rewrites above applied (``walk``: ``needs_walk``'s
     answer, when the caller has it)."""
     if not (needs_walk(markup) if walk is None else walk):
-        # Fast path: at most bare URLs (text right after a tag) to convert.
-        if "://" not in markup:
-            return markup
-        return _BARE_URL_TEXT.sub(lambda m: _bare_url_in_text(markup, m), markup)
+        return rewrite_bare_urls(markup)
     rewriter = _Rewriter()
     position = 0
     for match in _TAG.finditer(markup):

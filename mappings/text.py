@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import nh3
 
@@ -15,7 +16,6 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # inside a multi-byte sequence, and ``bytes.translate`` finds them in one C-level scan.
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_WHITESPACE_RUN = re.compile(r"\s+")
 _HIDDEN_CONTENT_TAGS = {
     "script",
     "style",
@@ -35,25 +35,39 @@ def valid_utf8(value: object) -> str:
     steemd rejects bodies/titles that are not valid UTF-8; Python strings decoded from JSON
     can still hold lone surrogates, which would make ``str.encode`` raise later.
     """
+    return valid_utf8_and_bytes(value)[0]
+
+
+def valid_utf8_and_bytes(value: object) -> tuple[str, bytes]:
+    """``valid_utf8(value)`` and its UTF-8 encoding (for callers that scan the bytes too)."""
     text = value if isinstance(value, str) else "" if value is None else str(value)
     try:
         encoded = text.encode("utf-8")  # fast C check; only lone surrogates need the regex
     except UnicodeEncodeError:
         text = _LONE_SURROGATE.sub("\ufffd", text)
         encoded = text.encode("utf-8")
-    if len(encoded.translate(None, _CONTROL_BYTES)) == len(encoded):
-        return text  # the common case: no control character, the text itself
-    return _CONTROL_CHARS.sub("", text)
+    without_controls = encoded.translate(None, _CONTROL_BYTES)
+    if len(without_controls) == len(encoded):
+        return text, encoded  # the common case: no control character, the text itself
+    return _CONTROL_CHARS.sub("", text), without_controls
 
 
 def collapse_whitespace(text: str) -> str:
-    """Collapse every whitespace run (incl. no-break spaces) into one space and trim."""
-    return _WHITESPACE_RUN.sub(" ", text.replace("\u00a0", " ")).strip()
+    """Collapse every whitespace run (incl. no-break spaces) into one space and trim.
+
+    ``str.split()`` splits at the characters ``str.isspace`` names (the same as the regex
+    ``\\s`` of a str pattern, U+00A0 included) in one C-level scan."""
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _text_cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(tags=set(), clean_content_tags=_HIDDEN_CONTENT_TAGS)
 
 
 def html_to_text(fragment: str) -> str:
     """Visible text of an HTML fragment, entities decoded, whitespace collapsed."""
-    stripped = nh3.clean(valid_utf8(fragment), tags=set(), clean_content_tags=_HIDDEN_CONTENT_TAGS)
+    stripped = _text_cleaner().clean(valid_utf8(fragment))
     return collapse_whitespace(html.unescape(stripped))
 
 
