@@ -1,4 +1,7 @@
-"""Structural rewrites between the two nh3 passes: WordPress markup -> what Steem frontends show.
+"""Structural rewrites between two nh3 passes: WordPress markup -> what Steem frontends show.
+
+Only markup holding something rewritten here (``needs_rewrite_pass``) takes the two passes; other
+markup is sanitized once and only its bare URLs are rewritten (``rewrite_bare_urls``).
 
 Input is nh3's serialization (well-formed, lowercase tags, double-quoted attributes, every
 non-void element closed), so a tag tokenizer with an element stack is exact here; the strict
