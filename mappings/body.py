@@ -61,8 +61,9 @@ URL_SCHEMES = {"http", "https", "mailto"}
 PATCH_GUARD = "<div></div>\n"
 
 _PRE_BLOCK = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
-_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>|<div>(?:\s|&nbsp;|<br>)*</div>")
-_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+# What cleaning leaves empty: an <img> whose src was dropped, a <p> or <div> with nothing in it.
+_EMPTY_ELEMENT = re.compile(
+    r"<(?:img(?![^>]*\ssrc=)[^>]*>|p>(?:\s|&nbsp;|<br>)*</p>|div>(?:\s|&nbsp;|<br>)*</div>)")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _BLANK_LINE_RUNS = re.compile(r"\n(?:[ \t]*\n)+")
 _PLACEHOLDER = re.compile(r"\[%(original_link|title|site_name)%\]")
@@ -147,11 +148,9 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
         cleaned = sanitize(rewrite(sanitize(expanded, base, strict=False)), base)
     else:
         cleaned = rewrite_bare_urls(sanitize(expanded, base))
-    if "<img" in cleaned:
-        cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
     removed = 1
-    while removed:  # removing one empty <p> can leave another behind
-        cleaned, removed = _EMPTY_PARAGRAPH.subn("", cleaned)
+    while removed:  # removing one empty element can leave its parent empty
+        cleaned, removed = _EMPTY_ELEMENT.subn("", cleaned)
     cleaned = tidy_lines(cleaned, lowercase_tags=True)
     images, links = extract_urls(cleaned)
     return CleanBody(html=cleaned, images=images, links=links, notes=tuple(notes))
@@ -196,7 +195,7 @@ def _tidy_part(part: str, starts: bool, ends: bool) -> str:
     """``part`` with every line stripped of spaces and tabs, except the outer side of its
     first line unless it ``starts`` the markup and of its last line unless it ``ends`` it."""
     lines = part.split("\n")
-    stripped = [line.strip(" \t") for line in lines]
+    stripped = list(map(str.strip, lines, itertools.repeat(" \t")))
     stripped[0] = _strip_sides(lines[0], left=starts, right=len(lines) > 1 or ends)
     if len(lines) > 1:
         stripped[-1] = _strip_sides(lines[-1], left=True, right=ends)

@@ -20,6 +20,9 @@ MAX_DESCRIPTION_CHARS = 160
 MAX_LINKS = 20
 
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+# An absolute http(s) URL that urljoin returns unchanged: ASCII, lowercase scheme, a host, and
+# nothing urllib splits off or checks (params, query, fragment, brackets, whitespace).
+_PLAIN_ABSOLUTE = re.compile(r"https?://[!$-.0-:=@-Z_a-z~][!$-:=@-Z_a-z~]*\Z")
 # WordPress ends generated excerpts with "[…]" (or "[...]"); it says nothing in a preview.
 _EXCERPT_MORE = ("[…]", "[...]")
 # Markdown image syntax and bare URLs are noise in a preview line. Text holding only one kind
@@ -35,6 +38,8 @@ def absolute_url(url: str, site_url: str) -> str:
     candidate = valid_utf8(url or "").strip()
     if not candidate:
         return ""
+    if _PLAIN_ABSOLUTE.match(candidate):
+        return candidate  # what urljoin gives back for it, without splitting and joining it
     try:
         resolved = urljoin(site_url.rstrip("/") + "/", candidate)
     except ValueError:
@@ -56,8 +61,9 @@ def description_text(excerpt_html: str, body_html: str) -> str:
     text = _preview_of(excerpt_html or "", excerpt=True)
     if not text:
         text = _preview_of(body_html or "", excerpt=False)
-    # stripped again after the cut: a cut inside an emoji sequence leaves a dangling joiner
-    return strip_invisible(cut_chars(collapse_whitespace(text), MAX_DESCRIPTION_CHARS))
+    # (the preview text is collapsed already) stripped again after the cut: a cut inside an
+    # emoji sequence leaves a dangling joiner
+    return strip_invisible(cut_chars(text, MAX_DESCRIPTION_CHARS))
 
 
 def _preview_of(markup: str, excerpt: bool) -> str:

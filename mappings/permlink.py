@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from urllib.parse import unquote
 
 from bridge.model import content_hash
@@ -25,7 +24,6 @@ _BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
 
-@lru_cache(maxsize=4096)
 def transliterate(text: str, separator: str = "-") -> str:
     """ASCII rendering of ``text``: Chinese as pinyin (joined by ``separator``), accents dropped.
 

@@ -78,9 +78,11 @@ def _without_protected_text(post: PostRecord) -> PostRecord:
 
 def _category_skip(post: PostRecord, ctx: MappingContext) -> Skip | None:
     """Site filters by category (names or slugs, case-insensitive)."""
-    mine = {term for name in post.categories or () for term in (str(name).lower(), slugify(name))}
     include = {str(c).lower() for c in getattr(ctx, "include_categories", ()) or ()}
     exclude = {str(c).lower() for c in getattr(ctx, "exclude_categories", ()) or ()}
+    if not include and not exclude:
+        return None
+    mine = {term for name in post.categories or () for term in (str(name).lower(), slugify(name))}
     if include and not mine & include:
         return Skip(post.source, f"post is not in the categories this site publishes "
                                  f"({', '.join(sorted(include))})")  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from mappings.permlink import transliterate
 from mappings.text import valid_utf8
@@ -32,6 +33,7 @@ _DASH_RUN = re.compile(r"-{2,}")
 _COMMUNITY_TAG = re.compile(r"^hive-[0-9]{1,7}$")
 
 
+@lru_cache(maxsize=4096)  # a site's term names recur in post after post
 def normalize_tag(name: str) -> str:
     """Best ASCII tag spelling of a WordPress term name (may still be invalid)."""
     text = transliterate(valid_utf8(name).strip(), separator="").lower()

@@ -1,7 +1,9 @@
 """Mapping at the floor (issue 13): what one post's mapping costs, in sanitizer passes.
 
 The unit is one ``nh3.clean`` (nh3's defaults) over the same body, timed in the same run: the
-median-size corpus post's ``post_to_intent`` must cost at most 3 of them. The two are timed in
+median-size corpus post's ``post_to_intent`` must cost at most 3 of them. Nothing of the post
+itself is cached between mappings (its permlink's pinyin is computed each time, as for a new
+post); what is cached is the site's vocabulary (tag spellings) and the sanitizers. The two are timed in
 alternating batches and the ratio is the median of the adjacent pairs' ratios, so a busy
 machine slows both sides of each pair alike. Beside it, in the same unit: ``html-to-markdown``
 alone over the body (a peer plugin's whole approach: convert the HTML, no allow-list, no

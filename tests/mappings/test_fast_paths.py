@@ -153,3 +153,19 @@ def test_relative_urls_resolve_against_each_calls_own_page() -> None:
     assert first.links == ["https://s.example/a/x.html"]
     assert second.links == ["https://s.example/b/x.html"]
     assert absolute.links == ["https://o.example/x"]
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.sampled_from([
+    "<p>", "</p>", "<br>", "<br />", "<br/>", "<p", "</", "<b>", "word", " ", "\n", "\r\n", "\t",
+    "中文", ">", '"', "'", "\u00a0", "\u3000", "[…]", "http://x.example/a"]), max_size=30))
+def test_html_to_text_without_the_sanitizer_equals_with_it(pieces: list[str]) -> None:
+    """Paragraph-and-line-break markup is read without nh3; the result is nh3's."""
+    import html as html_module
+
+    from mappings import text as text_module
+
+    fragment = "".join(pieces)
+    by_sanitizer = collapse_whitespace(
+        html_module.unescape(text_module._text_cleaner().clean(fragment)))
+    assert html_to_text(fragment) == by_sanitizer
