@@ -169,3 +169,20 @@ def test_html_to_text_without_the_sanitizer_equals_with_it(pieces: list[str]) ->
     by_sanitizer = collapse_whitespace(
         html_module.unescape(text_module._text_cleaner().clean(fragment)))
     assert html_to_text(fragment) == by_sanitizer
+
+
+URL_PIECES = st.sampled_from([*"ab/.:;?#[]% \\@!$&'()*+,=-_~AZ09é\t", "//", "..", "%2F", "http://"])
+
+
+@settings(max_examples=3000)
+@given(st.sampled_from(["http://", "https://", "HTTPS://", "//", ""]), st.lists(URL_PIECES, max_size=12))
+def test_plain_absolute_urls_are_what_urljoin_gives_back(scheme: str, pieces: list[str]) -> None:
+    """``absolute_url`` skips urljoin for URLs it matches; urljoin returns those unchanged."""
+    from urllib.parse import urljoin
+
+    from mappings import metadata
+
+    url = scheme + "".join(pieces)
+    if metadata._PLAIN_ABSOLUTE.match(url):
+        for site in ("http://s.example", "https://s.example/blog"):
+            assert urljoin(site + "/", url) == url
