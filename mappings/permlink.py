@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any
 from urllib.parse import unquote
 
 from bridge.model import content_hash
@@ -31,11 +33,39 @@ def transliterate(text: str, separator: str = "-") -> str:
     nothing meaningful is left.
     """
     if _HAS_CJK.search(text):
-        from pypinyin import lazy_pinyin  # imported lazily: loading its dictionary is slow
-
-        text = separator.join(lazy_pinyin(text))
+        text = separator.join(_pinyin().lazy_pinyin(text))
     decomposed = unicodedata.normalize("NFKD", text)
     return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+@lru_cache(maxsize=1)
+def _pinyin() -> Any:
+    """``pypinyin.lazy_pinyin`` as one object, each syllable's style conversion done once.
+
+    pypinyin builds its converter on every call and converts every syllable of every text
+    through its chain of style rules; with ``lazy_pinyin``'s defaults (plain style, no v-to-u,
+    no neutral-tone 5, no tone sandhi) the conversion depends on the syllable alone, so it is
+    remembered per syllable (a bounded set: about 1,500 in pypinyin's dictionaries).
+    """
+    from pypinyin.converter import UltimateConverter  # imported lazily: its dictionary is big
+    from pypinyin.core import Pinyin
+
+    class SyllableMemo(UltimateConverter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.converted: dict[tuple[str, Any, bool], str] = {}
+
+        def convert_style(self, han: str, orig_pinyin: str, style: Any, strict: bool,
+                          **kwargs: Any) -> str:
+            key = (orig_pinyin, style, strict)
+            if kwargs or key not in self.converted:
+                converted = super().convert_style(han, orig_pinyin, style, strict, **kwargs)
+                if kwargs:
+                    return str(converted)
+                self.converted[key] = converted
+            return self.converted[key]
+
+    return Pinyin(SyllableMemo())
 
 
 def slugify(text: str) -> str:

@@ -54,3 +54,21 @@ def test_very_long_slug_is_cut_but_suffix_kept() -> None:
     assert PERMLINK.match(permlink)
     assert permlink.endswith("-" + permlink_suffix("demo", "9"))
     assert "--" not in permlink
+
+
+def test_pinyin_with_syllables_converted_once_equals_pypinyin() -> None:
+    """Every character of pypinyin's dictionary, a fixed sample of its phrases and mixed text
+    read the same through the memoized converter as through ``pypinyin.lazy_pinyin``."""
+    import random
+
+    from pypinyin import lazy_pinyin
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    from mappings.permlink import _pinyin
+
+    memoized = _pinyin()
+    chars = [chr(code) for code in PINYIN_DICT]
+    phrases = random.Random(13).sample(sorted(PHRASES_DICT), 3000)
+    mixed = ["".join(phrases[i : i + 3]) + " WordPress 2.0，" + chars[i * 7] for i in range(500)]
+    for text in chars + phrases + mixed:
+        assert memoized.lazy_pinyin(text) == lazy_pinyin(text), text
