@@ -64,7 +64,6 @@ _PRE_BLOCK = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
 # What cleaning leaves empty: an <img> whose src was dropped, a <p> or <div> with nothing in it.
 _EMPTY_ELEMENT = re.compile(
     r"<(?:img(?![^>]*\ssrc=)[^>]*>|p>(?:\s|&nbsp;|<br>)*</p>|div>(?:\s|&nbsp;|<br>)*</div>)")
-_BLANK_LINES = re.compile(r"\n{3,}")
 _BLANK_LINE_RUNS = re.compile(r"\n(?:[ \t]*\n)+")
 _PLACEHOLDER = re.compile(r"\[%(original_link|title|site_name)%\]")
 # remarkable (condenser, ecency) reads a chunk starting with one of these as raw HTML.
