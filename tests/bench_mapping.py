@@ -1,15 +1,17 @@
 """Mapping at the floor (issue 13): what one post's mapping costs, in sanitizer passes.
 
 The unit is one ``nh3.clean`` (nh3's defaults) over the same body, timed in the same run: the
-median-size corpus post's ``post_to_intent`` must cost at most 3 of them. Nothing of the post
-itself is cached between mappings (its permlink's pinyin is computed each time, as for a new
-post); what is cached is the site's vocabulary (tag spellings) and the sanitizers. The two are timed in
-alternating batches and the ratio is the median of the adjacent pairs' ratios, so a busy
-machine slows both sides of each pair alike. Beside it, in the same unit: ``html-to-markdown``
-alone over the body (a peer plugin's whole approach: convert the HTML, no allow-list, no
-metadata) and our ``markdown`` body format; and how many corpus posts take the one-pass path
-(markup with embeds, forms or hidden elements is rewritten between two passes). Memory: 10,000 mappings under tracemalloc, the
-traced size after the first 1,000 against after all of them (a count, not a time).
+median-size corpus post's ``post_to_intent`` as a new post (no chain link yet) must cost at most
+3 of them. Nothing of the post itself is cached between mappings (its permlink's pinyin is
+computed each time, as for a new post); what stays cached is the site's vocabulary (tag
+spellings, pinyin syllables) and the sanitizers. The two are timed in alternating batches and
+the ratio is the median of the adjacent pairs' ratios, so a busy machine slows both sides of
+each pair alike. Beside it, in the same unit: an edit of the same post (chain link known, so no
+permlink), ``html-to-markdown`` alone over the body (a peer plugin's whole approach: convert the
+HTML, no allow-list, no metadata) and our ``markdown`` body format; and how many corpus posts
+take the one-pass path (markup with embeds, forms or hidden elements is rewritten between two
+passes). Memory: 10,000 mappings under tracemalloc, the traced size after the first 1,000
+against after all of them (a count, not a time).
 
 Run alone: ``python -m tests.bench mapping`` or ``python -m tests.bench_mapping``.
 """
@@ -25,7 +27,7 @@ from dataclasses import replace
 
 import nh3
 
-from bridge.model import MappingContext, PostRecord
+from bridge.model import ChainLink, MappingContext, PostRecord
 from mappings.posts import post_to_intent
 from mappings.rewrite import needs_rewrite_pass
 from mappings.shortcodes import expand_shortcodes
@@ -117,6 +119,8 @@ def bench_mapping() -> list[BenchRow]:
         post_to_intent(post, markdown_ctx, None)
     ratio, seconds = in_sanitizer_passes(lambda: post_to_intent(median, ctx, None), body)
     unit_seconds = seconds / ratio
+    on_chain = ChainLink(median.source, "author", "post-on-chain", "blog", state="on_chain")
+    edit, _ = in_sanitizer_passes(lambda: post_to_intent(median, ctx, on_chain), body)
     convert = _html_to_markdown()
     peer, peer_label = None, "html-to-markdown not installed (pip install html-to-markdown)"
     if convert is not None:
@@ -130,6 +134,8 @@ def bench_mapping() -> list[BenchRow]:
     return [
         BenchRow(f"mapping ({label}) in sanitizer passes (one nh3.clean of the body)", ratio,
                  "passes", f"<= {MAX_SANITIZER_PASSES}", peer, peer_label),
+        BenchRow("mapping an edit of it (permlink known: no pinyin), in sanitizer passes", edit,
+                 "passes", None, peer, peer_label),
         BenchRow("mapping, markdown body format, in sanitizer passes", markdown, "passes", None,
                  peer, peer_label),
         BenchRow("mapping time (html), beside one nh3.clean", seconds * 1e6, "µs", None,
