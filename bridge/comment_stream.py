@@ -32,7 +32,7 @@ from bridge.model import (
     from_text,
     later,
 )
-from bridge.plans import Facts, Outcome, Plan, Problem, Supersede
+from bridge.plans import Facts, Outcome, Plan, Problem, Supersede, create_or_edit
 from mappings.comments import (
     CommentOptions,
     ReplyParent,
@@ -51,7 +51,6 @@ NOT_REMOVED = Supersede((IntentKind.DELETE_POST, IntentKind.TOMBSTONE_EDIT),
                         "the comment is approved again")
 REMOVED = Supersede((IntentKind.REPLY, IntentKind.EDIT_POST),
                     "the comment was unapproved, trashed or deleted")
-NEWER_EDIT = Supersede((IntentKind.EDIT_POST,), "replaced by a newer edit")
 Lookup = Callable[[SourceRef], Facts]
 
 
@@ -111,13 +110,7 @@ class CommentPlanner:
             waits_on = self.waits_on(record) if parent.state == "waiting" else None
             return replace(base, outcome=outcome, skip=result, waits_on=waits_on, writeback={
                 "steem_status": status, "steem_error": result.reason[:500]} if shown else {})
-        if link is None:
-            return replace(base, outcome=Outcome.ENQUEUED, bind=True, enqueue=result,
-                           clear_problem=True)
-        if result.body_hash == link.body_hash:
-            return replace(base, outcome=Outcome.UNCHANGED, clear_problem=True)
-        return replace(base, outcome=Outcome.ENQUEUED, supersede=(NOT_REMOVED, NEWER_EDIT),
-                       body_hash=result.body_hash, enqueue=result, clear_problem=True)
+        return create_or_edit(base, link, result)
 
     def _plan_delete(self, record: CommentRecord, facts: Facts, version: str) -> Plan:
         link = facts.link

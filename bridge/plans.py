@@ -8,7 +8,7 @@ crash leaves either all of it or none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -74,3 +74,19 @@ class Plan:
     problem: Problem | None = None  # recorded for ``status`` (e.g. a mapping's internal error)
     clear_problem: bool = False  # a problem recorded earlier for this object is solved
     writeback: dict[str, Any] = field(default_factory=dict)  # chain meta for WordPress
+
+
+NEWER_EDIT = Supersede((IntentKind.EDIT_POST,), "replaced by a newer edit")
+
+
+def create_or_edit(base: Plan, link: ChainLink | None, intent: Intent) -> Plan:
+    """``base`` completed for a mapped ``intent``: bind and enqueue it when the object has no
+    chain binding, nothing when the bound body is unchanged, else enqueue it as an edit that
+    replaces older unsent edits (and what ``base`` already supersedes)."""
+    if link is None:
+        return replace(base, outcome=Outcome.ENQUEUED, bind=True, enqueue=intent,
+                       clear_problem=True)
+    if intent.body_hash == link.body_hash:
+        return replace(base, outcome=Outcome.UNCHANGED, clear_problem=True)
+    return replace(base, outcome=Outcome.ENQUEUED, supersede=(*base.supersede, NEWER_EDIT),
+                   body_hash=intent.body_hash, enqueue=intent, clear_problem=True)

@@ -27,7 +27,7 @@ from bridge.model import (
     content_hash,
     later,
 )
-from bridge.plans import Facts, Outcome, Plan, Problem, Supersede
+from bridge.plans import Facts, Outcome, Plan, Problem, Supersede, create_or_edit
 from mappings.deletes import post_to_delete, unpublished
 
 log = logging.getLogger("wp_steem_bridge.posts")
@@ -38,7 +38,6 @@ NOT_TRASHED = Supersede((IntentKind.DELETE_POST, IntentKind.TOMBSTONE_EDIT),
                         "the post is published again")
 TRASHED = Supersede((IntentKind.CREATE_POST, IntentKind.EDIT_POST),
                     "the post was unpublished or deleted")
-NEWER_EDIT = Supersede((IntentKind.EDIT_POST,), "replaced by a newer edit")
 
 
 class PostPlanner:
@@ -84,13 +83,7 @@ class PostPlanner:
             status = "skipped" if result.terminal else "waiting"
             return replace(base, outcome=outcome, skip=skip,
                            writeback=_status(status, result.reason) if link is None else {})
-        if link is None:
-            return replace(base, outcome=Outcome.ENQUEUED, bind=True, enqueue=result,
-                           clear_problem=True)
-        if result.body_hash == link.body_hash:
-            return replace(base, outcome=Outcome.UNCHANGED, clear_problem=True)
-        return replace(base, outcome=Outcome.ENQUEUED, supersede=(NOT_TRASHED, NEWER_EDIT),
-                       body_hash=result.body_hash, enqueue=result, clear_problem=True)
+        return create_or_edit(base, link, result)
 
 
 def _plan_delete(record: PostRecord, facts: Facts, stream: str, version: str) -> Plan:
