@@ -3,7 +3,7 @@ order, edited, deleted (or visibly kept), comments from the chain never sent bac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -68,28 +68,36 @@ def comment(comment_id: int, account: str, text: str, *, parent: int = 0,
                          changed_gmt=at, link=f"http://wp/p1#comment-{comment_id}", **fields)
 
 
+def clocked_engine(store: StateStore, chain: FakeChain, streams: list[Any], sink: Any,
+                   keys: dict[str, str]) -> Callable[..., Any]:
+    """An engine over ``streams``; ``tick(seconds)`` moves chain and wall time ``seconds`` on
+    from the last tick (the first from 2026-01-01T00:00:00) and runs one tick."""
+    holder = {"ctx": MappingContext(site_id="t", site_url="http://wp", site_name="T",
+                                    now="2026-01-01T00:00:00")}
+    dispatcher = Dispatcher(store, chain, lambda account, _a: keys.get(account),
+                            confirm_timeout=0)
+    engine = Engine(store, streams, dispatcher, WriteBack(store, sink), lambda: holder["ctx"])
+
+    def tick(seconds: int = 10) -> Any:
+        chain.advance(seconds)
+        holder["ctx"] = replace(holder["ctx"], now=later(holder["ctx"].now,
+                                                         timedelta(seconds=seconds)))
+        return engine.tick()
+
+    return tick
+
+
 @pytest.fixture
 def world(tmp_path):
     store = StateStore(str(tmp_path / "state.db"), site="t")
     chain = FakeChain(keys=dict(KEYS))
     posts, comments, sink = ListSource(), CommentSource(), Sink()
-    holder = {"ctx": MappingContext(site_id="t", site_url="http://wp", site_name="T",
-                                    now="2026-01-01T00:00:00")}
     planner = CommentPlanner(comments.name, CommentOptions(unlinked="app_account",
                                                            app_account="app"),
                              lambda: "settings-v1", store.facts)
     streams = [OutboundStream(posts, PostPlanner(posts.name, simple_mapper, lambda: "v1")),
                OutboundStream(comments, planner, revisit=("approved", "unreadable"))]
-    dispatcher = Dispatcher(store, chain, lambda account, _a: KEYS.get(account),
-                            confirm_timeout=0)
-    engine = Engine(store, streams, dispatcher, WriteBack(store, sink), lambda: holder["ctx"])
-
-    def tick(seconds: int = 10) -> Any:
-        """A tick ``seconds`` of chain and wall time after the last one."""
-        chain.advance(seconds)
-        holder["ctx"] = replace(holder["ctx"], now=later(holder["ctx"].now,
-                                                         timedelta(seconds=seconds)))
-        return engine.tick()
+    tick = clocked_engine(store, chain, streams, sink, KEYS)
 
     yield store, chain, posts, comments, sink, tick
     store.close()

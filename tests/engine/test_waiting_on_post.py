@@ -6,26 +6,22 @@ One engine with the posts, comments and likes streams over the fake chain, on bo
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bridge.comment_stream import CommentPlanner
-from bridge.dispatch import Dispatcher
-from bridge.engine import Engine
 from bridge.like_stream import like_stream
 from bridge.model import ChainLink, Intent, MappingContext, PostRecord, Skip, later
 from bridge.post_stream import PostPlanner
 from bridge.status import render_status
 from bridge.store import StateStore
 from bridge.streams import OutboundStream
-from bridge.writeback import WriteBack
 from connectors.wordpress_likes import WordPressLikes
 from mappings.comments import CommentOptions
 from mappings.likes import LikeRules
-from tests.engine.test_comments_engine import CommentSource, comment
+from tests.engine.test_comments_engine import CommentSource, clocked_engine, comment
 from tests.engine.test_engine import ListSource, record, simple_mapper
 from tests.engine.test_likes import LikeFeed
 from tests.support.fake_chain import FakeChain
@@ -50,8 +46,6 @@ def world(state_target):
     store = StateStore(state_target, site="t")
     chain = FakeChain(keys=dict(KEYS))
     posts, comments, feed, sink = ListSource(), CommentSource(), LikeFeed(), Sink()
-    holder = {"ctx": MappingContext(site_id="t", site_url="http://wp", site_name="T",
-                                    now="2026-01-01T00:00:00")}
     opted_out: set[str] = set()
 
     def mapper(post: PostRecord, ctx: MappingContext, link: ChainLink | None) -> Intent | Skip:
@@ -71,15 +65,7 @@ def world(state_target):
                        revisit=("approved", "unreadable")),
         like_stream(likes, LikeRules(weight=100), store.facts),
     ]
-    dispatcher = Dispatcher(store, chain, lambda account, _a: KEYS.get(account),
-                            confirm_timeout=0)
-    engine = Engine(store, streams, dispatcher, WriteBack(store, sink), lambda: holder["ctx"])
-
-    def tick(seconds: int = 10) -> Any:
-        chain.advance(seconds)
-        holder["ctx"] = replace(holder["ctx"], now=later(holder["ctx"].now,
-                                                         timedelta(seconds=seconds)))
-        return engine.tick()
+    tick = clocked_engine(store, chain, streams, sink, KEYS)
 
     yield store, chain, posts, comments, feed, tick, opted_out
     store.close()
