@@ -10,9 +10,6 @@ of a payout pays no entry twice and loses none."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +19,7 @@ import pytest
 import requests
 
 from deploy.devstack import localstack
-from tests.conftest import REPO_ROOT, Bridge, make_bridge
+from tests.conftest import Bridge, make_bridge
 from tests.devnet.conftest import Client
 from tests.devnet.test_smt import launched_token
 from tests.integration.test_points_tokens import (
@@ -32,6 +29,7 @@ from tests.integration.test_points_tokens import (
     earn,
     expected_balances,
     fresh_points_site,
+    sync_until_killed,
 )
 from tests.support.wp_php import wp_php
 
@@ -199,15 +197,7 @@ def test_a_kill_at_each_step_of_an_smt_payout_pays_no_entry_twice_and_loses_none
         smt_devnet: Any, step: str) -> None:
     wp_php("points", f"delete_user_meta( {site['carol_id']}, 'steem_account' );")
     bridge, env, symbol = setup_bridge(site, tmp_path, smt_devnet)
-    command = [sys.executable, "-m", "tests.support.crashing_cli", step, "--config",
-               str(bridge.config), "sync"]
-    for _ in range(3):  # the step comes in the first or second tick
-        killed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
-                                timeout=120, env=dict(os.environ, **env))
-        localstack.generate_blocks(smt_devnet.url, 2)
-        if killed.returncode == -9:
-            break
-    assert killed.returncode == -9, killed.stdout + killed.stderr
+    sync_until_killed(bridge, env, step, smt_devnet.url)
     sync(bridge, env, 3)
     expected = expected_balances(logged, linked_members(site), symbol["precision"])
     assert smt_balances(smt_devnet.url, symbol["nai"], MEMBERS) == expected

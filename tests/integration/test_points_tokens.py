@@ -8,6 +8,7 @@ pays no entry twice and loses none."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import ROUND_DOWN, Decimal
@@ -205,17 +206,7 @@ def test_a_kill_at_each_step_of_a_payout_pays_no_entry_twice_and_loses_none(
     bridge, env = setup_bridge(site, tmp_path, devnet.url)
     linked = {site["users"]["iguazi123"]["id"]: "iguazi123",
               site["users"]["wenchao"]["id"]: "wenchao"}
-    command = [sys.executable, "-m", "tests.support.crashing_cli", step, "--config",
-               str(bridge.config), "sync"]
-    import os
-
-    for _ in range(3):  # the step comes in the first or second tick
-        killed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
-                                timeout=120, env=dict(os.environ, **env))
-        localstack.generate_blocks(devnet.url, 2)
-        if killed.returncode == -9:
-            break
-    assert killed.returncode == -9, killed.stdout + killed.stderr
+    sync_until_killed(bridge, env, step, devnet.url)
     sync(bridge, env, 3)
     # the whole ledger, each entry once (a fresh devnet and state store per test)
     assert balances(devnet.url) == expected_balances(logged, linked)
@@ -264,3 +255,17 @@ def test_a_mini_program_ledger_is_paid_and_a_row_deleted_after_payment_is_a_corr
     assert balances(devnet.url) == expected  # never clawed back
     status = bridge.cli("status", env=env).stdout
     assert f"custom:{first}" in status and "after it was paid" in status
+
+
+def sync_until_killed(bridge: Bridge, env: dict[str, str], step: str, devnet_url: str) -> None:
+    """``sync`` through the crashing CLI until it is SIGKILLed at ``step`` (the step comes in
+    the first or second tick), two blocks sealed after each run."""
+    command = [sys.executable, "-m", "tests.support.crashing_cli", step, "--config",
+               str(bridge.config), "sync"]
+    for _ in range(3):
+        killed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
+                                timeout=120, env=dict(os.environ, **env))
+        localstack.generate_blocks(devnet_url, 2)
+        if killed.returncode == -9:
+            break
+    assert killed.returncode == -9, killed.stdout + killed.stderr
