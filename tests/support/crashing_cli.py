@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 
 import bridge.dispatch
 from bridge.cli import main as cli_main
@@ -27,11 +28,17 @@ def crash_at(step: str):
     return checkpoint
 
 
-def main(argv: list[str]) -> None:
+def run_with_checkpoint(argv: list[str], module: str,
+                        checkpoint_at: Callable[[str], Callable[[str], None]]) -> None:
+    """The CLI on ``argv[1:]`` with the dispatcher's checkpoint set for step ``argv[0]``."""
     if not argv or argv[0] not in STEPS:
-        sys.exit(f"usage: python -m tests.support.crashing_cli {{{'|'.join(STEPS)}}} ARGS...")
-    bridge.dispatch.checkpoint = crash_at(argv[0])
+        sys.exit(f"usage: python -m {module} {{{'|'.join(STEPS)}}} ARGS...")
+    bridge.dispatch.checkpoint = checkpoint_at(argv[0])
     cli_main(args=argv[1:], prog_name="wp-steem-bridge")
+
+
+def main(argv: list[str]) -> None:
+    run_with_checkpoint(argv, "tests.support.crashing_cli", crash_at)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,7 @@ import os
 import signal
 import sys
 
-import bridge.dispatch
-from bridge.cli import main as cli_main
-from tests.support.crashing_cli import STEPS
+from tests.support.crashing_cli import run_with_checkpoint
 
 
 def pause_at(step: str):
@@ -29,10 +27,7 @@ def pause_at(step: str):
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in STEPS:
-        sys.exit(f"usage: python -m tests.support.pausing_cli {{{'|'.join(STEPS)}}} ARGS...")
-    bridge.dispatch.checkpoint = pause_at(argv[0])
-    cli_main(args=argv[1:], prog_name="wp-steem-bridge")
+    run_with_checkpoint(argv, "tests.support.pausing_cli", pause_at)
 
 
 if __name__ == "__main__":
