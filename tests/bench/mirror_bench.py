@@ -29,6 +29,7 @@ from devnet.crypto import wif_to_public_str
 from devnet.genesis import CHAIN_ID, INITMINER, INITMINER_WIF
 from tests.bench import BenchRow
 from tests.bench.devnet_bench import Rpc, _tapos, devnet_process, sign_fast
+from tests.support.stand_in import send_json
 
 MEMBERS = 2000
 POSTS_PER_MEMBER = 5
@@ -58,11 +59,7 @@ class LatencyProxy:
                 upstream.request("POST", "/", body, {"Content-Type": "application/json"})
                 answer = upstream.getresponse().read()
                 upstream.close()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                send_json(self, answer)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -54,6 +54,7 @@ from devnet.genesis import CHAIN_ID, INITMINER, INITMINER_WIF
 from tests.bench.devnet_bench import Rpc, _free_port, _wait_ready
 from tests.bench.mirror_bench import _send
 from tests.support.postgres import fresh_schema
+from tests.support.stand_in import send_json
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEVNET_ROOT = REPO_ROOT
@@ -123,13 +124,7 @@ class StandInWordPress:
                     stand_in.gate.wait()
                 stand_in.requests += 1
                 time.sleep(LATENCY)
-                body = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("X-WP-TotalPages", "1")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_json(self, json.dumps(answer).encode(), wordpress_pages=True)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -22,6 +22,7 @@ import pytest
 from connectors.steem import new_key
 from deploy.devstack.localstack import write_bridge_config
 from tests.conftest import CLI, REPO_ROOT
+from tests.support.stand_in import send_json
 
 
 @dataclass
@@ -46,22 +47,11 @@ def slow_wordpress() -> Iterator[SlowWordPress]:
                                "namespaces": ["wp/v2", "wp-steem-bridge/v1"]}
             else:
                 answer = []  # no posts
-            body = json.dumps(answer).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("X-WP-TotalPages", "1")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_json(self, json.dumps(answer).encode(), wordpress_pages=True)
 
         def do_POST(self) -> None:  # noqa: N802 - the heartbeat: stored
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b"{}"
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_json(self, b"{}")
 
         def log_message(self, *args: Any) -> None:
             pass
