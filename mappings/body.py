@@ -150,7 +150,7 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
     removed = 1
     while removed:  # removing one empty element can leave its parent empty
         cleaned, removed = _EMPTY_ELEMENT.subn("", cleaned)
-    cleaned = tidy_lines(cleaned, lowercase_tags=True)
+    cleaned = tidy_lines(cleaned, lowercase_tags=True, keep_blank_lines=False)
     images, links = extract_urls(cleaned)
     return CleanBody(html=cleaned, images=images, links=links, notes=tuple(notes))
 
@@ -179,25 +179,29 @@ def _has_pre(markup: str, lowercase_tags: bool = False) -> bool:
     return any(spelling in markup for spelling in _PRE_SPELLINGS)
 
 
-def tidy_lines(markup: str, lowercase_tags: bool = False) -> str:
-    """Strip indentation and trailing spaces of every line outside <pre>; squeeze blank lines.
-    ``lowercase_tags``: ``markup`` is nh3 output (a ``<pre`` can only be lowercase)."""
+def tidy_lines(markup: str, lowercase_tags: bool = False, keep_blank_lines: bool = True) -> str:
+    """Strip indentation and trailing spaces of every line outside <pre>; squeeze blank lines
+    (to one, or with ``keep_blank_lines=False`` to none). ``lowercase_tags``: ``markup`` is nh3
+    output (a ``<pre`` can only be lowercase)."""
     parts = _PRE_BLOCK.split(markup) if _has_pre(markup, lowercase_tags) else [markup]
     last = len(parts) - 1
     for index in range(0, len(parts), 2):  # odd parts are <pre> blocks: whitespace is content
         # text right after a </pre> continues its line, text right before a <pre> too
-        parts[index] = _tidy_part(parts[index], index == 0, index == last)
+        parts[index] = _tidy_part(parts[index], index == 0, index == last, keep_blank_lines)
     return "".join(parts).strip("\n")
 
 
-def _tidy_part(part: str, starts: bool, ends: bool) -> str:
+def _tidy_part(part: str, starts: bool, ends: bool, keep_blank_lines: bool) -> str:
     """``part`` with every line stripped of spaces and tabs, except the outer side of its
     first line unless it ``starts`` the markup and of its last line unless it ``ends`` it."""
     lines = part.split("\n")
     stripped = list(map(str.strip, lines, itertools.repeat(" \t")))
     stripped[0] = _strip_sides(lines[0], left=starts, right=len(lines) > 1 or ends)
-    if len(lines) > 1:
-        stripped[-1] = _strip_sides(lines[-1], left=True, right=ends)
+    if len(lines) == 1:
+        return stripped[0]
+    stripped[-1] = _strip_sides(lines[-1], left=True, right=ends)
+    if not keep_blank_lines:  # the first and last line stay: they end the line of a <pre>
+        return "\n".join([stripped[0], *filter(None, stripped[1:-1]), stripped[-1]])
     tidied = "\n".join(stripped)
     while "\n\n\n" in tidied:  # blank line runs squeezed to one (each pass shortens them)
         tidied = tidied.replace("\n\n\n", "\n\n")

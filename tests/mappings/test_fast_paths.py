@@ -88,6 +88,26 @@ def test_tidy_lines_by_lines_equals_the_regex_passes(pieces: list[str]) -> None:
     assert body.tidy_lines(markup) == _tidy_by_regex(markup)
 
 
+def _blank_lines_removed(markup: str) -> str:
+    """What ``markdown_proof`` does to blank lines outside <pre>: each run becomes one newline."""
+    parts = body._PRE_BLOCK.split(markup) if body._has_pre(markup) else [markup]
+    for index in range(0, len(parts), 2):
+        parts[index] = body._BLANK_LINE_RUNS.sub("\n", parts[index])
+    return "".join(parts).strip("\n")
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from([" ", "\t", "\n", "\n\n", "a", "b c", "<pre>", "</pre>",
+                                 "<PRE x>", "中"]), max_size=30))  # fmt: skip
+def test_tidy_without_blank_lines_is_tidy_then_the_markdown_proofing(pieces: list[str]) -> None:
+    """``clean_html`` drops blank lines as it tidies: the html body is what it was (the
+    proofing drops them anyway) and <pre> content keeps its own."""
+    markup = "".join(pieces)
+    without = body.tidy_lines(markup, keep_blank_lines=False)
+    assert without == _blank_lines_removed(body.tidy_lines(markup))
+    assert body.markdown_proof(without) == body.markdown_proof(body.tidy_lines(markup))
+
+
 BASE = "https://blog.example/2024/05/post/"
 # Headings are leaves: a heading inside another (through a wrapper) is the malformed case below.
 WRAPPERS = ["p", "div", "span", "strong", "em", "figure", "section", "label", "center",
@@ -125,6 +145,16 @@ def test_one_sanitizer_pass_gives_what_two_give_when_nothing_is_rewritten(parts:
     markup = "".join(parts)
     assert not rewrite.needs_rewrite_pass(markup)
     assert rewrite.rewrite_bare_urls(body.sanitize(markup, BASE)) == _two_passes(markup)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WELL_FORMED, max_size=6))
+def test_markdown_body_format_ignores_the_blank_lines_clean_html_drops(parts: list[str]) -> None:
+    from mappings.markdown import html_to_markdown
+
+    cleaned = rewrite.rewrite_bare_urls(body.sanitize("\n\n".join(parts), BASE))
+    assert html_to_markdown(body.tidy_lines(cleaned, keep_blank_lines=False)) == html_to_markdown(
+        body.tidy_lines(cleaned))
 
 
 def test_on_malformed_nesting_one_pass_keeps_the_tree_the_parser_built() -> None:
