@@ -61,9 +61,12 @@ URL_SCHEMES = {"http", "https", "mailto"}
 PATCH_GUARD = "<div></div>\n"
 
 _PRE_BLOCK = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
-# What cleaning leaves empty: an <img> whose src was dropped, a <p> or <div> with nothing in it.
-_EMPTY_ELEMENT = re.compile(
-    r"<(?:img(?![^>]*\ssrc=)[^>]*>|p>(?:\s|&nbsp;|<br>)*</p>|div>(?:\s|&nbsp;|<br>)*</div>)")
+# What cleaning leaves empty: an <img> whose src was dropped (the strict pass keeps only src,
+# alt and title on it, double-quoted), a <p> or <div> with nothing in it. A pattern each, led by
+# its own literal, which the regex engine finds without trying the pattern at every "<".
+_EMPTY_IMAGE = re.compile(r'<img(?: (?:alt|title)="[^"]*")*>')
+_EMPTY_BLOCKS = (re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>"),
+                 re.compile(r"<div>(?:\s|&nbsp;|<br>)*</div>"))  # fmt: skip
 _BLANK_LINE_RUNS = re.compile(r"\n(?:[ \t]*\n)+")
 _PLACEHOLDER = re.compile(r"\[%(original_link|title|site_name)%\]")
 # remarkable (condenser, ecency) reads a chunk starting with one of these as raw HTML.
@@ -147,12 +150,22 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
         cleaned = sanitize(rewrite(sanitize(expanded, base, strict=False)), base)
     else:
         cleaned = rewrite_bare_urls(sanitize(expanded, base))
-    removed = 1
-    while removed:  # removing one empty element can leave its parent empty
-        cleaned, removed = _EMPTY_ELEMENT.subn("", cleaned)
-    cleaned = tidy_lines(cleaned, lowercase_tags=True, keep_blank_lines=False)
+    cleaned = tidy_lines(without_empty_elements(cleaned), lowercase_tags=True,
+                         keep_blank_lines=False)  # fmt: skip
     images, links = extract_urls(cleaned)
     return CleanBody(html=cleaned, images=images, links=links, notes=tuple(notes))
+
+
+def without_empty_elements(markup: str) -> str:
+    """``markup`` (strict nh3 output) without the elements cleaning left empty, nested ones too."""
+    markup = _EMPTY_IMAGE.sub("", markup)  # an image is empty by itself
+    removed = 1
+    while removed:  # removing an empty block can leave its parent empty
+        removed = 0
+        for pattern in _EMPTY_BLOCKS:
+            markup, count = pattern.subn("", markup)
+            removed += count
+    return markup
 
 
 def _is_http(url: str) -> bool:

@@ -50,7 +50,7 @@ def absolute_url(url: str, site_url: str) -> str:
 # Text past this many characters of a preview cannot change its first 160 (the cut's word
 # break looks 20 back; a markdown image still open there is looked for in the whole span).
 _SETTLED_CHARS = 2 * MAX_DESCRIPTION_CHARS
-_FIRST_SLICE = 1024  # HTML characters read first; four times more each time that is too few
+_FIRST_SLICE = 512  # HTML characters read first; four times more each time that is too few
 # Where the parser moves text out of document order (foster parenting), a prefix of the
 # markup is not a prefix of the text.
 _REORDERING = re.compile(r"<[tT][aA][bB][lL][eE]")  # a literal first: no per-position tries
