@@ -82,10 +82,14 @@ class SourceRef:
 
 # What json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds per call.
 _CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode_string = json.encoder.encode_basestring  # the encoder's own, for ensure_ascii=False
 
 
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: the form every hash in this project is taken over."""
+    if type(value) in (list, tuple) and all(type(item) is str for item in value):
+        # what the encoder writes for a list of strings, without building an encoder per call
+        return "[" + ",".join(map(_encode_string, value)) + "]"
     return _CANONICAL_ENCODER.encode(value)
 
 

@@ -34,7 +34,7 @@ from mappings.options import OptionsError, build_comment_options, is_valid_accou
 from mappings.permlink import make_permlink, slugify
 from mappings.rewrite import block_boundaries
 from mappings.settings import PostSettings, SettingsError, is_true, post_settings
-from mappings.size import MAX_TRANSACTION_BYTES, estimate_transaction_size
+from mappings.size import MAX_TRANSACTION_BYTES, estimate_transaction_size, fits_in_a_transaction
 from mappings.tags import FALLBACK_TAG, map_tags, with_category_first, with_community
 from mappings.text import valid_utf8
 from mappings.title import clean_title
@@ -261,9 +261,9 @@ class _Draft:
     def fitting(self) -> Built | str:
         """The operations if they fit in one transaction; else cut (or a reason to skip)."""
         whole = self.build(self.clean, [])
-        size = estimate_transaction_size(whole[0])
-        if size <= MAX_TRANSACTION_BYTES:
+        if fits_in_a_transaction(whole[0]):
             return whole
+        size = estimate_transaction_size(whole[0])
         if self.settings.oversize == "fail":
             return (f"post too large for one transaction: {size} bytes > "
                     f"{MAX_TRANSACTION_BYTES}; shorten the post or split it into parts")  # fmt: skip

@@ -54,9 +54,22 @@ RENAMED = {
     "caption": ("<p><strong>", "</strong></p>"),
 }
 _NOTABLE_ATTRIBUTES = re.compile(r"hidden|screen-reader|sr-only|background")
-_WALKED_TAG = re.compile(
-    r"<(?:iframe|embed|object|audio|video|select|option|form|button|figcaption|summary|dt|dd|q|s"
-    r"|kbd|samp|tt|var|cite|dfn|caption)[\s>]")
+_WALKED_TAGS = ("iframe", "embed", "object", "audio", "video", "select", "option", "form",
+                "button", "figcaption", "summary", "dt", "dd", "q", "s", "kbd", "samp", "tt",
+                "var", "cite", "dfn", "caption")  # fmt: skip
+
+
+def _start_tag_pattern(names: tuple[str, ...]) -> str:
+    """A start tag of one of ``names``, the names grouped by first letter (the regex engine
+    then tries one branch per letter, not every name, at each "<")."""
+    by_letter: dict[str, list[str]] = {}
+    for name in names:
+        by_letter.setdefault(name[0], []).append(re.escape(name[1:]))
+    branches = (f"{letter}(?:{'|'.join(rests)})" for letter, rests in by_letter.items())
+    return f"<(?:{'|'.join(branches)})[\\s>]"
+
+
+_WALKED_TAG = re.compile(_start_tag_pattern(_WALKED_TAGS))
 _NOTABLE_WORDS = ("hidden", "screen-reader", "sr-only", "background")
 _NOTABLE_BYTES = tuple(word.encode() for word in _NOTABLE_WORDS)
 _WALKED_TAG_BYTES = re.compile(_WALKED_TAG.pattern.encode())

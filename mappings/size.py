@@ -14,6 +14,9 @@ MAX_TRANSACTION_BYTES = 65_280
 TRANSACTION_OVERHEAD = 200  # ref block, expiration, counts, one 65-byte signature, margin
 ASSET_BYTES = 16  # int64 amount + precision byte + 7-byte symbol
 BENEFICIARY_FIXED_BYTES = 2  # uint16 weight
+COMMENT_FIELDS = ("parent_author", "parent_permlink", "author", "permlink", "title", "body",
+                  "json_metadata")  # fmt: skip
+_STRING_SIZE_BOUND = 5  # the varint of any string length a transaction can hold
 
 
 def varint_size(value: int) -> int:
@@ -31,9 +34,7 @@ def string_size(text: str) -> int:
 
 
 def comment_size(payload: dict[str, Any]) -> int:
-    fields = ("parent_author", "parent_permlink", "author", "permlink", "title", "body",
-              "json_metadata")  # fmt: skip
-    return 1 + sum(string_size(str(payload.get(name, ""))) for name in fields)
+    return 1 + sum(string_size(str(payload.get(name, ""))) for name in COMMENT_FIELDS)
 
 
 def comment_options_size(payload: dict[str, Any]) -> int:
@@ -56,3 +57,16 @@ def estimate_transaction_size(operations: tuple[tuple[str, dict[str, Any]], ...]
             comment_options_size(payload) if name == "comment_options" else comment_size(payload)
         )
     return size
+
+
+def fits_in_a_transaction(operations: tuple[tuple[str, dict[str, Any]], ...]) -> bool:
+    """``estimate_transaction_size(operations) <= MAX_TRANSACTION_BYTES``, most of the time
+    without encoding the texts: UTF-8 takes at most 4 bytes a code point, so a bound that fits
+    settles it; only a bound past the ceiling is checked byte by byte."""
+    bound = TRANSACTION_OVERHEAD + varint_size(len(operations))
+    for name, payload in operations:
+        bound += (comment_options_size(payload) if name == "comment_options"
+                  else 1 + sum(_STRING_SIZE_BOUND + 4 * len(str(payload.get(field, "")))
+                               for field in COMMENT_FIELDS))  # fmt: skip
+    return bound <= MAX_TRANSACTION_BYTES or (
+        estimate_transaction_size(operations) <= MAX_TRANSACTION_BYTES)

@@ -12,8 +12,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bridge.model import _CANONICAL_ENCODER, canonical_json
 from mappings import body, invisible, rewrite
 from mappings.metadata import _preview_text, description_text
+from mappings.size import MAX_TRANSACTION_BYTES, estimate_transaction_size, fits_in_a_transaction
 from mappings.text import collapse_whitespace, cut_chars, html_to_text
 
 ALPHABET = st.sampled_from(list(
@@ -239,3 +241,40 @@ def test_plain_absolute_urls_are_what_urljoin_gives_back(scheme: str, pieces: li
     if metadata._PLAIN_ABSOLUTE.match(url):
         for site in ("http://s.example", "https://s.example/blog"):
             assert urljoin(site + "/", url) == url
+
+
+@given(st.lists(st.text(), max_size=4), st.booleans())
+def test_canonical_json_of_strings_is_what_the_encoder_writes(items: list[str],
+                                                               as_tuple: bool) -> None:
+    """Hashes are taken over ``canonical_json``: a list of strings (a body hash's) written
+    without the encoder is the encoder's text, byte for byte (lone surrogates included)."""
+    value = tuple(items) if as_tuple else items
+    assert canonical_json(value) == _CANONICAL_ENCODER.encode(value)
+    assert canonical_json([*items, 1]) == _CANONICAL_ENCODER.encode([*items, 1])
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(["a", "中", "\U0001f600", "\n"]), max_size=40),
+       st.integers(min_value=0, max_value=70_000) | st.integers(65_000, 65_300))  # fmt: skip
+def test_fits_in_a_transaction_is_the_estimate_against_the_ceiling(title: str,
+                                                                   body_bytes: int) -> None:
+    """The size check settles most posts on a bound, without encoding: the same answer as the
+    byte-exact estimate, around the ceiling too, for 1-, 3- and 4-byte characters."""
+    for unit in ("a", "中", "\U0001f600"):
+        text = unit * (body_bytes // len(unit.encode()))
+        operations = (("comment", {"parent_author": "", "parent_permlink": "blog", "author": "a",
+                                   "permlink": "p", "title": title, "body": text,
+                                   "json_metadata": "{}"}),)  # fmt: skip
+        expected = estimate_transaction_size(operations) <= MAX_TRANSACTION_BYTES
+        assert fits_in_a_transaction(operations) == expected
+
+
+def test_walked_tags_grouped_by_letter_match_as_the_plain_list() -> None:
+    """``needs_rewrite_pass`` looks for the rewritten elements' start tags by first letter."""
+    plain = re.compile(f"<(?:{'|'.join(rewrite._WALKED_TAGS)})[\\s>]")
+    names = [*rewrite._WALKED_TAGS, "span", "strong", "sup", "sub", "p", "i", "img", "a", "b",
+             "table", "td", "center", "code", "div", "em", "del", "dl", "iframes", "d", "t", "c"]
+    for name in names:
+        for end in (" ", ">", "\n", "/", "x", ""):
+            tag = f"<{name}{end}"
+            assert bool(plain.search(tag)) == bool(rewrite._WALKED_TAG.search(tag)), tag
