@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import unquote
 
 from bridge.model import content_hash
 
@@ -22,6 +21,7 @@ FALLBACK_SLUG = "post"
 
 _NOT_PERMLINK_CHARS = re.compile(r"[^a-z0-9]+")
 _BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_PERCENT_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
 
@@ -92,6 +92,20 @@ def _pinyin() -> _LazyPinyin:
     return _LazyPinyin()
 
 
+def percent_decoded(text: str) -> str:
+    """``urllib.parse.unquote(text)``, each run of %XX escapes decoded at once (one regex
+    match and one ``bytes.fromhex``, not a dictionary lookup per escape): a run ends at a
+    literal character, which a UTF-8 decoder reads on its own, so decoding run by run reads
+    as decoding the whole (invalid sequences become U+FFFD as there)."""
+    if "%" not in text:
+        return text
+    return _PERCENT_ESCAPE_RUN.sub(_decoded_run, text)
+
+
+def _decoded_run(run: re.Match[str]) -> str:
+    return bytes.fromhex(run.group().replace("%", "")).decode("utf-8", "replace")
+
+
 def slugify(text: str) -> str:
     """Lowercase ``[a-z0-9-]`` slug of any text, dashes collapsed and trimmed (may be empty)."""
     return _NOT_PERMLINK_CHARS.sub("-", transliterate(text).lower()).strip("-")
@@ -104,7 +118,7 @@ def _is_meaningful(slug: str) -> bool:
 
 def readable_slug(wp_slug: str, title: str) -> str:
     """The readable part of the permlink: from the WordPress slug if meaningful, else the title."""
-    from_slug = slugify(unquote(wp_slug or ""))
+    from_slug = slugify(percent_decoded(wp_slug or ""))
     if _is_meaningful(from_slug):
         return from_slug
     from_title = slugify(title or "")

@@ -209,7 +209,7 @@ def needs_walk(markup: str) -> bool:
             or markup.lstrip().startswith("http"))
 
 
-def needs_rewrite_pass(raw: str, raw_utf8: bytes | None = None) -> bool:
+def needs_rewrite_pass(raw: str, lowered_utf8: bytes | None = None) -> bool:
     """True when the sanitized form of ``raw`` (any HTML) may hold something ``rewrite``
     changes beyond bare URLs: an element it converts, or a word it reads in attributes.
 
@@ -217,10 +217,10 @@ def needs_rewrite_pass(raw: str, raw_utf8: bytes | None = None) -> bool:
     come from ``raw``, names lowercased), so markup for which this is False loses nothing when
     it is sanitized with the strict allow-list alone; a text node that is only a URL is then
     ``rewrite_bare_urls``' job on that output.
-    ``raw_utf8``: ``raw`` encoded, when the caller has it.
+    ``lowered_utf8``: ``raw`` encoded, ASCII letters lowercased, when the caller has it.
     """
     # bytes: ASCII-only lowering (as the HTML parser lowers names), fast substring search
-    lowered = (raw.encode("utf-8") if raw_utf8 is None else raw_utf8).lower()
+    lowered = raw.encode("utf-8").lower() if lowered_utf8 is None else lowered_utf8
     return (any(word in lowered for word in _NOTABLE_BYTES)
             or bool(_WALKED_TAG_BYTES.search(lowered)))
 

@@ -15,6 +15,9 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes: ASCII, so in UTF-8 they are single bytes that never occur
 # inside a multi-byte sequence, and ``bytes.translate`` finds them in one C-level scan.
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_LOWERED_CONTROLS_AS_NUL = bytes(
+    0 if byte in _CONTROL_BYTES else byte + 32 if 0x41 <= byte <= 0x5A else byte
+    for byte in range(256))  # fmt: skip
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _HIDDEN_CONTENT_TAGS = {
     "script",
@@ -35,21 +38,33 @@ def valid_utf8(value: object) -> str:
     steemd rejects bodies/titles that are not valid UTF-8; Python strings decoded from JSON
     can still hold lone surrogates, which would make ``str.encode`` raise later.
     """
-    return valid_utf8_and_bytes(value)[0]
+    text, encoded = _encodable(value)
+    if len(encoded.translate(None, _CONTROL_BYTES)) == len(encoded):
+        return text  # the common case: no control character, the text itself
+    return _CONTROL_CHARS.sub("", text)
 
 
-def valid_utf8_and_bytes(value: object) -> tuple[str, bytes]:
-    """``valid_utf8(value)`` and its UTF-8 encoding (for callers that scan the bytes too)."""
+def valid_utf8_and_lowered_bytes(value: object) -> tuple[str, bytes]:
+    """``valid_utf8(value)`` and its UTF-8 encoding with ASCII letters lowercased (as HTML
+    compares tag and attribute names), for callers that scan markup case-insensitively.
+    One table pass lowers the letters and turns the controls to NUL, so one byte search
+    tells whether there were any."""
+    text, encoded = _encodable(value)
+    lowered = encoded.translate(_LOWERED_CONTROLS_AS_NUL)
+    if 0 not in lowered:
+        return text, lowered
+    text = _CONTROL_CHARS.sub("", text)
+    return text, text.encode("utf-8").lower()
+
+
+def _encodable(value: object) -> tuple[str, bytes]:
+    """``value`` as text without lone surrogates, and its UTF-8 encoding."""
     text = value if isinstance(value, str) else "" if value is None else str(value)
     try:
-        encoded = text.encode("utf-8")  # fast C check; only lone surrogates need the regex
+        return text, text.encode("utf-8")  # fast C check; only lone surrogates need the regex
     except UnicodeEncodeError:
         text = _LONE_SURROGATE.sub("\ufffd", text)
-        encoded = text.encode("utf-8")
-    without_controls = encoded.translate(None, _CONTROL_BYTES)
-    if len(without_controls) == len(encoded):
-        return text, encoded  # the common case: no control character, the text itself
-    return _CONTROL_CHARS.sub("", text), without_controls
+        return text, text.encode("utf-8")
 
 
 def collapse_whitespace(text: str) -> str:

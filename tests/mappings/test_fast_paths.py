@@ -16,7 +16,13 @@ from bridge.model import _CANONICAL_ENCODER, canonical_json
 from mappings import body, invisible, rewrite
 from mappings.metadata import _preview_text, description_text
 from mappings.size import MAX_TRANSACTION_BYTES, estimate_transaction_size, fits_in_a_transaction
-from mappings.text import collapse_whitespace, cut_chars, html_to_text
+from mappings.text import (
+    collapse_whitespace,
+    cut_chars,
+    html_to_text,
+    valid_utf8,
+    valid_utf8_and_lowered_bytes,
+)
 
 ALPHABET = st.sampled_from(list(
     "ab \n\t\x1c\x85\u00a0\u2028\u3000中文\u200b\u200c\u200d\u202e\u2066\ufeff\u00ad\u3164"
@@ -278,3 +284,11 @@ def test_walked_tags_grouped_by_letter_match_as_the_plain_list() -> None:
         for end in (" ", ">", "\n", "/", "x", ""):
             tag = f"<{name}{end}"
             assert bool(plain.search(tag)) == bool(rewrite._WALKED_TAG.search(tag)), tag
+
+
+@given(st.text(st.sampled_from(list("aZ<IFRAME Hidden>\t\n\r\x00\x01\x0b\x1f\x7f\x80中\ud800"))))
+def test_valid_utf8_and_lowered_bytes_in_one_table_pass(text: str) -> None:
+    """The body's UTF-8 scan: the valid text and its bytes with ASCII letters lowercased, as
+    ``valid_utf8`` then an encode and ``bytes.lower`` give them (controls, surrogates too)."""
+    valid = valid_utf8(text)
+    assert valid_utf8_and_lowered_bytes(text) == (valid, valid.encode("utf-8").lower())

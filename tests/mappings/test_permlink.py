@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from mappings.permlink import make_permlink, permlink_suffix, readable_slug
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mappings.permlink import make_permlink, percent_decoded, permlink_suffix, readable_slug
 
 PERMLINK = re.compile(r"^[a-z0-9-]{1,255}$")
 
@@ -75,3 +78,15 @@ def test_lean_pinyin_equals_pypinyin() -> None:
               for i in range(500)]  # U+3402: in pypinyin's Chinese ranges, without pinyin
     for text in chars + phrases + mixed + ["社群新生态，构建微型社会", "银行行长", "〇"]:
         assert lean.lazy_pinyin(text) == lazy_pinyin(text), text
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(["%e7", "%a4", "%BE", "%41", "%2d", "%", "%g1", "%4", "a", "-",
+                                 "中", "%ff", "%c3%a9", "%f0%9f%98", "%80", " "]), max_size=20))
+def test_percent_decoded_equals_unquote(pieces: list[str]) -> None:
+    """WordPress slugs arrive percent-encoded (UTF-8): decoded as ``urllib.parse.unquote``
+    decodes them, truncated and invalid sequences and stray percent signs included."""
+    from urllib.parse import unquote
+
+    text = "".join(pieces)
+    assert percent_decoded(text) == unquote(text)
