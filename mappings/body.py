@@ -181,15 +181,15 @@ def _base_url(url: str) -> str:
     return base
 
 
-_PRE_SPELLINGS = tuple("<" + "".join(c) for c in itertools.product("pP", "rR", "eE"))
+_PRE_START_ANY_CASE = re.compile("<pre", re.IGNORECASE)
 
 
 def _has_pre(markup: str, lowercase_tags: bool = False) -> bool:
-    """Whether ``markup`` may hold a <pre> element (any case), with plain substring scans.
+    """Whether ``markup`` may hold a <pre> element (any case).
     ``lowercase_tags``: ``markup`` is nh3 output, whose tags are all lowercase."""
     if lowercase_tags:
         return "<pre" in markup
-    return any(spelling in markup for spelling in _PRE_SPELLINGS)
+    return _PRE_START_ANY_CASE.search(markup) is not None
 
 
 def tidy_lines(markup: str, lowercase_tags: bool = False, keep_blank_lines: bool = True) -> str:

@@ -32,6 +32,7 @@ BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 # Letters (Lo) that render as blank space and are used for "empty" names and titles.
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u17b4\u17b5\u3164\uffa0")
+_INVISIBLE_LETTER = re.compile(f"[{''.join(sorted(_INVISIBLE_LETTERS))}]")
 _EMOJI_PRESENTATION = "\ufe0f"
 _SKIN_TONES = range(0x1F3FB, 0x1F400)
 _TAG_CHARACTERS = range(0xE0020, 0xE0080)
@@ -50,7 +51,7 @@ def _may_drop(text: str) -> bool:
     printable (``str.isprintable`` is false for every Cc and Cf character) and none is a
     filler letter. Cheap C-level scans; the caller walks the text only when this is True."""
     printable = text.isprintable() or " ".join(text.split()).isprintable()
-    return not printable or any(filler in text for filler in _INVISIBLE_LETTERS)
+    return not printable or _INVISIBLE_LETTER.search(text) is not None
 
 
 def strip_invisible(text: str) -> str:

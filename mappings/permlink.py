@@ -79,7 +79,7 @@ class _LazyPinyin:
                 phrase = self._phrases.get(word)
                 readings = ([choices[0] for choices in phrase] if phrase is not None
                             else map(self._first_reading, word))  # fmt: skip
-                syllables.extend(self._plain[reading] for reading in readings)
+                syllables.extend(map(self._plain.__getitem__, readings))
         return syllables
 
     def _first_reading(self, character: str) -> str:
