@@ -27,7 +27,7 @@ from diff_match_patch import diff_match_patch
 
 from mappings.rewrite import needs_rewrite_pass, rewrite, rewrite_bare_urls
 from mappings.shortcodes import expand_shortcodes
-from mappings.text import html_to_text, valid_utf8, valid_utf8_and_lowered_bytes
+from mappings.text import html_to_text, valid_utf8, valid_utf8_and_ascii
 
 ALLOWED_TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "div",
@@ -144,9 +144,9 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
     strict pass; the rest twice: the wide pass keeps what the rewrite reads, then the strict one.
     """
     base = _base_url(base_url if _is_http(base_url) else site_url)
-    text, lowered_utf8 = valid_utf8_and_lowered_bytes(fragment)
+    text, ascii_lowered = valid_utf8_and_ascii(fragment)
     expanded, notes = expand_shortcodes(text)
-    if needs_rewrite_pass(expanded, lowered_utf8 if expanded is text else None):
+    if needs_rewrite_pass(expanded, ascii_lowered if expanded is text else None):
         cleaned = sanitize(rewrite(sanitize(expanded, base, strict=False)), base)
     else:
         cleaned = rewrite_bare_urls(sanitize(expanded, base))

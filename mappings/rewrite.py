@@ -209,7 +209,7 @@ def needs_walk(markup: str) -> bool:
             or markup.lstrip().startswith("http"))
 
 
-def needs_rewrite_pass(raw: str, lowered_utf8: bytes | None = None) -> bool:
+def needs_rewrite_pass(raw: str, ascii_lowered: bytes | None = None) -> bool:
     """True when the sanitized form of ``raw`` (any HTML) may hold something ``rewrite``
     changes beyond bare URLs: an element it converts, or a word it reads in attributes.
 
@@ -217,10 +217,12 @@ def needs_rewrite_pass(raw: str, lowered_utf8: bytes | None = None) -> bool:
     come from ``raw``, names lowercased), so markup for which this is False loses nothing when
     it is sanitized with the strict allow-list alone; a text node that is only a URL is then
     ``rewrite_bare_urls``' job on that output.
-    ``lowered_utf8``: ``raw`` encoded, ASCII letters lowercased, when the caller has it.
+    ``ascii_lowered``: ``raw``'s ASCII characters, letters lowercased, when the caller has
+    them: the words and names looked for are ASCII, and dropping the other characters can only
+    join text into a false find (a second pass for nothing), never hide one.
     """
     # bytes: ASCII-only lowering (as the HTML parser lowers names), fast substring search
-    lowered = raw.encode("utf-8").lower() if lowered_utf8 is None else lowered_utf8
+    lowered = raw.encode("utf-8").lower() if ascii_lowered is None else ascii_lowered
     return (any(word in lowered for word in _NOTABLE_BYTES)
             or bool(_WALKED_TAG_BYTES.search(lowered)))
 

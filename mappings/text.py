@@ -18,6 +18,7 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F
 _LOWERED_CONTROLS_AS_NUL = bytes(
     0 if byte in _CONTROL_BYTES else byte + 32 if 0x41 <= byte <= 0x5A else byte
     for byte in range(256))  # fmt: skip
+_NON_ASCII_BYTES = bytes(range(0x80, 0x100))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _HIDDEN_CONTENT_TAGS = {
     "script",
@@ -44,17 +45,17 @@ def valid_utf8(value: object) -> str:
     return _CONTROL_CHARS.sub("", text)
 
 
-def valid_utf8_and_lowered_bytes(value: object) -> tuple[str, bytes]:
-    """``valid_utf8(value)`` and its UTF-8 encoding with ASCII letters lowercased (as HTML
-    compares tag and attribute names), for callers that scan markup case-insensitively.
-    One table pass lowers the letters and turns the controls to NUL, so one byte search
-    tells whether there were any."""
+def valid_utf8_and_ascii(value: object) -> tuple[str, bytes]:
+    """``valid_utf8(value)`` and its ASCII characters, letters lowercased (as HTML compares tag
+    and attribute names), for callers that look for ASCII names case-insensitively. One table
+    pass drops the rest (in Chinese text, most of the bytes), lowers the letters and turns the
+    controls to NUL, so one byte search tells whether there were any."""
     text, encoded = _encodable(value)
-    lowered = encoded.translate(_LOWERED_CONTROLS_AS_NUL)
-    if 0 not in lowered:
-        return text, lowered
+    ascii_lowered = encoded.translate(_LOWERED_CONTROLS_AS_NUL, _NON_ASCII_BYTES)
+    if 0 not in ascii_lowered:
+        return text, ascii_lowered
     text = _CONTROL_CHARS.sub("", text)
-    return text, text.encode("utf-8").lower()
+    return text, text.encode("utf-8").translate(_LOWERED_CONTROLS_AS_NUL, _NON_ASCII_BYTES)
 
 
 def _encodable(value: object) -> tuple[str, bytes]:

@@ -21,7 +21,7 @@ from mappings.text import (
     cut_chars,
     html_to_text,
     valid_utf8,
-    valid_utf8_and_lowered_bytes,
+    valid_utf8_and_ascii,
 )
 
 ALPHABET = st.sampled_from(list(
@@ -287,8 +287,21 @@ def test_walked_tags_grouped_by_letter_match_as_the_plain_list() -> None:
 
 
 @given(st.text(st.sampled_from(list("aZ<IFRAME Hidden>\t\n\r\x00\x01\x0b\x1f\x7f\x80中\ud800"))))
-def test_valid_utf8_and_lowered_bytes_in_one_table_pass(text: str) -> None:
-    """The body's UTF-8 scan: the valid text and its bytes with ASCII letters lowercased, as
-    ``valid_utf8`` then an encode and ``bytes.lower`` give them (controls, surrogates too)."""
+def test_valid_utf8_and_its_ascii_in_one_table_pass(text: str) -> None:
+    """The body's UTF-8 scan: the valid text and its ASCII characters, letters lowercased, as
+    ``valid_utf8`` and the characters one by one give them (controls, surrogates too)."""
     valid = valid_utf8(text)
-    assert valid_utf8_and_lowered_bytes(text) == (valid, valid.encode("utf-8").lower())
+    ascii_lowered = "".join(char.lower() for char in valid if char.isascii()).encode()
+    assert valid_utf8_and_ascii(text) == (valid, ascii_lowered)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["<iframe src=x>", "<IFRAME>", "<s>", "<s中>", "hid", "den",
+                                 'class="Hidden"', "中", "<p>", "background", "sr-", "only",
+                                 "<q ", "文", "<dd>"]), max_size=12))  # fmt: skip
+def test_the_rewrite_scan_over_ascii_finds_all_the_whole_finds(pieces: list[str]) -> None:
+    """Looking at the markup's ASCII characters only can find more (text joined across a
+    dropped character), never less."""
+    markup = "".join(pieces)
+    if rewrite.needs_rewrite_pass(markup):
+        assert rewrite.needs_rewrite_pass(markup, valid_utf8_and_ascii(markup)[1])
