@@ -64,6 +64,7 @@ _PRE_BLOCK = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
 # What cleaning leaves empty: an <img> whose src was dropped (the strict pass keeps only src,
 # alt and title on it, double-quoted), a <p> or <div> with nothing in it. A pattern each, led by
 # its own literal, which the regex engine finds without trying the pattern at every "<".
+_USUAL_EMPTY_ELEMENTS = ("<p></p>", "<p>&nbsp;</p>", "<p><br></p>", "<div></div>")
 _EMPTY_IMAGE = re.compile(r'<img(?: (?:alt|title)="[^"]*")*>')
 _EMPTY_BLOCKS = (re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>"),
                  re.compile(r"<div>(?:\s|&nbsp;|<br>)*</div>"))  # fmt: skip
@@ -157,7 +158,12 @@ def clean_html(fragment: str, site_url: str, base_url: str = "") -> CleanBody:
 
 
 def without_empty_elements(markup: str) -> str:
-    """``markup`` (strict nh3 output) without the elements cleaning left empty, nested ones too."""
+    """``markup`` (strict nh3 output) without the elements cleaning left empty, nested ones too.
+
+    The usual empties go first, each spelling in one C-level replace (no match objects); the
+    patterns then find the rest, and whatever a removal left empty."""
+    for spelling in _USUAL_EMPTY_ELEMENTS:
+        markup = markup.replace(spelling, "")
     markup = _EMPTY_IMAGE.sub("", markup)  # an image is empty by itself
     removed = 1
     while removed:  # removing an empty block can leave its parent empty
