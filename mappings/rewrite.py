@@ -73,8 +73,9 @@ _WALKED_TAG = re.compile(_start_tag_pattern(_WALKED_TAGS))
 _NOTABLE_WORDS = ("hidden", "screen-reader", "sr-only", "background")
 _NOTABLE_BYTES = tuple(word.encode() for word in _NOTABLE_WORDS)
 _WALKED_TAG_BYTES = re.compile(_WALKED_TAG.pattern.encode())
-_BARE_URL_TEXT = re.compile(r">(\s*)(https?://[^\s<>\"]+)(\s*)(?=<|$)")
-_BARE_URL_FIRST = re.compile(r"\s*(https?://[^\s<>\"]+)\s*(?=<|$)")
+# A URL that ends a text node (led by "http": a literal the regex engine finds without trying
+# the pattern at every position); whether it also starts one is looked at for each find.
+_URL_ENDING_TEXT = re.compile(r"https?://[^\s<>\"]++(?=\s*(?:<|$))")
 SPECIAL = {*RENAMED, "option", "form", "button"}
 HIDING_CLASSES = {"screen-reader-text", "sr-only", "visually-hidden", "hidden"}
 
@@ -98,12 +99,18 @@ def bare_url_markup(url: str) -> str:
 
 
 def _bare_url_in_text(markup: str, match: re.Match[str]) -> str:
+    """The URL ``match`` found as its link or image when it is a whole text node (only
+    whitespace between it and the tag before, or the start) outside a link, <pre> or <code>."""
     start = match.start()
+    while start and markup[start - 1].isspace():
+        start -= 1
+    if start and markup[start - 1] != ">":
+        return match.group(0)  # the end of a sentence
     for tag in ("a", "pre", "code"):  # html5ever never nests these in themselves
         opened = max(markup.rfind(f"<{tag} ", 0, start), markup.rfind(f"<{tag}>", 0, start))
         if opened > markup.rfind(f"</{tag}>", 0, start):
             return match.group(0)
-    return ">" + match.group(1) + bare_url_markup(match.group(2)) + match.group(3)
+    return bare_url_markup(match.group(0))
 
 
 def _is_hidden(tag: str, values: dict[str, str]) -> bool:
@@ -232,10 +239,7 @@ def rewrite_bare_urls(markup: str) -> str:
     or image (what ``rewrite`` does to such text; the rest of ``rewrite`` is not applied)."""
     if "://" not in markup:
         return markup
-    first = _BARE_URL_FIRST.match(markup)  # text before the first tag
-    if first:
-        markup = markup.replace(first.group(1), bare_url_markup(first.group(1)), 1)
-    return _BARE_URL_TEXT.sub(lambda m: _bare_url_in_text(markup, m), markup)
+    return _URL_ENDING_TEXT.sub(lambda match: _bare_url_in_text(markup, match), markup)
 
 
 def rewrite(markup: str, walk: bool | None = None) -> str:

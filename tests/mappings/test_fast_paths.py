@@ -305,3 +305,26 @@ def test_the_rewrite_scan_over_ascii_finds_all_the_whole_finds(pieces: list[str]
     markup = "".join(pieces)
     if rewrite.needs_rewrite_pass(markup):
         assert rewrite.needs_rewrite_pass(markup, valid_utf8_and_ascii(markup)[1])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([
+    "https://example.com/a", "http://cdn.example/p.jpg", " ", "\n", "\u3000", "see ", "<p>",
+    "</p>", '<a href="https://example.com/">', "</a>", "<pre>", "</pre>", "<code>", "</code>",
+    "<center>", "</center>", "<br>", "/https://b.example", '<img src="https://i.example/x.png">',
+    "中文", "&amp;"]), max_size=14))  # fmt: skip
+def test_bare_urls_found_from_http_as_the_rewrite_walk_finds_them(pieces: list[str]) -> None:
+    """A text node that is only a URL becomes its link or image, found from its "http" (a
+    literal the regex engine skips to) as the rewrite's tag walk finds it; URLs in running
+    text, links, <pre> and <code> stay text (even as an element's whole content: the first
+    tag-led pattern missed an attribute-less <pre>, <code> or <a> right before the URL)."""
+    cleaned = body.sanitize("".join(pieces), BASE)
+    assert rewrite.rewrite_bare_urls(cleaned) == rewrite.rewrite(cleaned, walk=True)
+
+
+def test_a_url_as_the_whole_of_pre_or_code_stays_text() -> None:
+    for markup in ("<pre>https://example.com/x</pre>", "<code>https://example.com/x</code>",
+                   "<p><code>\nhttps://example.com/x.png </code></p>"):
+        assert rewrite.rewrite_bare_urls(markup) == markup
+    assert rewrite.rewrite_bare_urls("<p> https://example.com/x.png\n</p>") == (
+        '<p> <img src="https://example.com/x.png">\n</p>')
