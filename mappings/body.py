@@ -257,11 +257,20 @@ def render_footer(template: str, original_link: str, title: str, site_name: str)
     if not template:
         return ""
     values = {"original_link": original_link, "title": title, "site_name": site_name}
-    filled = _PLACEHOLDER.sub(
-        lambda match: html.escape(valid_utf8(values[match.group(1)]), quote=True),
-        valid_utf8(template or ""),
-    )
-    return tidy_lines(filled.strip())
+    parts = list(_template_parts(template))
+    for index in range(1, len(parts), 2):  # odd parts are placeholder names
+        parts[index] = html.escape(valid_utf8(values[parts[index]]), quote=True)
+    filled = "".join(parts).strip()
+    if "\n" not in filled and not _has_pre(filled):
+        return filled  # one line, its ends stripped: all tidy_lines would do
+    return tidy_lines(filled)
+
+
+@lru_cache(maxsize=16)
+def _template_parts(template: str) -> tuple[str, ...]:
+    """A site's header or footer template split at its placeholders (literal, name, literal,
+    ..., literal), once per template."""
+    return tuple(_PLACEHOLDER.split(valid_utf8(template)))
 
 
 def compose_body(clean: CleanBody, footer: str, header: str = "",

@@ -106,9 +106,9 @@ def _bare_url_in_text(markup: str, match: re.Match[str]) -> str:
         start -= 1
     if start and markup[start - 1] != ">":
         return match.group(0)  # the end of a sentence
-    for tag in ("a", "pre", "code"):  # html5ever never nests these in themselves
-        opened = max(markup.rfind(f"<{tag} ", 0, start), markup.rfind(f"<{tag}>", 0, start))
-        if opened > markup.rfind(f"</{tag}>", 0, start):
+    for tag in ("a", "pre", "code"):  # nested too (<code> can be); the rest of "<" is escaped
+        opened = markup.count(f"<{tag} ", 0, start) + markup.count(f"<{tag}>", 0, start)
+        if opened > markup.count(f"</{tag}>", 0, start):
             return match.group(0)
     return bare_url_markup(match.group(0))
 

@@ -7,6 +7,7 @@ settles its first 160 characters. Both are checked against the full computation.
 
 from __future__ import annotations
 
+import html
 import re
 
 from hypothesis import given, settings
@@ -328,3 +329,27 @@ def test_a_url_as_the_whole_of_pre_or_code_stays_text() -> None:
         assert rewrite.rewrite_bare_urls(markup) == markup
     assert rewrite.rewrite_bare_urls("<p> https://example.com/x.png\n</p>") == (
         '<p> <img src="https://example.com/x.png">\n</p>')
+
+
+def _footer_by_substitution(template: str, link: str, title: str, site: str) -> str:
+    """``render_footer`` as first written: a regex substitution, then ``tidy_lines``."""
+    values = {"original_link": link, "title": title, "site_name": site}
+    filled = body._PLACEHOLDER.sub(
+        lambda match: html.escape(valid_utf8(values[match.group(1)]), quote=True),
+        valid_utf8(template))
+    return body.tidy_lines(filled.strip())
+
+
+TEMPLATE_PIECES = st.sampled_from(["[%original_link%]", "[%title%]", "[%site_name%]", "<p>",
+                                   "</p>", " ", "\n", "\t", "<pre>", "</pre>", "a", "中", "&",
+                                   "[%nope%]", '"'])  # fmt: skip
+VALUE = st.text(st.sampled_from(list(" \n\tab<>&\"'中")), max_size=6)
+
+
+@settings(max_examples=400)
+@given(st.lists(TEMPLATE_PIECES, min_size=1, max_size=12), VALUE, VALUE, VALUE)
+def test_footer_from_the_template_split_once_equals_the_substitution(
+        pieces: list[str], link: str, title: str, site: str) -> None:  # fmt: skip
+    template = "".join(pieces)
+    assert body.render_footer(template, link, title, site) == _footer_by_substitution(
+        template, link, title, site)
