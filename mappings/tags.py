@@ -75,26 +75,30 @@ def map_tags(
     ranks: dict[str, tuple[int, int, int, int]] = {}
     notes: list[str] = []
     limit = max(int(max_tags), 1)
+    community: str | None = None
     for position, name in enumerate(names):
         if name is None or name == "":
             continue
-        mapped = (tag_map or {}).get(str(name).strip().lower())
-        tag = normalize_tag(mapped if mapped else str(name))
-        problem = "WordPress default category" if tag in IGNORED_TAGS else tag_problem(tag)
+        mapped = tag_map.get(str(name).strip().lower()) if tag_map else None
+        tag, problem, is_community = _checked_tag(mapped if mapped else str(name))
         if problem:
             notes.append(f"tag {name!r} dropped: {problem}")
             continue
-        if tag in accepted:  # one chain tag: it ranks as its best-ranked term
+        if tag in ranks:  # one chain tag: it ranks as its best-ranked term
             ranks[tag] = min(ranks[tag], _rank(tag, position, counts, pinned))
             if tag != str(name):
                 notes.append(f"tag {name!r} dropped: same as {tag!r}")
             continue
-        if _COMMUNITY_TAG.match(tag) and any(_COMMUNITY_TAG.match(t) for t in accepted):
-            notes.append(f"tag {name!r} dropped: a post belongs to one community only")
-            continue
+        if is_community:
+            if community is not None:
+                notes.append(f"tag {name!r} dropped: a post belongs to one community only")
+                continue
+            community = tag
         accepted.append(tag)
         ranks[tag] = _rank(tag, position, counts, pinned)
-    accepted = _community_first(sorted(accepted, key=ranks.__getitem__))
+    accepted = sorted(accepted, key=ranks.__getitem__)
+    if community is not None:  # the community tag first: it is the post's category
+        accepted = [community, *(tag for tag in accepted if tag != community)]
     for dropped in accepted[limit:]:
         notes.append(f"tag {dropped!r} dropped: more than {limit} tags")
     accepted = accepted[:limit]
@@ -113,9 +117,13 @@ def _rank(tag: str, position: int, counts: Sequence[int | None],
     return (1, int(len(tag) == 1), -(count if isinstance(count, int) else 0), position)
 
 
-def _community_first(tags: list[str]) -> list[str]:
-    communities = [t for t in tags if _COMMUNITY_TAG.match(t)]
-    return communities + [t for t in tags if not _COMMUNITY_TAG.match(t)]
+@lru_cache(maxsize=4096)  # a site's term names recur in post after post
+def _checked_tag(spelling: str) -> tuple[str, str, bool]:
+    """The chain tag of a term's spelling, why it cannot be one ("" when it can), and whether
+    it names a community."""
+    tag = normalize_tag(spelling)
+    problem = "WordPress default category" if tag in IGNORED_TAGS else tag_problem(tag)
+    return tag, problem, bool(_COMMUNITY_TAG.match(tag))
 
 
 def with_community(tags: list[str], community: str, max_tags: int) -> tuple[list[str], list[str]]:
