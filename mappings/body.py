@@ -246,7 +246,7 @@ def extract_urls(markup: str) -> tuple[list[str], list[str]]:
     """
     found: dict[str, dict[str, None]] = {"src": {}, "href": {}}
     for attribute, value in _URL_IN_TAG.findall(markup):
-        url = html.unescape(value)
+        url = html.unescape(value) if "&" in value else value
         if url.startswith(("http://", "https://")):
             found[attribute].setdefault(url)
     return list(found["src"]), list(found["href"])

@@ -230,7 +230,8 @@ class _Draft:
                  options: dict[str, Any] | None) -> None:  # fmt: skip
         self.post, self.ctx, self.settings, self.clean = post, ctx, settings, clean
         self.tags, self.description, self.comment, self.options = tags, description, comment, options
-        link, name = valid_utf8(post.link or ""), ctx.site_name
+        self.link = link = valid_utf8(post.link or "")
+        name = ctx.site_name
         self.header = render_footer(settings.header_template, link, title, name)
         self.footer = render_footer(settings.footer_template, link, title, name)
         if settings.disclose_beneficiaries and options is not None:
@@ -245,7 +246,7 @@ class _Draft:
                 body_images=clean.images,
                 body_links=clean.links,
                 description=self.description,
-                canonical_url=valid_utf8(self.post.link),
+                canonical_url=self.link,
                 app=self.ctx.app,
                 body_format=self.ctx.body_format,
                 community=self.settings.community,
