@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.support.wordpress import REPO_ROOT, wordpress_request
 
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+DASHBOARD_SECONDS = 60
 CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1280,1600", "--lang=en-US")
@@ -67,7 +70,12 @@ def log_in(driver: webdriver.Chrome, site: dict[str, Any], login: str, role: str
     driver.find_element(By.ID, "user_login").send_keys(login)
     driver.find_element(By.ID, "user_pass").send_keys(password)
     driver.find_element(By.ID, "wp-submit").click()
-    driver.find_element(By.ID, "wpadminbar")
+    try:  # a cold site's first dashboard can take longer than the implicit wait
+        WebDriverWait(driver, DASHBOARD_SECONDS).until(
+            lambda page: page.find_elements(By.ID, "wpadminbar"))
+    except TimeoutException:
+        raise AssertionError(f"no dashboard {DASHBOARD_SECONDS} s after signing in as {login}: "
+                             f"{driver.current_url} ({driver.title})") from None
 
 
 def save_full_page(driver: webdriver.Chrome, path: Path) -> None:
