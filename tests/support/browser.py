@@ -67,15 +67,19 @@ def log_in(driver: webdriver.Chrome, site: dict[str, Any], login: str, role: str
     password = with_password(site, login, role)
     driver.delete_all_cookies()
     driver.get(site["url"] + "/wp-login.php")
-    driver.find_element(By.ID, "user_login").send_keys(login)
-    driver.find_element(By.ID, "user_pass").send_keys(password)
+    # wp-login.php focuses and selects the user name field 200 ms after loading: keys typed
+    # across that moment replace what was typed before it, so both fields are set at once
+    driver.execute_script("arguments[0].value = arguments[1]; arguments[2].value = arguments[3];",
+                          driver.find_element(By.ID, "user_login"), login,
+                          driver.find_element(By.ID, "user_pass"), password)  # fmt: skip
     driver.find_element(By.ID, "wp-submit").click()
     try:  # a cold site's first dashboard can take longer than the implicit wait
         WebDriverWait(driver, DASHBOARD_SECONDS).until(
             lambda page: page.find_elements(By.ID, "wpadminbar"))
     except TimeoutException:
+        error = " ".join(e.text for e in driver.find_elements(By.ID, "login_error"))
         raise AssertionError(f"no dashboard {DASHBOARD_SECONDS} s after signing in as {login}: "
-                             f"{driver.current_url} ({driver.title})") from None
+                             f"{driver.current_url} ({driver.title}) {error}") from None
 
 
 def save_full_page(driver: webdriver.Chrome, path: Path) -> None:
