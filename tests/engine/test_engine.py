@@ -181,6 +181,20 @@ def test_edit_goes_out_once_with_the_same_permlink(world) -> None:
     assert engine.tick().enqueued == 0
 
 
+def test_an_edit_saved_within_the_same_second_goes_out(world) -> None:
+    """WordPress keeps ``modified`` in whole seconds: an edit saved in the second the post was
+    published (or last read) has the same modified time and must still be seen as an edit."""
+    store, chain, source, sink, engine = world
+    source.put(record(1, "alice", "One"))
+    engine.tick()
+    source.put(record(1, "alice", "One, fixed at once"))  # same modified second
+    report = engine.tick()
+    assert report.enqueued == 1 and report.confirmed == 1
+    assert chain.posts[("alice", "p1")]["title"] == "One, fixed at once"
+    source.put(record(1, "alice", "One, fixed at once"))  # read again, nothing new: not mapped
+    assert engine.tick().enqueued == 0
+
+
 def test_lost_acknowledgement_is_confirmed_not_resent(world) -> None:
     store, chain, source, sink, engine = world
     chain.lose_ack_next = 1
