@@ -62,8 +62,9 @@ PATCH_GUARD = "<div></div>\n"
 
 _PRE_BLOCK = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
 # What cleaning leaves empty: an <img> whose src was dropped (the strict pass keeps only src,
-# alt and title on it, double-quoted), a <p> or <div> with nothing in it. A pattern each, led by
-# its own literal, which the regex engine finds without trying the pattern at every "<".
+# alt and title on it, double-quoted), a <p> or <div> with nothing in it. The usual spellings
+# go by str.replace; then a pattern each, led by its own literal, which the regex engine finds
+# without trying the pattern at every "<".
 _USUAL_EMPTY_ELEMENTS = ("<p></p>", "<p>&nbsp;</p>", "<p><br></p>", "<div></div>")
 _EMPTY_IMAGE = re.compile(r'<img(?: (?:alt|title)="[^"]*")*>')
 _EMPTY_BLOCKS = (re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>"),

@@ -1,8 +1,10 @@
 """The mapping's fast paths give exactly what the slow ones give (issue 13, mapping at the floor).
 
-``strip_invisible`` walks text one character at a time only when a cheap scan finds something
-it may drop; the description reads only a prefix of the excerpt or body when that prefix
-settles its first 160 characters. Both are checked against the full computation.
+Each is checked against the computation it replaces: ``strip_invisible``'s character walk, the
+description read from a prefix, one sanitizer pass against two, tidy by lines against its regex
+definition (and without blank lines against tidy then the proofing), empty elements, bare URLs
+against the rewrite's tag walk, the footer against its substitution, the body's UTF-8 and ASCII
+scan, canonical JSON against the encoder, the size bound against the byte-exact estimate.
 """
 
 from __future__ import annotations
