@@ -30,6 +30,7 @@ from bridge.model import (
 )
 from bridge.plans import Facts, Outcome, Plan, Problem, Supersede, create_or_edit
 from mappings.deletes import post_to_delete, unpublished
+from mappings.settings import OVERRIDE_META_KEYS
 
 log = logging.getLogger("wp_steem_bridge.posts")
 DEFER_DEFAULT = timedelta(minutes=15)
@@ -42,18 +43,23 @@ TRASHED = Supersede((IntentKind.CREATE_POST, IntentKind.EDIT_POST),
 
 
 def post_version(record: PostRecord, fingerprint: str) -> str:
-    """What the mapping reads of a post, with the settings' ``fingerprint``: a post read again
-    with the same version is not mapped again. Its text, terms and meta belong to it, not only
-    its ``modified`` time, which WordPress keeps in whole seconds: two saves within one second
-    (an edit right after publishing, the block editor's second request for meta boxes) differ
-    here. The terms' site-wide use counts do not: other posts change them."""
-    meta = json.dumps(record.meta, sort_keys=True, default=str)  # any value WordPress sends
-    return content_hash([record.modified_gmt, record.status, record.author_account, fingerprint,
-                         record.slug, record.link, record.date_gmt, record.title_raw,
-                         record.title_rendered, record.content_raw, record.content_rendered,
-                         record.excerpt_raw, record.excerpt_rendered, list(record.tags),
-                         list(record.categories), record.featured_image,
-                         record.password_protected, meta])
+    """What the author wrote and set of a post, with its status, author account and the
+    settings' ``fingerprint``: a post read again with the same version is not mapped again.
+
+    Its ``modified`` time alone is not enough: WordPress keeps it in whole seconds, so two saves
+    within one second (an edit right after publishing, the block editor's second request for
+    meta boxes) differ only in what was written. The stored text is taken, not the rendered:
+    WordPress renders some content anew on every read (a gallery in random order, a list of
+    the latest posts), which is not an edit; nor is the mirror's meta or a term's use count."""
+    overrides = {key: record.meta.get(key) for key in OVERRIDE_META_KEYS
+                 if isinstance(record.meta, dict) and key in record.meta}  # fmt: skip
+    return content_hash([
+        record.modified_gmt, record.status, record.author_account, fingerprint, record.slug,
+        record.date_gmt, record.title_raw or record.title_rendered,
+        record.content_raw or record.content_rendered,
+        record.excerpt_raw or record.excerpt_rendered, list(record.tags),
+        list(record.categories), record.featured_image, record.password_protected,
+        json.dumps(overrides, sort_keys=True, default=str)])
 
 
 class PostPlanner:

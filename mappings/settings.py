@@ -22,6 +22,8 @@ from typing import Any
 from bridge.model import Beneficiary, MappingContext, PostRecord
 
 PAYOUTS = ("50/50", "power_up", "decline")
+# The post meta a post's mapping reads (its per-post overrides; mappings.posts reads the opt-out).
+OVERRIDE_META_KEYS = ("steem_tags", "steem_payout", "steem_beneficiaries", "steem_opt_out")
 TRUE_STRINGS = {"1", "true", "yes", "on"}
 _LIST_SEPARATORS = re.compile(r"[,\uff0c\s]+")  # ASCII comma, full-width comma, whitespace
 

@@ -195,6 +195,22 @@ def test_an_edit_saved_within_the_same_second_goes_out(world) -> None:
     assert engine.tick().enqueued == 0
 
 
+def test_a_post_version_is_what_the_author_wrote_not_what_wordpress_renders() -> None:
+    """Read again, a post is mapped again only when its version changed: an edit within the
+    second changes it, and so does an override in its meta; WordPress rendering it anew (a
+    gallery in random order), the mirror's meta or a term's site-wide count do not."""
+    from bridge.post_stream import post_version
+
+    first = record(1, "alice", "One")
+    version = post_version(first, "settings")
+    assert post_version(replace(first, content_rendered="<p>shuffled</p>"), "settings") == version
+    assert post_version(replace(first, meta={"steem_votes": 3}, tag_counts=(9,)),
+                        "settings") == version  # fmt: skip
+    assert post_version(replace(first, content_raw="<p>fixed</p>"), "settings") != version
+    assert post_version(replace(first, meta={"steem_tags": "a,b"}), "settings") != version
+    assert post_version(first, "other settings") != version
+
+
 def test_lost_acknowledgement_is_confirmed_not_resent(world) -> None:
     store, chain, source, sink, engine = world
     chain.lose_ack_next = 1
