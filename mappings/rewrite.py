@@ -28,6 +28,8 @@ from __future__ import annotations
 import html
 import re
 
+from mappings.text import valid_utf8_and_ascii
+
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)\s*/?>")
 _ATTRIBUTE = re.compile(r"([^\s\"'>/=]+)(?:=\"([^\"]*)\")?")
 _BACKGROUND_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*['\"]?([^'\")]+)")
@@ -229,7 +231,7 @@ def needs_rewrite_pass(raw: str, ascii_lowered: bytes | None = None) -> bool:
     join text into a false find (a second pass for nothing), never hide one.
     """
     # bytes: ASCII-only lowering (as the HTML parser lowers names), fast substring search
-    lowered = raw.encode("utf-8").lower() if ascii_lowered is None else ascii_lowered
+    lowered = valid_utf8_and_ascii(raw)[1] if ascii_lowered is None else ascii_lowered
     return (any(word in lowered for word in _NOTABLE_BYTES)
             or bool(_WALKED_TAG_BYTES.search(lowered)))
 

@@ -8,6 +8,7 @@ header, so the practical ceiling is 65,280 bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 MAX_TRANSACTION_BYTES = 65_280
@@ -49,24 +50,26 @@ def comment_options_size(payload: dict[str, Any]) -> int:
     return size
 
 
-def estimate_transaction_size(operations: tuple[tuple[str, dict[str, Any]], ...]) -> int:
-    """Estimated signed size in bytes of a transaction holding ``operations``."""
+def estimate_transaction_size(operations: tuple[tuple[str, dict[str, Any]], ...],
+                              comment: Callable[[dict[str, Any]], int] = comment_size) -> int:
+    """Estimated signed size in bytes of a transaction holding ``operations`` (``comment``:
+    what a comment operation counts as)."""
     size = TRANSACTION_OVERHEAD + varint_size(len(operations))
     for name, payload in operations:
-        size += (
-            comment_options_size(payload) if name == "comment_options" else comment_size(payload)
-        )
+        size += comment_options_size(payload) if name == "comment_options" else comment(payload)
     return size
+
+
+def _comment_size_bound(payload: dict[str, Any]) -> int:
+    """At least ``comment_size(payload)``, without encoding: UTF-8 takes at most 4 bytes a
+    code point."""
+    return 1 + sum(_STRING_SIZE_BOUND + 4 * len(str(payload.get(name, "")))
+                   for name in COMMENT_FIELDS)  # fmt: skip
 
 
 def fits_in_a_transaction(operations: tuple[tuple[str, dict[str, Any]], ...]) -> bool:
     """``estimate_transaction_size(operations) <= MAX_TRANSACTION_BYTES``, most of the time
-    without encoding the texts: UTF-8 takes at most 4 bytes a code point, so a bound that fits
-    settles it; only a bound past the ceiling is checked byte by byte."""
-    bound = TRANSACTION_OVERHEAD + varint_size(len(operations))
-    for name, payload in operations:
-        bound += (comment_options_size(payload) if name == "comment_options"
-                  else 1 + sum(_STRING_SIZE_BOUND + 4 * len(str(payload.get(field, "")))
-                               for field in COMMENT_FIELDS))  # fmt: skip
-    return bound <= MAX_TRANSACTION_BYTES or (
-        estimate_transaction_size(operations) <= MAX_TRANSACTION_BYTES)
+    without encoding the texts: a bound that fits settles it; only a bound past the ceiling is
+    checked byte by byte."""
+    return (estimate_transaction_size(operations, _comment_size_bound) <= MAX_TRANSACTION_BYTES
+            or estimate_transaction_size(operations) <= MAX_TRANSACTION_BYTES)
